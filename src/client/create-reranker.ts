@@ -1,0 +1,14 @@
+import { startBrowserWorker } from './worker-handle.js';
+import { WorkerReranker } from './worker-reranker.js';
+import type { Reranker, RerankerOptions } from '../shared/types.js';
+import { validateCreateOptions } from '../shared/validate.js';
+
+/**
+ * Starts a Web Worker, loads the model in it (progress through `options.onProgress`) and warms it up.
+ * Resolves to a `Reranker` whose calls run in the worker; rejects with a `RerankerError` whose `code`
+ * says what failed (`model-not-found`, `unsupported-model`, `webgpu-unavailable`, ...).
+ */
+export async function createReranker(options: RerankerOptions): Promise<Reranker> {
+  validateCreateOptions(options);
+  return WorkerReranker.create(startBrowserWorker, options);
+}

@@ -1,0 +1,39 @@
+/**
+ * A started worker as the proxy sees it: a Comlink endpoint, a way to end it, and a signal when it dies.
+ * Browser workers and the MessageChannel pairs used in tests both fit this shape.
+ */
+import type { Endpoint } from 'comlink';
+
+export interface WorkerHandle {
+  readonly endpoint: Endpoint;
+  terminate(): void;
+  /** Calls `listener` once if the worker dies or fails to start (uncaught error, unreadable message). */
+  onFailure(listener: (reason: string) => void): void;
+}
+
+export type WorkerFactory = () => WorkerHandle;
+
+/** The library's own worker, bundled by Vite (dev, apps, the standalone build) as a module worker. */
+export function startBrowserWorker(): WorkerHandle {
+  const worker = new Worker(new URL('../../workers/reranker.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'webgpu-reranker',
+  });
+  return {
+    endpoint: worker,
+    terminate: () => worker.terminate(),
+    onFailure: (listener) => {
+      let failed = false;
+      const fail = (reason: string): void => {
+        if (failed) return;
+        failed = true;
+        listener(reason);
+      };
+      worker.addEventListener('error', (event) => {
+        event.preventDefault();
+        fail(event.message || 'the worker script failed to load or threw an uncaught error');
+      });
+      worker.addEventListener('messageerror', () => fail('a message from the worker could not be read'));
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * What the engine needs from a loaded model. `src/runtime/` implements it with transformers.js and
+ * onnxruntime-web; unit tests implement it with plain functions.
+ */
+import type { BatchTensors } from './batching.js';
+import type { PairTemplate } from './pair-encoding.js';
+import type { Device, Dtype, LoadProgress, RerankerOptions } from '../shared/types.js';
+
+/** `createReranker` options as they cross into the worker (functions cannot be posted). */
+export type LoadRequest = Omit<RerankerOptions, 'onProgress'>;
+
+export interface LoadedModel {
+  readonly device: Device;
+  readonly dtype: Dtype;
+  readonly maxLength: number;
+  readonly wasmThreads: number;
+  readonly fallbackReason?: string;
+  readonly template: PairTemplate;
+  readonly padTokenId: number;
+  /** Token ids of `text` without special tokens, as the Python tokenizer gives them. */
+  tokenize(text: string): number[];
+  /** Runs one padded batch; returns the flat [batch, 1] logits. */
+  run(batch: BatchTensors): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+export type ModelLoader = (request: LoadRequest, onProgress: (progress: LoadProgress) => void) => Promise<LoadedModel>;

@@ -1,0 +1,215 @@
+/**
+ * The reranker as it runs inside the worker: loads one model, queues calls so only one runs on the
+ * session at a time (onnxruntime-web rejects concurrent runs on a session), aborts queued or running
+ * calls by id, and turns pairs into scores. It knows nothing of workers or Comlink, so tests drive it
+ * directly.
+ */
+import { buildBatchTensors, planBatches } from './batching.js';
+import { scoresFromLogits, sigmoid } from './heads/sequence-classification.js';
+import type { LoadedModel, LoadRequest, ModelLoader } from './model-backend.js';
+import { encodePair, type EncodedPair } from './pair-encoding.js';
+import { RerankerError, describeCause } from '../shared/errors.js';
+import type { CallTimings, LoadProgress, RerankerInfo, RerankOptions, RerankResult, ScoreOptions } from '../shared/types.js';
+import {
+  validateDocuments,
+  validatePairs,
+  validateQuery,
+  validateRerankOptions,
+  validateScoreOptions,
+} from '../shared/validate.js';
+
+/** Chosen so a 512-token pair still batches 8 rows; see the bench notes for the measurements behind it. */
+export const DEFAULT_BATCH_TOKEN_BUDGET = 4096;
+
+/** Options of score/rerank as they cross the worker boundary (an AbortSignal cannot be posted). */
+export type WireScoreOptions = Omit<ScoreOptions, 'signal'>;
+export type WireRerankOptions = Omit<RerankOptions, 'signal'>;
+
+export class RerankEngine {
+  readonly #loader: ModelLoader;
+  #model: LoadedModel | undefined;
+  #info: RerankerInfo | undefined;
+  #batchTokenBudget = DEFAULT_BATCH_TOKEN_BUDGET;
+  /** Tail of the call queue; every call chains onto it. */
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #abortedCalls = new Set<number>();
+  #disposed = false;
+  #lastTimings: CallTimings | undefined;
+
+  constructor(loader: ModelLoader) {
+    this.#loader = loader;
+  }
+
+  async load(request: LoadRequest, onProgress?: (progress: LoadProgress) => void): Promise<RerankerInfo> {
+    this.#assertUsable();
+    if (this.#model !== undefined) {
+      throw new RerankerError('invalid-input', 'This engine already holds a model; create a new reranker for another one.');
+    }
+    const report = (progress: LoadProgress): void => {
+      try {
+        onProgress?.(progress);
+      } catch {
+        // A throwing progress callback must not fail the load.
+      }
+    };
+    const model = await this.#loader(request, report);
+    if (this.#disposed) {
+      await model.dispose();
+      throw disposedError();
+    }
+    this.#model = model;
+    this.#batchTokenBudget = request.batchTokenBudget ?? DEFAULT_BATCH_TOKEN_BUDGET;
+    report({ stage: 'warmup' });
+    await this.#runPairs(model, [warmupPair(model)], () => undefined);
+    this.#info = {
+      model: request.model,
+      device: model.device,
+      dtype: model.dtype,
+      maxLength: model.maxLength,
+      wasmThreads: model.wasmThreads,
+      ...(model.fallbackReason === undefined ? {} : { fallbackReason: model.fallbackReason }),
+    };
+    report({ stage: 'ready', info: this.#info });
+    return this.#info;
+  }
+
+  get info(): RerankerInfo {
+    if (this.#info === undefined) throw new RerankerError('invalid-input', 'No model is loaded yet; await load() first.');
+    return this.#info;
+  }
+
+  score(callId: number, pairs: readonly (readonly [string, string])[], options?: WireScoreOptions): Promise<number[]> {
+    return this.#enqueue(callId, async (model) => {
+      validatePairs(pairs);
+      validateScoreOptions(options);
+      const scores = await this.#scorePairs(callId, model, pairs);
+      return options?.normalize === true ? scores.map(sigmoid) : scores;
+    });
+  }
+
+  rerank(callId: number, query: string, documents: readonly string[], options?: WireRerankOptions): Promise<RerankResult[]> {
+    return this.#enqueue(callId, async (model) => {
+      validateQuery(query);
+      validateDocuments(documents);
+      validateRerankOptions(options);
+      if (documents.length === 0) return [];
+      const raw = await this.#scorePairs(
+        callId,
+        model,
+        documents.map((document) => [query, document] as const),
+      );
+      const results = raw.map((score, index) => ({ index, score: options?.normalize === true ? sigmoid(score) : score }));
+      // Stable on ties: the earlier document first, so equal scores keep their input order.
+      results.sort((a, b) => b.score - a.score || a.index - b.index);
+      const kept = options?.topK === undefined ? results : results.slice(0, options.topK);
+      return options?.returnDocuments === true
+        ? kept.map((result) => ({ ...result, document: documents[result.index] as string }))
+        : kept;
+    });
+  }
+
+  /** Marks a queued or running call aborted; it rejects with code `aborted` at its next check. */
+  abort(callId: number): void {
+    this.#abortedCalls.add(callId);
+  }
+
+  lastTimings(): CallTimings | undefined {
+    return this.#lastTimings;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const model = this.#model;
+    this.#model = undefined;
+    // Let the running call see `disposed` at its next batch boundary, then free the session.
+    await this.#queue.catch(() => undefined);
+    await model?.dispose();
+  }
+
+  #assertUsable(): void {
+    if (this.#disposed) throw disposedError();
+  }
+
+  #enqueue<T>(callId: number, work: (model: LoadedModel) => Promise<T>): Promise<T> {
+    const run = this.#queue.then(async () => {
+      try {
+        this.#throwIfStopped(callId);
+        const model = this.#model;
+        if (model === undefined) throw new RerankerError('invalid-input', 'No model is loaded yet; await load() first.');
+        return await work(model);
+      } finally {
+        this.#abortedCalls.delete(callId);
+      }
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #throwIfStopped(callId: number): void {
+    if (this.#disposed) throw disposedError();
+    if (this.#abortedCalls.has(callId)) {
+      throw new RerankerError('aborted', 'The call was aborted by its AbortSignal before it finished.');
+    }
+  }
+
+  async #scorePairs(callId: number, model: LoadedModel, pairs: readonly (readonly [string, string])[]): Promise<number[]> {
+    const tokenizeStart = performance.now();
+    // The query repeats in every pair of a rerank call: tokenize each distinct query once.
+    const queryIds = new Map<string, number[]>();
+    const encoded = pairs.map(([query, passage]) => {
+      let ids = queryIds.get(query);
+      if (ids === undefined) {
+        ids = model.tokenize(query);
+        queryIds.set(query, ids);
+      }
+      return encodePair(ids, model.tokenize(passage), model.template, model.maxLength);
+    });
+    const tokenizeMs = performance.now() - tokenizeStart;
+    const inferenceStart = performance.now();
+    const { scores, batches } = await this.#runPairs(model, encoded, () => this.#throwIfStopped(callId));
+    this.#lastTimings = { tokenizeMs, inferenceMs: performance.now() - inferenceStart, pairs: pairs.length, batches };
+    return scores;
+  }
+
+  async #runPairs(
+    model: LoadedModel,
+    encoded: readonly EncodedPair[],
+    checkpoint: () => void,
+  ): Promise<{ scores: number[]; batches: number }> {
+    const plans = planBatches(
+      encoded.map((pair) => pair.inputIds.length),
+      this.#batchTokenBudget,
+    );
+    const scores = new Array<number>(encoded.length).fill(Number.NaN);
+    for (const plan of plans) {
+      checkpoint();
+      const tensors = buildBatchTensors(plan, encoded, model.padTokenId);
+      let logits: Float32Array;
+      try {
+        logits = await model.run(tensors);
+      } catch (error) {
+        if (error instanceof RerankerError) throw error;
+        throw new RerankerError(
+          'inference-failed',
+          `The ONNX session failed on a batch of ${tensors.batchSize} x ${tensors.length} tokens: ${describeCause(error)}. ` +
+            'Try a smaller batchTokenBudget, or device: "wasm".',
+          { cause: error },
+        );
+      }
+      scoresFromLogits(logits, plan.members.length).forEach((score, row) => {
+        scores[plan.members[row] as number] = score;
+      });
+    }
+    return { scores, batches: plans.length };
+  }
+}
+
+function disposedError(): RerankerError {
+  return new RerankerError('disposed', 'This reranker was disposed; create a new one with createReranker().');
+}
+
+/** A short real pair (the template around two one-token segments) to compile kernels before the first call. */
+function warmupPair(model: LoadedModel): EncodedPair {
+  return encodePair([model.padTokenId], [model.padTokenId], model.template, model.maxLength);
+}

@@ -1,0 +1,17 @@
+/** webgpu-reranker: rerank passages for a query in the browser, in a Web Worker, on WebGPU or WASM. */
+export { createReranker } from './client/create-reranker.js';
+export { RerankerError, isRerankerError, RERANKER_ERROR_CODES, type RerankerErrorCode } from './shared/errors.js';
+export type {
+  CallTimings,
+  Device,
+  DeviceRequest,
+  Dtype,
+  DtypeRequest,
+  LoadProgress,
+  Reranker,
+  RerankerInfo,
+  RerankerOptions,
+  RerankOptions,
+  RerankResult,
+  ScoreOptions,
+} from './shared/types.js';

@@ -1,0 +1,293 @@
+/**
+ * The only module that touches transformers.js and onnxruntime-web. It loads a cross-encoder from the
+ * Hub or a self-hosted folder (files cached in Cache Storage), picks the device and dtype, and hands the
+ * engine a `LoadedModel`: a tokenizer without special tokens, the pair template, and a batch runner.
+ */
+import {
+  AutoConfig,
+  AutoModelForSequenceClassification,
+  AutoTokenizer,
+  ModelFileNotFoundError,
+  Tensor,
+  env,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type ProgressInfo,
+} from '@huggingface/transformers';
+import type { BatchTensors } from '../engine/batching.js';
+import type { LoadedModel, LoadRequest } from '../engine/model-backend.js';
+import { deriveTemplate } from '../engine/pair-encoding.js';
+import { RerankerError, describeCause } from '../shared/errors.js';
+import type { Device, Dtype, LoadProgress } from '../shared/types.js';
+import { MAX_SUPPORTED_LENGTH } from '../shared/validate.js';
+import { chooseDevice, type WebGpuProbe } from './device-choice.js';
+
+const HUB_HOST = 'https://huggingface.co/';
+const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
+
+/** transformers.js's dtype names map our names onto the Hub's file suffixes. */
+const DTYPE_FILE: Record<Dtype, string> = {
+  fp32: 'onnx/model.onnx',
+  fp16: 'onnx/model_fp16.onnx',
+  q8: 'onnx/model_quantized.onnx',
+  q4: 'onnx/model_q4.onnx',
+  q4f16: 'onnx/model_q4f16.onnx',
+};
+
+interface SequenceClassificationConfig {
+  model_type?: string;
+  architectures?: string[];
+  id2label?: Record<string, string>;
+  num_labels?: number;
+  max_position_embeddings?: number;
+  pad_token_id?: number;
+}
+
+export async function loadCrossEncoder(
+  request: LoadRequest,
+  onProgress: (progress: LoadProgress) => void,
+): Promise<LoadedModel> {
+  configureEnvironment(request);
+  const progress = progressAdapter(onProgress);
+  const fileUrl = (file: string): string => modelFileUrl(request, file);
+
+  const config = await step('config.json', fileUrl, () =>
+    AutoConfig.from_pretrained(request.model, { progress_callback: progress }),
+  ) as unknown as SequenceClassificationConfig;
+  checkHead(config, request.model);
+
+  const tokenizer = await step('tokenizer.json', fileUrl, () =>
+    AutoTokenizer.from_pretrained(request.model, { progress_callback: progress }),
+  );
+  const maxLength = resolveMaxLength(request, tokenizer, config);
+  const template = deriveTemplate(probePair(tokenizer));
+
+  const webgpu = await probeWebGpu();
+  const choice = chooseDevice(request.device ?? 'auto', request.dtype ?? 'auto', webgpu);
+
+  let device = choice.device;
+  let dtype = choice.dtype;
+  let fallbackReason = choice.fallbackReason;
+  let model: PreTrainedModel;
+  try {
+    onProgress({ stage: 'session', device, dtype });
+    model = await createSession(request, device, dtype, progress, fileUrl);
+  } catch (error) {
+    if (device !== 'webgpu' || (request.device ?? 'auto') !== 'auto' || !isSessionFailure(error)) throw error;
+    // 'auto' promised WebGPU only if the session builds; it did not, so say why and use WASM.
+    fallbackReason = `The WebGPU session failed to build (${describeCause(error)}); running on WASM instead.`;
+    device = 'wasm';
+    dtype = request.dtype === undefined || request.dtype === 'auto' ? 'q8' : request.dtype;
+    onProgress({ stage: 'session', device, dtype });
+    model = await createSession(request, device, dtype, progress, fileUrl);
+  }
+
+  const session = (model as unknown as { sessions: Record<string, { inputNames: readonly string[] }> }).sessions['model'];
+  const needsTokenTypeIds = session?.inputNames.includes('token_type_ids') ?? false;
+  const padTokenId = tokenizer.pad_token_id ?? config.pad_token_id ?? 0;
+
+  return {
+    device,
+    dtype,
+    maxLength,
+    wasmThreads: device === 'wasm' ? wasmThreads() : 1,
+    ...(fallbackReason === undefined ? {} : { fallbackReason }),
+    template,
+    padTokenId,
+    tokenize: (text) => tokenizer.encode(text, { add_special_tokens: false }),
+    run: (batch) => runBatch(model, batch, needsTokenTypeIds),
+    dispose: () => model.dispose().then(() => undefined),
+  };
+}
+
+function configureEnvironment(request: LoadRequest): void {
+  env.allowLocalModels = false;
+  env.allowRemoteModels = true;
+  env.useBrowserCache = request.useBrowserCache ?? true;
+  if (request.modelBaseUrl === undefined) {
+    env.remoteHost = HUB_HOST;
+    env.remotePathTemplate = HUB_PATH_TEMPLATE;
+  } else {
+    env.remoteHost = `${absoluteUrl(request.modelBaseUrl).replace(/\/+$/, '')}/`;
+    env.remotePathTemplate = '{model}/';
+  }
+  const wasm = env.backends.onnx.wasm;
+  if (wasm !== undefined) {
+    // transformers.js points onnxruntime at a public CDN by default. Unset, onnxruntime-web finds its
+    // .wasm beside its own module (`new URL(..., import.meta.url)`), which bundlers copy into the app:
+    // nothing is fetched from a CDN.
+    wasm.wasmPaths = undefined as unknown as string;
+    wasm.numThreads = wasmThreads();
+  }
+}
+
+/** One thread unless the page is cross-origin isolated (SharedArrayBuffer needs COOP/COEP). */
+function wasmThreads(): number {
+  if (!globalThis.crossOriginIsolated) return 1;
+  return Math.max(1, Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1));
+}
+
+function absoluteUrl(url: string): string {
+  const base = globalThis.location?.href;
+  return base === undefined ? url : new URL(url, base).href;
+}
+
+export function modelFileUrl(request: LoadRequest, file: string): string {
+  if (request.modelBaseUrl !== undefined) {
+    return `${absoluteUrl(request.modelBaseUrl).replace(/\/+$/, '')}/${request.model}/${file}`;
+  }
+  return `${HUB_HOST}${request.model}/resolve/main/${file}`;
+}
+
+/** Runs one loading step and turns its failures into typed errors that name the file. */
+async function step<T>(file: string, fileUrl: (file: string) => string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw classifyLoadError(error, file, fileUrl);
+  }
+}
+
+function classifyLoadError(error: unknown, file: string, fileUrl: (file: string) => string): RerankerError {
+  if (error instanceof RerankerError) return error;
+  if (error instanceof ModelFileNotFoundError) {
+    const url = /"([^"]+)"/.exec(error.message)?.[1] ?? fileUrl(file);
+    return new RerankerError(
+      'model-not-found',
+      `Model file not found: ${url}. Check the model id, that the folder follows the Hub layout ` +
+        `(config.json, tokenizer.json, onnx/model*.onnx), and modelBaseUrl if you self-host.`,
+      { details: { url }, cause: error },
+    );
+  }
+  const text = describeCause(error);
+  if (/fetch|network|Failed to fetch|NetworkError|load failed/i.test(text) && !/parse|JSON/i.test(text)) {
+    return new RerankerError(
+      'model-load-failed',
+      `Could not download ${fileUrl(file)} (${text}). If the Hugging Face Hub is unreachable, self-host the ` +
+        `model files and pass modelBaseUrl.`,
+      { details: { url: fileUrl(file) }, cause: error },
+    );
+  }
+  return new RerankerError(
+    'model-load-failed',
+    `Could not load ${fileUrl(file)}: ${text}. The file may be truncated or not what its name says; ` +
+      `re-export it or clear the site's cache.`,
+    { details: { url: fileUrl(file) }, cause: error },
+  );
+}
+
+function checkHead(config: SequenceClassificationConfig, model: string): void {
+  const labels = config.id2label === undefined ? config.num_labels ?? 1 : Object.keys(config.id2label).length;
+  const architectures = config.architectures ?? [];
+  const isClassifier = architectures.length === 0 || architectures.some((name) => name.endsWith('ForSequenceClassification'));
+  if (!isClassifier) {
+    throw new RerankerError(
+      'unsupported-model',
+      `${model} is a ${architectures.join(', ')}, not a sequence-classification cross-encoder; only ` +
+        'one-logit cross-encoders (ms-marco-MiniLM, bge-reranker-base/large/v2-m3, ...) are supported.',
+      { details: { architectures: architectures.join(',') } },
+    );
+  }
+  if (labels !== 1) {
+    throw new RerankerError(
+      'unsupported-model',
+      `${model} has a classification head with ${labels} labels; a reranker needs exactly one relevance logit. ` +
+        'Pick a cross-encoder reranker (one label).',
+      { details: { labels } },
+    );
+  }
+}
+
+function resolveMaxLength(request: LoadRequest, tokenizer: PreTrainedTokenizer, config: SequenceClassificationConfig): number {
+  // RoBERTa-family position ids start after the padding index, so two positions are never usable.
+  const positionOffset = ['roberta', 'xlm-roberta', 'camembert'].includes(config.model_type ?? '') ? 2 : 0;
+  const limits = [MAX_SUPPORTED_LENGTH];
+  const fromTokenizer: unknown = tokenizer.model_max_length;
+  if (typeof fromTokenizer === 'number' && Number.isFinite(fromTokenizer) && fromTokenizer > 0) limits.push(fromTokenizer);
+  if (typeof config.max_position_embeddings === 'number') limits.push(config.max_position_embeddings - positionOffset);
+  const limit = Math.min(...limits);
+  if (request.maxLength === undefined) return limit;
+  if (request.maxLength > limit) {
+    throw new RerankerError(
+      'invalid-input',
+      `maxLength ${request.maxLength} exceeds what ${request.model} supports (${limit} tokens); use at most ${limit}.`,
+      { details: { argument: 'maxLength', limit } },
+    );
+  }
+  return request.maxLength;
+}
+
+/** Encodes "a" / "b" alone and as a pair, so the template comes from the tokenizer's own post-processor. */
+function probePair(tokenizer: PreTrainedTokenizer): Parameters<typeof deriveTemplate>[0] {
+  const aIds = tokenizer.encode('a', { add_special_tokens: false });
+  const bIds = tokenizer.encode('b', { add_special_tokens: false });
+  const pair = tokenizer('a', { text_pair: 'b', add_special_tokens: true, return_tensor: false, return_token_type_ids: true }) as unknown as {
+    input_ids: number[];
+    token_type_ids?: number[];
+  };
+  return { aIds, bIds, pairIds: pair.input_ids, pairTypeIds: pair.token_type_ids };
+}
+
+async function probeWebGpu(): Promise<WebGpuProbe> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (gpu === undefined) return { available: false, reason: 'this browser exposes no navigator.gpu (WebGPU is off or unsupported)' };
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (adapter === null) return { available: false, reason: 'navigator.gpu.requestAdapter() returned no adapter' };
+    return { available: true, shaderF16: adapter.features.has('shader-f16') };
+  } catch (error) {
+    return { available: false, reason: `requesting a WebGPU adapter failed: ${describeCause(error)}` };
+  }
+}
+
+async function createSession(
+  request: LoadRequest,
+  device: Device,
+  dtype: Dtype,
+  progress: (info: ProgressInfo) => void,
+  fileUrl: (file: string) => string,
+): Promise<PreTrainedModel> {
+  return step(DTYPE_FILE[dtype], fileUrl, () =>
+    AutoModelForSequenceClassification.from_pretrained(request.model, {
+      device,
+      dtype,
+      progress_callback: progress,
+    }),
+  );
+}
+
+/** A download that failed is final; a session that failed to build on WebGPU may still build on WASM. */
+function isSessionFailure(error: unknown): boolean {
+  return !(error instanceof RerankerError && error.code === 'model-not-found');
+}
+
+async function runBatch(model: PreTrainedModel, batch: BatchTensors, needsTokenTypeIds: boolean): Promise<Float32Array> {
+  const dims = [batch.batchSize, batch.length];
+  const feeds: Record<string, Tensor> = {
+    input_ids: new Tensor('int64', batch.inputIds, dims),
+    attention_mask: new Tensor('int64', batch.attentionMask, dims),
+  };
+  if (needsTokenTypeIds) feeds['token_type_ids'] = new Tensor('int64', batch.tokenTypeIds, dims);
+  const output = (await (model as unknown as (inputs: Record<string, Tensor>) => Promise<{ logits: Tensor }>)(feeds));
+  const data = output.logits.data;
+  if (!(data instanceof Float32Array)) {
+    throw new RerankerError('inference-failed', `The model returned ${output.logits.type} logits; expected float32.`);
+  }
+  return data;
+}
+
+/** Turns transformers.js's progress events into the library's `LoadProgress`. */
+function progressAdapter(onProgress: (progress: LoadProgress) => void): (info: ProgressInfo) => void {
+  return (info) => {
+    switch (info.status) {
+      case 'progress':
+        onProgress({ stage: 'download', file: info.file, loaded: info.loaded, total: info.total, progress: info.progress });
+        break;
+      case 'progress_total':
+        onProgress({ stage: 'download-total', loaded: info.loaded, total: info.total, progress: info.progress });
+        break;
+      default:
+        break;
+    }
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * The one error type the library throws, on both sides of the worker boundary.
+ *
+ * Callers branch on `code`, never on message text. Messages say what happened and what to do next.
+ */
+
+/** Every reason a reranker call can fail. */
+export type RerankerErrorCode =
+  /** An argument has the wrong type or value; the message names the argument and the position. */
+  | 'invalid-input'
+  /** A model file answered 404/401/403; the message names the URL. */
+  | 'model-not-found'
+  /** A model file was fetched but could not be parsed or turned into a session; the message names the file. */
+  | 'model-load-failed'
+  /** The model's architecture or head is not one this library can score (for example several labels). */
+  | 'unsupported-model'
+  /** `device: 'webgpu'` was asked for but this browser has no usable WebGPU adapter. */
+  | 'webgpu-unavailable'
+  /** The ONNX session failed while scoring. */
+  | 'inference-failed'
+  /** The call's `AbortSignal` fired before it finished. */
+  | 'aborted'
+  /** `dispose()` was called; create a new reranker. */
+  | 'disposed'
+  /** The worker died (out of memory, killed); the next call starts a new one. */
+  | 'worker-crashed';
+
+export const RERANKER_ERROR_CODES: readonly RerankerErrorCode[] = [
+  'invalid-input',
+  'model-not-found',
+  'model-load-failed',
+  'unsupported-model',
+  'webgpu-unavailable',
+  'inference-failed',
+  'aborted',
+  'disposed',
+  'worker-crashed',
+];
+
+export class RerankerError extends Error {
+  override readonly name = 'RerankerError';
+  readonly code: RerankerErrorCode;
+  /** Extra facts for programs: the offending index, the URL that failed, ... */
+  readonly details: Readonly<Record<string, string | number | boolean>>;
+
+  constructor(
+    code: RerankerErrorCode,
+    message: string,
+    options: { details?: Record<string, string | number | boolean>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = Object.freeze({ ...(options.details ?? {}) });
+  }
+}
+
+export function isRerankerError(value: unknown): value is RerankerError {
+  return value instanceof RerankerError;
+}
+
+/** The structured-clone-safe form of a `RerankerError` (class, code, details and cause survive). */
+export interface WireError {
+  readonly kind: 'reranker-error';
+  readonly code: RerankerErrorCode;
+  readonly message: string;
+  readonly details: Record<string, string | number | boolean>;
+  readonly stack?: string;
+  readonly cause?: string;
+}
+
+export function toWireError(error: unknown): WireError {
+  if (error instanceof RerankerError) {
+    return {
+      kind: 'reranker-error',
+      code: error.code,
+      message: error.message,
+      details: { ...error.details },
+      ...(error.stack === undefined ? {} : { stack: error.stack }),
+      ...(error.cause === undefined ? {} : { cause: describeCause(error.cause) }),
+    };
+  }
+  // Anything else escaping the engine is a bug or a runtime failure we did not classify.
+  const text = describeCause(error);
+  return {
+    kind: 'reranker-error',
+    code: 'inference-failed',
+    message: `Unexpected failure inside the reranker worker: ${text}`,
+    details: {},
+    ...(error instanceof Error && error.stack !== undefined ? { stack: error.stack } : {}),
+  };
+}
+
+export function fromWireError(wire: WireError): RerankerError {
+  const error = new RerankerError(wire.code, wire.message, {
+    details: wire.details,
+    ...(wire.cause === undefined ? {} : { cause: wire.cause }),
+  });
+  if (wire.stack !== undefined) error.stack = wire.stack;
+  return error;
+}
+
+export function isWireError(value: unknown): value is WireError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === 'reranker-error' &&
+    RERANKER_ERROR_CODES.includes((value as { code?: RerankerErrorCode }).code as RerankerErrorCode)
+  );
+}
+
+export function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  if (typeof cause === 'string') return cause;
+  try {
+    return JSON.stringify(cause);
+  } catch {
+    return String(cause);
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * The contract between the main-thread proxy and the worker, carried by Comlink.
+ *
+ * Worker methods never throw across the boundary: they return an `Outcome`, so a `RerankerError`
+ * arrives with its class, code and details intact (Comlink alone would keep only name, message and stack).
+ */
+import type { WireError } from './errors.js';
+import type { CallTimings, LoadProgress, RerankerInfo, RerankResult } from './types.js';
+import type { LoadRequest } from '../engine/model-backend.js';
+import type { WireRerankOptions, WireScoreOptions } from '../engine/rerank-engine.js';
+
+export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: WireError };
+
+export interface WorkerApi {
+  load(request: LoadRequest, onProgress?: (progress: LoadProgress) => void): Promise<Outcome<RerankerInfo>>;
+  score(callId: number, pairs: readonly (readonly [string, string])[], options?: WireScoreOptions): Promise<Outcome<number[]>>;
+  rerank(callId: number, query: string, documents: readonly string[], options?: WireRerankOptions): Promise<Outcome<RerankResult[]>>;
+  abort(callId: number): void;
+  lastTimings(): CallTimings | undefined;
+  dispose(): Promise<Outcome<void>>;
+}
+
+export type { LoadRequest, WireRerankOptions, WireScoreOptions };

@@ -1,0 +1,153 @@
+/**
+ * Argument checks shared by the main-thread proxy (so bad input fails before it is posted, with the
+ * offending position) and the engine (which is also used without a worker).
+ */
+import { RerankerError } from './errors.js';
+import type { DeviceRequest, DtypeRequest, RerankOptions, ScoreOptions } from './types.js';
+
+const DEVICES: readonly DeviceRequest[] = ['auto', 'webgpu', 'wasm'];
+const DTYPES: readonly DtypeRequest[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
+
+/** The most tokens a pair may have; the supported cross-encoders have 512 positions. */
+export const MAX_SUPPORTED_LENGTH = 512;
+
+function invalid(message: string, details: Record<string, string | number | boolean> = {}): RerankerError {
+  return new RerankerError('invalid-input', message, { details });
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+export function validateQuery(query: unknown): asserts query is string {
+  if (typeof query !== 'string') {
+    throw invalid(`query must be a string, got ${typeName(query)}.`, { argument: 'query' });
+  }
+}
+
+export function validateDocuments(documents: unknown): asserts documents is string[] {
+  if (!Array.isArray(documents)) {
+    throw invalid(`documents must be an array of strings, got ${typeName(documents)}.`, { argument: 'documents' });
+  }
+  // A plain loop, not forEach: forEach skips holes of sparse arrays, which must be reported too.
+  for (let index = 0; index < documents.length; index++) {
+    const document: unknown = documents[index];
+    if (typeof document !== 'string') {
+      throw invalid(`documents[${index}] must be a string, got ${typeName(document)}.`, {
+        argument: 'documents',
+        index,
+      });
+    }
+  }
+}
+
+export function validatePairs(pairs: unknown): asserts pairs is [string, string][] {
+  if (!Array.isArray(pairs)) {
+    throw invalid(`pairs must be an array of [query, passage] string pairs, got ${typeName(pairs)}.`, {
+      argument: 'pairs',
+    });
+  }
+  for (let index = 0; index < pairs.length; index++) {
+    const pair: unknown = pairs[index];
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
+      throw invalid(`pairs[${index}] must be a [query, passage] array of two strings, got ${describePair(pair)}.`, {
+        argument: 'pairs',
+        index,
+      });
+    }
+  }
+}
+
+function describePair(pair: unknown): string {
+  if (!Array.isArray(pair)) return typeName(pair);
+  return `[${Array.from(pair, (part) => typeName(part)).join(', ')}]`;
+}
+
+export function validateScoreOptions(options: ScoreOptions | undefined): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) {
+    throw invalid(`options must be an object, got ${typeName(options)}.`, { argument: 'options' });
+  }
+  if (options.normalize !== undefined && typeof options.normalize !== 'boolean') {
+    throw invalid(`normalize must be a boolean, got ${typeName(options.normalize)}.`, { argument: 'normalize' });
+  }
+}
+
+export function validateRerankOptions(options: RerankOptions | undefined): void {
+  validateScoreOptions(options);
+  if (options === undefined) return;
+  const { topK, returnDocuments } = options;
+  if (topK !== undefined && !(typeof topK === 'number' && Number.isInteger(topK) && topK > 0)) {
+    throw invalid(`topK must be a positive integer, got ${typeof topK === 'number' ? topK : typeName(topK)}.`, {
+      argument: 'topK',
+    });
+  }
+  if (returnDocuments !== undefined && typeof returnDocuments !== 'boolean') {
+    throw invalid(`returnDocuments must be a boolean, got ${typeName(returnDocuments)}.`, {
+      argument: 'returnDocuments',
+    });
+  }
+}
+
+export interface CreateOptionsToCheck {
+  model?: unknown;
+  modelBaseUrl?: unknown;
+  device?: unknown;
+  dtype?: unknown;
+  maxLength?: unknown;
+  batchTokenBudget?: unknown;
+  onProgress?: unknown;
+  useBrowserCache?: unknown;
+}
+
+export function validateCreateOptions(options: CreateOptionsToCheck | undefined): void {
+  if (typeof options !== 'object' || options === null) {
+    throw invalid(`createReranker needs an options object with a model id, got ${typeName(options)}.`, {
+      argument: 'options',
+    });
+  }
+  if (typeof options.model !== 'string' || options.model.trim() === '') {
+    throw invalid(
+      `model must be a non-empty string: a Hub id like 'Xenova/ms-marco-MiniLM-L-6-v2' or a folder under modelBaseUrl.`,
+      { argument: 'model' },
+    );
+  }
+  if (options.modelBaseUrl !== undefined && typeof options.modelBaseUrl !== 'string') {
+    throw invalid(`modelBaseUrl must be a URL string, got ${typeName(options.modelBaseUrl)}.`, {
+      argument: 'modelBaseUrl',
+    });
+  }
+  if (options.device !== undefined && !DEVICES.includes(options.device as DeviceRequest)) {
+    throw invalid(`device must be one of ${DEVICES.join(', ')}; got ${String(options.device)}.`, {
+      argument: 'device',
+    });
+  }
+  if (options.dtype !== undefined && !DTYPES.includes(options.dtype as DtypeRequest)) {
+    throw invalid(`dtype must be one of ${DTYPES.join(', ')}; got ${String(options.dtype)}.`, { argument: 'dtype' });
+  }
+  const { maxLength, batchTokenBudget } = options;
+  if (
+    maxLength !== undefined &&
+    !(typeof maxLength === 'number' && Number.isInteger(maxLength) && maxLength >= 8 && maxLength <= MAX_SUPPORTED_LENGTH)
+  ) {
+    throw invalid(`maxLength must be an integer from 8 to ${MAX_SUPPORTED_LENGTH}; got ${String(maxLength)}.`, {
+      argument: 'maxLength',
+    });
+  }
+  if (
+    batchTokenBudget !== undefined &&
+    !(typeof batchTokenBudget === 'number' && Number.isInteger(batchTokenBudget) && batchTokenBudget >= MAX_SUPPORTED_LENGTH)
+  ) {
+    throw invalid(`batchTokenBudget must be an integer of at least ${MAX_SUPPORTED_LENGTH}; got ${String(batchTokenBudget)}.`, {
+      argument: 'batchTokenBudget',
+    });
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw invalid(`onProgress must be a function.`, { argument: 'onProgress' });
+  }
+  if (options.useBrowserCache !== undefined && typeof options.useBrowserCache !== 'boolean') {
+    throw invalid(`useBrowserCache must be a boolean.`, { argument: 'useBrowserCache' });
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The main-thread proxy and the worker-side engine talking over a real MessageChannel with Comlink,
+ * as they do in the browser, with a fake model whose scores are known.
+ */
+import { expose } from 'comlink';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BERT_LIKE_TEMPLATE, charIds, fakeLoader, fakeLogit, type FakeModelControls } from './fake-model.js';
+import type { WorkerHandle } from '../../src/client/worker-handle.js';
+import { WorkerReranker } from '../../src/client/worker-reranker.js';
+import { encodePair } from '../../src/engine/pair-encoding.js';
+import { RerankerError } from '../../src/shared/errors.js';
+import type { LoadProgress } from '../../src/shared/types.js';
+import { createWorkerApi } from '../../src/worker/worker-api.js';
+
+const MAX_LENGTH = 64;
+
+function expectedScore(query: string, passage: string): number {
+  return fakeLogit(encodePair(charIds(query), charIds(passage), BERT_LIKE_TEMPLATE, MAX_LENGTH).inputIds);
+}
+
+interface Harness {
+  controls: FakeModelControls;
+  workersStarted: number;
+  crash(reason: string): void;
+  reranker: WorkerReranker;
+  progress: LoadProgress[];
+  /** While on, every model run waits for `release()`. */
+  setGate(on: boolean): void;
+  release(): void;
+}
+
+const opened: MessagePort[] = [];
+afterEach(() => {
+  for (const port of opened.splice(0)) port.close();
+});
+
+async function harness(options: { batchTokenBudget?: number } = {}): Promise<Harness> {
+  const controls: FakeModelControls = { batches: [], disposed: false };
+  const waiting: (() => void)[] = [];
+  let crashListener: ((reason: string) => void) | undefined;
+  const state = { workersStarted: 0 };
+  const startWorker = (): WorkerHandle => {
+    state.workersStarted++;
+    const channel = new MessageChannel();
+    opened.push(channel.port1, channel.port2);
+    expose(createWorkerApi(fakeLoader(controls, MAX_LENGTH)), channel.port2);
+    return {
+      endpoint: channel.port1,
+      terminate: () => {
+        channel.port1.close();
+        channel.port2.close();
+      },
+      onFailure: (listener) => {
+        crashListener = listener;
+      },
+    };
+  };
+  const progress: LoadProgress[] = [];
+  const reranker = await WorkerReranker.create(startWorker, {
+    model: 'fake',
+    onProgress: (p) => progress.push(p),
+    ...options,
+  });
+  return {
+    controls,
+    get workersStarted() {
+      return state.workersStarted;
+    },
+    crash: (reason) => crashListener?.(reason),
+    reranker,
+    progress,
+    release: () => waiting.shift()?.(),
+    setGate: (on) => {
+      controls.gate = on ? () => new Promise<void>((resolve) => waiting.push(resolve)) : undefined;
+      if (!on) for (const resolve of waiting.splice(0)) resolve();
+    },
+  };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!condition()) throw new Error(`condition never became true: ${condition.toString()}`);
+}
+
+describe('WorkerReranker over a MessageChannel', () => {
+  it('loads with progress, then scores pairs in input order', async () => {
+    const h = await harness();
+    expect(h.reranker.info).toMatchObject({ model: 'fake', device: 'wasm', dtype: 'q8', maxLength: MAX_LENGTH });
+    expect(h.progress.map((p) => p.stage)).toEqual(['download', 'warmup', 'ready']);
+    const pairs: [string, string][] = [
+      ['panda', 'bamboo is what pandas eat'],
+      ['panda', ''],
+      ['zebra', 'x'.repeat(200)],
+      ['panda', 'short'],
+    ];
+    const scores = await h.reranker.score(pairs);
+    pairs.forEach(([q, p], i) => expect(scores[i]).toBeCloseTo(expectedScore(q, p), 5));
+  });
+
+  it('reranks best first with topK, returnDocuments and normalize', async () => {
+    const h = await harness();
+    const documents = ['aaa', 'zzz', 'mmm', 'zzzz', 'b'];
+    const all = await h.reranker.rerank('q', documents);
+    const expected = documents
+      .map((d, index) => ({ index, score: expectedScore('q', d) }))
+      .sort((a, b) => b.score - a.score);
+    expect(all.map((r) => r.index)).toEqual(expected.map((r) => r.index));
+    expect(all.every((r) => r.document === undefined)).toBe(true);
+
+    const top = await h.reranker.rerank('q', documents, { topK: 2, returnDocuments: true, normalize: true });
+    expect(top).toHaveLength(2);
+    expect(top[0]?.document).toBe(documents[expected[0]?.index ?? -1]);
+    expect(top[0]?.score).toBeCloseTo(1 / (1 + Math.exp(-(expected[0]?.score ?? 0))), 6);
+    expect(await h.reranker.rerank('q', [])).toEqual([]);
+  });
+
+  it('keeps 20 concurrent calls apart', async () => {
+    const h = await harness({ batchTokenBudget: 512 });
+    const calls = Array.from({ length: 20 }, (_, i) => {
+      const query = `query number ${i}`;
+      const documents = Array.from({ length: 1 + (i % 5) }, (_, j) => `doc ${j} for ${i} ${'x'.repeat(i * j)}`);
+      return { query, documents, promise: h.reranker.score(documents.map((d) => [query, d] as [string, string])) };
+    });
+    for (const call of calls) {
+      const scores = await call.promise;
+      expect(scores).toHaveLength(call.documents.length);
+      call.documents.forEach((d, j) => expect(scores[j]).toBeCloseTo(expectedScore(call.query, d), 5));
+    }
+  });
+
+  it('aborts a queued call without running it or disturbing the others', async () => {
+    const h = await harness();
+    h.setGate(true);
+    const first = h.reranker.score([['first', 'one']]);
+    await until(() => h.controls.batches.length === 2); // warm-up + first call's batch
+    const controller = new AbortController();
+    const second = h.reranker.score([['second', 'two']], { signal: controller.signal });
+    const third = h.reranker.score([['third', 'three']]);
+    controller.abort();
+    await expect(second).rejects.toMatchObject({ code: 'aborted' });
+    h.release();
+    expect((await first)[0]).toBeCloseTo(expectedScore('first', 'one'), 5);
+    await until(() => h.controls.batches.length === 3);
+    h.release();
+    expect((await third)[0]).toBeCloseTo(expectedScore('third', 'three'), 5);
+    // The aborted call never reached the model.
+    const secondIds = encodePair(charIds('second'), charIds('two'), BERT_LIKE_TEMPLATE, MAX_LENGTH).inputIds;
+    const ran = h.controls.batches.map((b) => Array.from(b.inputIds, Number).join(','));
+    expect(ran).not.toContain(secondIds.join(','));
+  });
+
+  it('stops a running call at the next batch when aborted', async () => {
+    const h = await harness({ batchTokenBudget: 512 });
+    h.setGate(true);
+    const controller = new AbortController();
+    // 40 pairs of ~48 tokens under a 512-token budget: 4 batches.
+    const documents = Array.from({ length: 40 }, (_, i) => `${'y'.repeat(40)} ${i}`);
+    const running = h.reranker.rerank('q', documents, { signal: controller.signal });
+    await until(() => h.controls.batches.length === 2);
+    controller.abort();
+    // The caller hears at once, while the worker is still inside the batch.
+    await expect(running).rejects.toBeInstanceOf(RerankerError);
+    await expect(running).rejects.toMatchObject({ code: 'aborted' });
+    // Let the abort message cross the channel, then let the model run freely.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    h.setGate(false);
+    expect((await h.reranker.score([['still', 'works']]))[0]).toBeCloseTo(expectedScore('still', 'works'), 5);
+    // warm-up + the one batch that was running + the new call: the other 3 batches never ran.
+    expect(h.controls.batches).toHaveLength(3);
+  });
+
+  it('rejects bad input with invalid-input naming the position, and keeps working', async () => {
+    const h = await harness();
+    const bad = (promise: Promise<unknown>) => promise.then(
+      () => { throw new Error('expected a rejection'); },
+      (error: unknown) => error as RerankerError,
+    );
+    const notString = await bad(h.reranker.rerank(42 as unknown as string, ['a']));
+    expect(notString).toMatchObject({ code: 'invalid-input', details: { argument: 'query' } });
+    const hole = await bad(h.reranker.rerank('q', ['a', 'b', null as unknown as string]));
+    expect(hole).toMatchObject({ code: 'invalid-input', details: { index: 2 } });
+    expect(hole.message).toContain('documents[2]');
+    const sparse = new Array<string>(3);
+    sparse[0] = 'a';
+    expect(await bad(h.reranker.rerank('q', sparse))).toMatchObject({ details: { index: 1 } });
+    expect(await bad(h.reranker.rerank('q', 'abc' as unknown as string[]))).toMatchObject({ code: 'invalid-input' });
+    expect(await bad(h.reranker.rerank('q', ['a'], { topK: 0 }))).toMatchObject({ details: { argument: 'topK' } });
+    expect(await bad(h.reranker.rerank('q', ['a'], { topK: 1.5 }))).toMatchObject({ details: { argument: 'topK' } });
+    expect(await bad(h.reranker.score([['a', 'b'], ['a'] as unknown as [string, string]]))).toMatchObject({ details: { index: 1 } });
+    expect(h.controls.batches).toHaveLength(1); // warm-up only: nothing was partially scored
+    expect(await h.reranker.rerank('q', ['', '   ', 'text'])).toHaveLength(3);
+  });
+
+  it('turns a session failure into inference-failed and serves the next call', async () => {
+    const h = await harness();
+    h.controls.failNextRun = new Error('out of memory');
+    await expect(h.reranker.score([['a', 'b']])).rejects.toMatchObject({ code: 'inference-failed' });
+    expect((await h.reranker.score([['a', 'b']]))[0]).toBeCloseTo(expectedScore('a', 'b'), 5);
+  });
+
+  it('rejects pending calls with worker-crashed, then starts a new worker', async () => {
+    const h = await harness();
+    h.setGate(true);
+    const pending = [h.reranker.score([['a', 'b']]), h.reranker.rerank('q', ['c'])];
+    await until(() => h.controls.batches.length === 2);
+    h.crash('killed by test');
+    for (const call of pending) await expect(call).rejects.toMatchObject({ code: 'worker-crashed' });
+    h.setGate(false);
+    expect((await h.reranker.score([['a', 'b']]))[0]).toBeCloseTo(expectedScore('a', 'b'), 5);
+    expect(h.workersStarted).toBe(2);
+  });
+
+  it('dispose frees the model and later calls reject with disposed', async () => {
+    const h = await harness();
+    await h.reranker.dispose();
+    expect(h.controls.disposed).toBe(true);
+    await expect(h.reranker.score([['a', 'b']])).rejects.toMatchObject({ code: 'disposed' });
+  });
+});

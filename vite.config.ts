@@ -1,0 +1,25 @@
+import { defineConfig } from 'vite';
+
+/**
+ * Cross-origin isolation lets onnxruntime-web use WASM threads (SharedArrayBuffer). Model files from
+ * the Hub are fetched with CORS, which `require-corp` allows.
+ */
+export const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  worker: { format: 'es' },
+  optimizeDeps: {
+    // onnxruntime-web finds its .wasm beside its own module (new URL(..., import.meta.url)); pre-bundling
+    // would move the module away from the file.
+    exclude: ['onnxruntime-web'],
+  },
+  build: {
+    target: 'es2022',
+    outDir: 'dist/demo',
+  },
+});
