@@ -17,6 +17,13 @@ export interface LoadedModel {
   readonly fallbackReason?: string;
   readonly template: PairTemplate;
   readonly padTokenId: number;
+  /**
+   * Most rows in one batch. 1 for dynamically quantized (q8) graphs: DynamicQuantizeLinear picks one
+   * activation scale for the whole batch, padding included, so a pair's score would depend on the other
+   * pairs of the call (measured on the fixtures: up to 0.18 off native onnxruntime's single-pair q8 score;
+   * 0 when each pair runs alone).
+   */
+  readonly maxBatchRows: number;
   /** Token ids of `text` without special tokens, as the Python tokenizer gives them. */
   tokenize(text: string): number[];
   /** Runs one padded batch; returns the flat [batch, 1] logits. */

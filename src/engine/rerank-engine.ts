@@ -180,6 +180,7 @@ export class RerankEngine {
     const plans = planBatches(
       encoded.map((pair) => pair.inputIds.length),
       this.#batchTokenBudget,
+      model.maxBatchRows,
     );
     const scores = new Array<number>(encoded.length).fill(Number.NaN);
     for (const plan of plans) {

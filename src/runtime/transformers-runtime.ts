@@ -23,6 +23,8 @@ import { MAX_SUPPORTED_LENGTH } from '../shared/validate.js';
 import { chooseDevice, type WebGpuProbe } from './device-choice.js';
 
 const HUB_HOST = 'https://huggingface.co/';
+/** Rows per batch for float and weight-only-quantized graphs; the token budget usually binds first. */
+const MAX_BATCH_ROWS = 64;
 const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
 
 /** transformers.js's dtype names map our names onto the Hub's file suffixes. */
@@ -94,6 +96,8 @@ export async function loadCrossEncoder(
     ...(fallbackReason === undefined ? {} : { fallbackReason }),
     template,
     padTokenId,
+    // See LoadedModel.maxBatchRows: q8 activations are quantized per batch, so q8 pairs run one by one.
+    maxBatchRows: dtype === 'q8' ? 1 : MAX_BATCH_ROWS,
     tokenize: (text) => tokenizer.encode(text, { add_special_tokens: false }),
     run: (batch) => runBatch(model, batch, needsTokenTypeIds),
     dispose: () => model.dispose().then(() => undefined),

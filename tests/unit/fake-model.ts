@@ -40,6 +40,7 @@ export function fakeLoader(controls: FakeModelControls, maxLength = 64): ModelLo
       wasmThreads: 1,
       template: BERT_LIKE_TEMPLATE,
       padTokenId: 0,
+      maxBatchRows: 64,
       tokenize: charIds,
       run: async (batch) => {
         controls.batches.push(batch);
