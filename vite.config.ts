@@ -10,6 +10,8 @@ export const isolationHeaders = {
 };
 
 export default defineConfig({
+  // A missing model file must answer 404 (a typed model-not-found), not the demo's index.html.
+  appType: 'mpa',
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },

@@ -15,7 +15,7 @@ export type WorkerFactory = () => WorkerHandle;
 
 /** The library's own worker, bundled by Vite (dev, apps, the standalone build) as a module worker. */
 export function startBrowserWorker(): WorkerHandle {
-  const worker = new Worker(new URL('../../workers/reranker.worker.ts', import.meta.url), {
+  const worker = new Worker(new URL('../../workers/reranker.worker.js', import.meta.url), {
     type: 'module',
     name: 'webgpu-reranker',
   });

@@ -1,0 +1,240 @@
+/**
+ * The demo page's wiring: reads the form, loads (or reuses) a reranker, ranks the passages and shows
+ * the results. All model work happens in the library's worker; this file only moves data to the DOM.
+ */
+import { createReranker, RerankerError } from '../index.js';
+import type { LoadProgress, Reranker } from '../index.js';
+import { splitPassages } from './passages.js';
+import { ProgressTracker, type ProgressView } from './progress.js';
+import { renderError, renderInfo, renderResults, renderTimings } from './render.js';
+import {
+  CUSTOM_MODEL,
+  isDevice,
+  isDtype,
+  readUrlSettings,
+  settingsKey,
+  type LoadSettings,
+} from './settings.js';
+
+function byId<T extends HTMLElement>(id: string, type: { new (): T }): T {
+  const node = document.getElementById(id);
+  if (!(node instanceof type)) throw new Error(`The demo page lacks #${id}.`);
+  return node;
+}
+
+const form = byId('controls', HTMLFormElement);
+const queryInput = byId('query', HTMLInputElement);
+const passagesInput = byId('passages', HTMLTextAreaElement);
+const passageCount = byId('passage-count', HTMLElement);
+const modelSelect = byId('model', HTMLSelectElement);
+const modelCustom = byId('model-custom', HTMLInputElement);
+const baseUrlInput = byId('model-base-url', HTMLInputElement);
+const deviceSelect = byId('device', HTMLSelectElement);
+const dtypeSelect = byId('dtype', HTMLSelectElement);
+const rerankButton = byId('rerank', HTMLButtonElement);
+const statusLine = byId('status', HTMLElement);
+const progressBar = byId('progress', HTMLProgressElement);
+const infoBox = byId('info', HTMLElement);
+const resultsList = byId('results', HTMLOListElement);
+const timingsBox = byId('timings', HTMLElement);
+const errorBox = byId('error', HTMLElement);
+
+interface Loaded {
+  readonly key: string;
+  readonly reranker: Reranker;
+  readonly loadMs: number;
+}
+
+let loaded: Loaded | undefined;
+let busy = false;
+
+// ---- Settings: presets, URL parameters, reading the form ----
+
+function applyUrlSettings(): string[] {
+  const url = readUrlSettings(window.location.search);
+  if (url.model !== undefined) {
+    const isPreset = url.model !== CUSTOM_MODEL && Array.from(modelSelect.options).some((option) => option.value === url.model);
+    if (isPreset) {
+      modelSelect.value = url.model;
+    } else {
+      modelSelect.value = CUSTOM_MODEL;
+      modelCustom.value = url.model;
+    }
+  }
+  if (url.modelBaseUrl !== undefined) baseUrlInput.value = url.modelBaseUrl;
+  if (url.device !== undefined) deviceSelect.value = url.device;
+  if (url.dtype !== undefined) dtypeSelect.value = url.dtype;
+  return url.ignored;
+}
+
+/** The settings in the form, or a message saying what is missing. */
+function readSettings(): LoadSettings | string {
+  const model = modelSelect.value === CUSTOM_MODEL ? modelCustom.value.trim() : modelSelect.value;
+  if (model === '') return 'Type a model id in "Other model id", or pick a preset.';
+  const baseUrl = baseUrlInput.value.trim();
+  const device = isDevice(deviceSelect.value) ? deviceSelect.value : 'auto';
+  const dtype = isDtype(dtypeSelect.value) ? dtypeSelect.value : 'auto';
+  return { model, modelBaseUrl: baseUrl === '' ? undefined : baseUrl, device, dtype };
+}
+
+function updatePassageCount(): void {
+  const count = splitPassages(passagesInput.value).length;
+  passageCount.textContent = `${count} passage${count === 1 ? '' : 's'}`;
+}
+
+// ---- Status and progress (painted at most once per frame) ----
+
+let pendingView: ProgressView | undefined;
+let frameRequested = false;
+
+function showView(view: ProgressView): void {
+  pendingView = view;
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(() => {
+    frameRequested = false;
+    if (pendingView !== undefined) paint(pendingView);
+    pendingView = undefined;
+  });
+}
+
+function paint(view: ProgressView): void {
+  statusLine.textContent = view.status;
+  if (view.value === undefined) progressBar.removeAttribute('value');
+  else progressBar.value = view.value;
+  progressBar.textContent = view.value === undefined ? '' : `${Math.floor(view.value)}%`;
+}
+
+/** Immediate status (drops any frame-queued progress view). */
+function setStatus(status: string, value?: number): void {
+  pendingView = undefined;
+  paint({ status, value: value ?? (progressBar.hasAttribute('value') ? progressBar.value : undefined) });
+}
+
+function setBusy(value: boolean): void {
+  busy = value;
+  // aria-disabled rather than disabled: the button keeps keyboard focus while a run is in progress.
+  rerankButton.setAttribute('aria-disabled', String(value));
+  form.setAttribute('aria-busy', String(value));
+}
+
+// ---- Loading and ranking ----
+
+async function ensureReranker(settings: LoadSettings): Promise<{ reranker: Reranker; loadMs: number | undefined }> {
+  const key = settingsKey(settings);
+  if (loaded !== undefined && loaded.key === key) return { reranker: loaded.reranker, loadMs: undefined };
+
+  const previous = loaded;
+  loaded = undefined;
+  renderInfo(infoBox, undefined);
+  if (previous !== undefined) {
+    setStatus('Freeing the previous model');
+    await previous.reranker.dispose();
+  }
+
+  const tracker = new ProgressTracker();
+  pendingView = undefined;
+  paint({ status: `Loading ${settings.model}`, value: undefined });
+  const started = performance.now();
+  // Progress events that arrive after the load settled must not overwrite later status lines.
+  let listening = true;
+  let reranker: Reranker;
+  try {
+    reranker = await createReranker({
+      model: settings.model,
+      ...(settings.modelBaseUrl === undefined ? {} : { modelBaseUrl: settings.modelBaseUrl }),
+      device: settings.device,
+      dtype: settings.dtype,
+      onProgress: (event: LoadProgress) => {
+        if (listening) showView(tracker.update(event));
+      },
+    });
+  } finally {
+    listening = false;
+  }
+  const loadMs = performance.now() - started;
+  loaded = { key, reranker, loadMs };
+  renderInfo(infoBox, reranker.info);
+  setStatus('Ready', 100);
+  return { reranker, loadMs };
+}
+
+async function run(): Promise<void> {
+  if (busy) return;
+  const settings = readSettings();
+  const query = queryInput.value.trim();
+  const passages = splitPassages(passagesInput.value);
+  const problem =
+    typeof settings === 'string'
+      ? settings
+      : query === ''
+        ? 'Type a query first.'
+        : passages.length === 0
+          ? 'Add at least one passage (separate passages with a blank line).'
+          : undefined;
+  if (typeof settings === 'string' || problem !== undefined) {
+    setStatus('Nothing to rank yet');
+    renderError(errorBox, new Error(problem ?? 'Invalid settings.'), { hasModelBaseUrl: false });
+    return;
+  }
+
+  setBusy(true);
+  renderError(errorBox, undefined, { hasModelBaseUrl: false });
+  try {
+    const previousLoadMs = loaded?.loadMs;
+    const { reranker, loadMs } = await ensureReranker(settings);
+    setStatus(`Reranking ${passages.length} passage${passages.length === 1 ? '' : 's'}`);
+    const started = performance.now();
+    const results = await reranker.rerank(query, passages);
+    const rerankMs = performance.now() - started;
+    const call = await reranker.lastTimings();
+    renderResults(resultsList, results, passages);
+    renderTimings(timingsBox, { loadMs, previousLoadMs: loadMs === undefined ? previousLoadMs : undefined, rerankMs, call });
+    setStatus(`Ready. Ranked ${results.length} passage${results.length === 1 ? '' : 's'} in ${Math.round(rerankMs)} ms.`, 100);
+  } catch (error) {
+    if (error instanceof RerankerError && error.code === 'disposed') loaded = undefined;
+    // Results of an earlier query or model would be mistaken for this run's.
+    resultsList.replaceChildren();
+    renderTimings(timingsBox, undefined);
+    setStatus(error instanceof RerankerError ? `Failed (${error.code})` : 'Failed', 0);
+    renderError(errorBox, error, { hasModelBaseUrl: settings.modelBaseUrl !== undefined });
+  } finally {
+    setBusy(false);
+  }
+}
+
+// ---- Events ----
+
+function onShortcut(event: KeyboardEvent): void {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    void run();
+  }
+}
+
+const ignored = applyUrlSettings();
+if (ignored.length > 0) {
+  renderError(errorBox, new Error(`Ignored URL parameter${ignored.length === 1 ? '' : 's'}: ${ignored.join(', ')}.`), {
+    hasModelBaseUrl: false,
+  });
+}
+updatePassageCount();
+renderInfo(infoBox, undefined);
+setStatus('Press Rerank to load the model and rank the passages.', 0);
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void run();
+});
+queryInput.addEventListener('keydown', onShortcut);
+passagesInput.addEventListener('keydown', onShortcut);
+passagesInput.addEventListener('input', updatePassageCount);
+modelCustom.addEventListener('input', () => {
+  if (modelCustom.value.trim() !== '') modelSelect.value = CUSTOM_MODEL;
+});
+modelSelect.addEventListener('change', () => {
+  if (modelSelect.value === CUSTOM_MODEL) modelCustom.focus();
+});
+window.addEventListener('pagehide', () => {
+  void loaded?.reranker.dispose();
+});

@@ -1,0 +1,152 @@
+/**
+ * DOM rendering for the demo: results, what runs (info), timings and errors.
+ * Every piece of user or model text goes in through `textContent`, never as HTML.
+ */
+import { RerankerError } from '../index.js';
+import type { CallTimings, RerankerInfo, RerankResult } from '../index.js';
+
+/** The logistic function, written so that large |x| neither overflows nor loses the small side. */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className !== undefined) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Fills `list` (an `<ol>`) with one `<li data-index>` per result, best first. */
+export function renderResults(list: HTMLOListElement, results: readonly RerankResult[], passages: readonly string[]): void {
+  const items = results.map((result, rank) => {
+    const normalized = sigmoid(result.score);
+    const item = el('li', 'result');
+    item.dataset['index'] = String(result.index);
+
+    const head = el('div', 'result-head');
+    head.append(el('span', 'rank', `#${rank + 1}`));
+    const scores = el('span', 'scores');
+    const raw = el('span', 'score');
+    raw.append('raw ', el('span', 'score-raw', result.score.toFixed(4)));
+    const norm = el('span', 'score');
+    norm.append('normalized ', el('span', 'score-normalized', normalized.toFixed(4)));
+    scores.append(raw, norm);
+    head.append(scores, el('span', 'source', `passage ${result.index + 1}`));
+
+    const bar = el('div', 'bar');
+    bar.setAttribute('aria-hidden', 'true');
+    const fill = el('div', 'bar-fill');
+    fill.style.width = `${(normalized * 100).toFixed(1)}%`;
+    bar.append(fill);
+
+    item.append(head, bar, el('p', 'passage', passages[result.index] ?? result.document ?? ''));
+    return item;
+  });
+  list.replaceChildren(...items);
+}
+
+function definitionList(target: HTMLElement, rows: readonly (readonly [string, string])[]): void {
+  const list = el('dl');
+  for (const [term, value] of rows) {
+    const row = el('div', 'row');
+    row.append(el('dt', undefined, term), el('dd', undefined, value));
+    list.append(row);
+  }
+  target.replaceChildren(list);
+}
+
+export function renderInfo(target: HTMLElement, info: RerankerInfo | undefined): void {
+  if (info === undefined) {
+    target.replaceChildren(el('p', 'muted', 'No model loaded yet. Press Rerank to load it.'));
+    return;
+  }
+  const rows: [string, string][] = [
+    ['Model', info.model],
+    ['Device', info.device === 'webgpu' ? 'webgpu' : 'wasm'],
+    ['Dtype', info.dtype],
+    ['Max length', `${info.maxLength} tokens`],
+    ['WASM threads', String(info.wasmThreads)],
+  ];
+  if (info.fallbackReason !== undefined && info.fallbackReason !== '') rows.push(['Fallback reason', info.fallbackReason]);
+  definitionList(target, rows);
+}
+
+export interface DemoTimings {
+  /** Time `createReranker` took; `undefined` when this run reused a loaded model. */
+  readonly loadMs: number | undefined;
+  /** The load time of the reused model, shown for reference. */
+  readonly previousLoadMs: number | undefined;
+  /** Round trip of the `rerank` call, as the page saw it. */
+  readonly rerankMs: number;
+  readonly call: CallTimings | undefined;
+}
+
+function ms(value: number): string {
+  return `${value < 10 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US')} ms`;
+}
+
+export function renderTimings(target: HTMLElement, timings: DemoTimings | undefined): void {
+  if (timings === undefined) {
+    target.replaceChildren(el('p', 'muted', 'Rerank to see timings.'));
+    return;
+  }
+  const load =
+    timings.loadMs !== undefined
+      ? ms(timings.loadMs)
+      : `already loaded${timings.previousLoadMs === undefined ? '' : ` (took ${ms(timings.previousLoadMs)})`}`;
+  const rows: [string, string][] = [['Load', load]];
+  if (timings.call !== undefined) {
+    rows.push(['Tokenize', ms(timings.call.tokenizeMs)]);
+    rows.push(['Inference', ms(timings.call.inferenceMs)]);
+    rows.push(['Pairs / batches', `${timings.call.pairs} / ${timings.call.batches}`]);
+  }
+  rows.push(['Rerank call', ms(timings.rerankMs)]);
+  rows.push(['Total', ms((timings.loadMs ?? 0) + timings.rerankMs)]);
+  definitionList(target, rows);
+}
+
+export const HUB_HINT =
+  'The Hugging Face Hub could not be reached or the model is missing. To use self-hosted models, serve the files ' +
+  'in the Hub layout and set the model base URL (see README).';
+
+/** Shows `error` in the alert region, with a hint where one helps. `undefined` clears it. */
+export function renderError(target: HTMLElement, error: unknown, options: { hasModelBaseUrl: boolean }): void {
+  if (error === undefined) {
+    target.replaceChildren();
+    return;
+  }
+  const parts: HTMLElement[] = [];
+  if (error instanceof RerankerError) {
+    const message = el('p', 'error-message');
+    message.append(el('code', 'error-code', error.code), ' ', error.message);
+    parts.push(message);
+    const hint = hintFor(error, options.hasModelBaseUrl);
+    if (hint !== undefined) parts.push(el('p', 'error-hint', hint));
+  } else {
+    parts.push(el('p', 'error-message', error instanceof Error ? error.message : String(error)));
+  }
+  target.replaceChildren(...parts);
+}
+
+function hintFor(error: RerankerError, hasModelBaseUrl: boolean): string | undefined {
+  switch (error.code) {
+    case 'model-not-found':
+    case 'model-load-failed':
+      return hasModelBaseUrl
+        ? 'Check that the model base URL serves the model folder in the Hub layout (config.json, tokenizer.json, onnx/…).'
+        : HUB_HINT;
+    case 'webgpu-unavailable':
+      return 'This browser has no usable WebGPU adapter. Choose device "auto" or "wasm".';
+    case 'worker-crashed':
+      return 'The worker stopped (often out of memory). Press Rerank to try again, perhaps with a smaller dtype.';
+    default:
+      return undefined;
+  }
+}

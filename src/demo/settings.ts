@@ -1,0 +1,67 @@
+/**
+ * The demo's load settings: which model, where from, on which device and in which weight format.
+ * They come from the form, and URL query parameters (`?model=&modelBaseUrl=&device=&dtype=`) pre-fill it.
+ * The model presets are the `<option>`s of `#model` in index.html.
+ */
+import type { DeviceRequest, DtypeRequest } from '../index.js';
+
+/** The `#model` option that means "use the model id typed in `#model-custom`". */
+export const CUSTOM_MODEL = 'custom';
+
+export const DEVICE_CHOICES: readonly DeviceRequest[] = ['auto', 'webgpu', 'wasm'];
+export const DTYPE_CHOICES: readonly DtypeRequest[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
+
+export interface LoadSettings {
+  readonly model: string;
+  /** Unset (the Hugging Face Hub) when the field is blank. */
+  readonly modelBaseUrl: string | undefined;
+  readonly device: DeviceRequest;
+  readonly dtype: DtypeRequest;
+}
+
+/** Two settings that give the same key need no reload. */
+export function settingsKey(settings: LoadSettings): string {
+  return JSON.stringify([settings.model, settings.modelBaseUrl ?? '', settings.device, settings.dtype]);
+}
+
+export function isDevice(value: string): value is DeviceRequest {
+  return (DEVICE_CHOICES as readonly string[]).includes(value);
+}
+
+export function isDtype(value: string): value is DtypeRequest {
+  return (DTYPE_CHOICES as readonly string[]).includes(value);
+}
+
+/** What the URL asks for; each field is absent when its parameter is missing or blank. */
+export interface UrlSettings {
+  model?: string;
+  modelBaseUrl?: string;
+  device?: DeviceRequest;
+  dtype?: DtypeRequest;
+  /** `name=value` of parameters whose value is not one of the choices. */
+  ignored: string[];
+}
+
+export function readUrlSettings(search: string): UrlSettings {
+  const params = new URLSearchParams(search);
+  const result: UrlSettings = { ignored: [] };
+  const text = (name: string): string | undefined => {
+    const value = params.get(name)?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const model = text('model');
+  if (model !== undefined) result.model = model;
+  const modelBaseUrl = text('modelBaseUrl');
+  if (modelBaseUrl !== undefined) result.modelBaseUrl = modelBaseUrl;
+  const device = text('device');
+  if (device !== undefined) {
+    if (isDevice(device)) result.device = device;
+    else result.ignored.push(`device=${device}`);
+  }
+  const dtype = text('dtype');
+  if (dtype !== undefined) {
+    if (isDtype(dtype)) result.dtype = dtype;
+    else result.ignored.push(`dtype=${dtype}`);
+  }
+  return result;
+}
