@@ -10,5 +10,13 @@ import { validateCreateOptions } from '../shared/validate.js';
  */
 export async function createReranker(options: RerankerOptions): Promise<Reranker> {
   validateCreateOptions(options);
-  return WorkerReranker.create(startBrowserWorker, options);
+  return WorkerReranker.create(startBrowserWorker, withAbsoluteBaseUrl(options));
+}
+
+/** Inside the worker a relative URL would resolve against the worker script; users mean the page. */
+function withAbsoluteBaseUrl(options: RerankerOptions): RerankerOptions {
+  if (options.modelBaseUrl === undefined) return options;
+  const pageUrl = globalThis.document?.baseURI ?? globalThis.location?.href;
+  if (pageUrl === undefined) return options;
+  return { ...options, modelBaseUrl: new URL(options.modelBaseUrl, pageUrl).href };
 }

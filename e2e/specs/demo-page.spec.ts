@@ -1,0 +1,54 @@
+/** The demo page driven as a person would: type a query, paste passages, press the button, read the ranking. */
+import { expect, loadReference, test } from '../support.js';
+
+test('a person reranks pasted passages on the demo page', async ({ page }) => {
+  const reference = loadReference('tiny-bert-reranker');
+  const query = reference.pairs[0]?.query ?? '';
+  // Passages with no blank lines inside, so the demo's blank-line separation keeps them whole.
+  const sameQuery = reference.pairs.filter((pair) => pair.query === query && pair.passage.trim() !== '' && !/\n\s*\n/.test(pair.passage));
+  expect(sameQuery.length).toBeGreaterThanOrEqual(3);
+
+  await page.goto('/?modelBaseUrl=/fixtures/models&model=tiny-bert-reranker&device=wasm&dtype=fp32');
+  await page.locator('#query').fill(query);
+  await page.locator('#passages').fill(sameQuery.map((pair) => pair.passage.trim()).join('\n\n'));
+  await page.locator('#rerank').click();
+
+  const rows = page.locator('#results li');
+  await expect(rows).toHaveCount(sameQuery.length, { timeout: 120_000 });
+  const shown = await rows.evaluateAll((items) =>
+    items.map((item) => ({
+      index: Number((item as HTMLElement).dataset['index']),
+      raw: Number(item.querySelector('.score-raw')?.textContent?.replace(/[^\d.eE+-]/g, '')),
+      normalized: Number(item.querySelector('.score-normalized')?.textContent?.replace(/[^\d.eE+-]/g, '')),
+      passage: item.querySelector('.passage')?.textContent ?? '',
+    })),
+  );
+  const expectedOrder = sameQuery
+    .map((pair, index) => ({ index, score: pair.scoreTorch }))
+    .sort((a, b) => b.score - a.score)
+    .map((row) => row.index);
+  expect(shown.map((row) => row.index)).toEqual(expectedOrder);
+  for (const row of shown) {
+    const pair = sameQuery[row.index];
+    expect(row.passage.trim()).toBe(pair?.passage.trim());
+    expect(Math.abs(row.raw - (pair?.scoreTorch ?? Number.NaN))).toBeLessThanOrEqual(1e-3);
+    expect(Math.abs(row.normalized - 1 / (1 + Math.exp(-(pair?.scoreTorch ?? 0))))).toBeLessThanOrEqual(1e-3);
+  }
+  await expect(page.locator('#info')).toContainText('wasm');
+  await expect(page.locator('#timings')).toContainText(/\d/);
+  await expect(page.locator('#error')).toBeHidden();
+});
+
+test.describe('offline', () => {
+  // The blocked requests are logged by Chromium; that is the situation under test.
+  test.use({ expectedConsoleErrors: [/ERR_INTERNET_DISCONNECTED|Failed to load resource/] });
+
+  test('the demo says how to self-host when the Hub cannot be reached', async ({ page }) => {
+  // No internet here: the default Hub model cannot load, which is exactly the case to explain.
+  await page.route('https://huggingface.co/**', (route) => route.abort('internetdisconnected'));
+  await page.goto('/');
+  await page.locator('#rerank').click();
+  await expect(page.locator('#error')).toBeVisible({ timeout: 60_000 });
+  await expect(page.locator('#error')).toContainText(/model base URL/i);
+});
+});

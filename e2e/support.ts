@@ -1,0 +1,73 @@
+/**
+ * Shared e2e pieces: a `test` that fails on any page error or console error, the harness page, and the
+ * PyTorch reference written by scripts/fixtures/make_fixtures.py.
+ */
+import { readFileSync } from 'node:fs';
+import { test as base, expect, type Page } from '@playwright/test';
+import type * as Library from '../src/index.js';
+
+declare global {
+  interface Window {
+    lib: typeof Library;
+    harnessReady?: boolean;
+  }
+}
+
+export interface ReferencePair {
+  id: string;
+  query: string;
+  passage: string;
+  inputIds: number[];
+  truncated: boolean;
+  scoreTorch: number;
+  scoreOrtFp32: number;
+  scoreOrtQ8: number;
+}
+
+export interface Reference {
+  model: string;
+  maxLength: number;
+  pairs: ReferencePair[];
+}
+
+export function loadReference(model: string): Reference {
+  return JSON.parse(readFileSync(new URL(`../fixtures/reference/${model}.json`, import.meta.url), 'utf8')) as Reference;
+}
+
+/** Where the test server serves the fixture models, in the Hub's layout. */
+export const FIXTURE_BASE = '/fixtures/models';
+
+/** Console noise that is not an error of the page: onnxruntime's own warnings about node placement. */
+const BENIGN_CONSOLE = [/VerifyEachNodeIsAssignedToAnEp/, /Some nodes were not assigned to the preferred execution providers/];
+
+export const test = base.extend<{ pageErrors: string[]; expectedConsoleErrors: RegExp[] }>({
+  /** Console errors a test provokes on purpose (a 404 it asked for); anything else fails the test. */
+  expectedConsoleErrors: [[], { option: true }],
+  pageErrors: [
+    async ({ page, expectedConsoleErrors }, use) => {
+      const errors: string[] = [];
+      const failedUrls: string[] = [];
+      page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+      // Name the URL of failed responses: Chromium's console line about them does not.
+      page.on('response', (response) => {
+        if (response.status() >= 400) failedUrls.push(`${response.status()} ${response.url()}`);
+      });
+      page.on('console', (message) => {
+        const allowed = [...BENIGN_CONSOLE, ...expectedConsoleErrors];
+        if (message.type() === 'error' && !allowed.some((pattern) => pattern.test(message.text()))) {
+          errors.push(`console.error: ${message.text()}`);
+        }
+      });
+      await use(errors);
+      expect(errors, `the page reported errors (failed responses: ${failedUrls.join(', ') || 'none'})`).toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+export async function openHarness(page: Page): Promise<void> {
+  await page.goto('/e2e/pages/harness.html');
+  await page.waitForFunction(() => window.harnessReady === true);
+}
