@@ -8,14 +8,21 @@ import sirv from 'sirv';
 
 export interface StaticServer {
   readonly origin: string;
+  /** Paths requested so far, in order (to prove what was, or was not, fetched). */
+  readonly requests: readonly string[];
   close(): Promise<void>;
 }
 
 export async function serveStatic(root: string): Promise<StaticServer> {
   const files = sirv(root, { dev: true, etag: true });
+  const requests: string[] = [];
   const server: Server = createServer((request, response) => {
+    requests.push(request.url ?? '');
     response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     response.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    // Model files are also fetched cross-origin, as from a CDN or the Hub.
+    response.setHeader('Access-Control-Allow-Origin', '*');
+    response.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     files(request, response, () => {
       response.statusCode = 404;
       response.end('not found');
@@ -25,6 +32,7 @@ export async function serveStatic(root: string): Promise<StaticServer> {
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://localhost:${port}`,
+    requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

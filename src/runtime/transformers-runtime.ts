@@ -72,16 +72,14 @@ export async function loadCrossEncoder(
   let fallbackReason = choice.fallbackReason;
   let model: PreTrainedModel;
   try {
-    onProgress({ stage: 'session', device, dtype });
-    model = await createSession(request, device, dtype, progress, fileUrl);
+    model = await createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), fileUrl);
   } catch (error) {
     if (device !== 'webgpu' || (request.device ?? 'auto') !== 'auto' || !isSessionFailure(error)) throw error;
     // 'auto' promised WebGPU only if the session builds; it did not, so say why and use WASM.
     fallbackReason = `The WebGPU session failed to build (${describeCause(error)}); running on WASM instead.`;
     device = 'wasm';
     dtype = request.dtype === undefined || request.dtype === 'auto' ? 'q8' : request.dtype;
-    onProgress({ stage: 'session', device, dtype });
-    model = await createSession(request, device, dtype, progress, fileUrl);
+    model = await createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), fileUrl);
   }
 
   const session = (model as unknown as { sessions: Record<string, { inputNames: readonly string[] }> }).sessions['model'];
@@ -278,6 +276,19 @@ async function runBatch(model: PreTrainedModel, batch: BatchTensors, needsTokenT
     throw new RerankerError('inference-failed', `The model returned ${output.logits.type} logits; expected float32.`);
   }
   return data;
+}
+
+/** Download progress as usual, plus the `session` stage once the .onnx file is in (the session builds next). */
+function sessionProgress(
+  progress: (info: ProgressInfo) => void,
+  onProgress: (progress: LoadProgress) => void,
+  device: Device,
+  dtype: Dtype,
+): (info: ProgressInfo) => void {
+  return (info) => {
+    progress(info);
+    if (info.status === 'done' && info.file.endsWith('.onnx')) onProgress({ stage: 'session', device, dtype });
+  };
 }
 
 /** Turns transformers.js's progress events into the library's `LoadProgress`. */
