@@ -27,6 +27,7 @@ export default defineConfig({
   },
   webServer: {
     command: `npx vite --port ${PORT} --strictPort`,
+    env: { WEBGPU_RERANKER_E2E: '1' },
     url: `http://localhost:${PORT}/e2e/pages/harness.html`,
     reuseExistingServer: !process.env['CI'],
     timeout: 120_000,

@@ -9,10 +9,13 @@ export const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/** Set by the e2e config: a test page must never be reloaded because a source file changed mid-test. */
+const frozen = process.env['WEBGPU_RERANKER_E2E'] === '1';
+
 export default defineConfig({
   // A missing model file must answer 404 (a typed model-not-found), not the demo's index.html.
   appType: 'mpa',
-  server: { headers: isolationHeaders },
+  server: { headers: isolationHeaders, hmr: !frozen, ...(frozen ? { watch: null } : {}) },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
   optimizeDeps: {

@@ -35,6 +35,9 @@ for (const { model, device, dtype } of CASES) {
       const expected = dtype === 'fp32' ? pair.scoreTorch : pair.scoreOrtQ8;
       return { id: pair.id, got: scores[index], expected, diff: Math.abs((scores[index] ?? Number.NaN) - expected) };
     });
+    const worst = Math.max(...deviations.map((row) => row.diff));
+    // Printed so the README's fidelity figures come from a real run.
+    console.log(`[fidelity] ${model} ${dtype} on ${device}: max |score - reference| = ${worst.toExponential(2)} over ${deviations.length} pairs`);
     const off = deviations.filter((row) => !(row.diff <= tolerance));
     expect(off, `pairs off the reference by more than ${tolerance}`).toEqual([]);
   });
