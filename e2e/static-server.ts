@@ -2,20 +2,28 @@
  * A plain static file server for the tests that must see files exactly as a web host would serve them
  * (no Vite transforms): the standalone bundle and built consumer apps. Sends COOP/COEP so WASM threads work.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import sirv from 'sirv';
+
+/** `cut`: the full Content-Length is promised, half the bytes are sent, then the connection drops. */
+export type Fault = 'cut';
 
 export interface StaticServer {
   readonly origin: string;
   /** Paths requested so far, in order (to prove what was, or was not, fetched). */
   readonly requests: readonly string[];
+  /** Serve `path` (e.g. `/model/onnx/model.onnx`) with `fault` from now on; `undefined` serves it normally again. */
+  setFault(path: string, fault: Fault | undefined): void;
   close(): Promise<void>;
 }
 
 export async function serveStatic(root: string): Promise<StaticServer> {
   const files = sirv(root, { dev: true, etag: true });
   const requests: string[] = [];
+  const faults = new Map<string, Fault>();
   const server: Server = createServer((request, response) => {
     requests.push(request.url ?? '');
     response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
@@ -23,6 +31,13 @@ export async function serveStatic(root: string): Promise<StaticServer> {
     // Model files are also fetched cross-origin, as from a CDN or the Hub.
     response.setHeader('Access-Control-Allow-Origin', '*');
     response.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    const path = (request.url ?? '').split('?')[0] ?? '';
+    if (faults.get(path) === 'cut' && request.method === 'GET') {
+      const body = readFileSync(join(root, path));
+      response.writeHead(200, { 'Content-Length': String(body.length), 'Content-Type': 'application/octet-stream' });
+      response.write(body.subarray(0, Math.floor(body.length / 2)), () => response.destroy());
+      return;
+    }
     files(request, response, () => {
       response.statusCode = 404;
       response.end('not found');
@@ -33,6 +48,10 @@ export async function serveStatic(root: string): Promise<StaticServer> {
   return {
     origin: `http://localhost:${port}`,
     requests,
+    setFault: (path, fault) => {
+      if (fault === undefined) faults.delete(path);
+      else faults.set(path, fault);
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

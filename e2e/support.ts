@@ -10,6 +10,10 @@ declare global {
   interface Window {
     lib: typeof Library;
     harnessReady?: boolean;
+    /** A reranker a test keeps on the page between evaluate calls. */
+    reranker?: Library.Reranker;
+    /** Outcomes (result or error code) of calls a test left running. */
+    pending?: Promise<string>[];
   }
 }
 

@@ -14,4 +14,10 @@ export type {
   RerankOptions,
   RerankResult,
   ScoreOptions,
+  ChunkingOptions,
+  ChunkingSettings,
+  ChunkSpan,
+  RerankerLimits,
+  ResolvedLimits,
 } from './shared/types.js';
+export type { ModelFilesInput } from './shared/model-files.js';

@@ -1,4 +1,5 @@
 /** The demo page driven as a person would: type a query, paste passages, press the button, read the ranking. */
+import { LONG_PASSAGE, LONG_QUERY, LONG_WINDOW_TEXTS } from '../long-passage.js';
 import { expect, loadReference, test } from '../support.js';
 
 test('a person reranks pasted passages on the demo page', async ({ page }) => {
@@ -37,6 +38,26 @@ test('a person reranks pasted passages on the demo page', async ({ page }) => {
   await expect(page.locator('#info')).toContainText('wasm');
   await expect(page.locator('#timings')).toContainText(/\d/);
   await expect(page.locator('#error')).toBeHidden();
+});
+
+test('the demo marks a truncated passage, and with chunking highlights its best window', async ({ page }) => {
+  await page.goto('/?modelBaseUrl=/fixtures/models&model=tiny-bert-reranker&device=wasm&dtype=fp32');
+  await page.locator('#query').fill(LONG_QUERY);
+  await page.locator('#passages').fill(`${LONG_PASSAGE}\n\nriver city`);
+  await page.locator('#rerank').click();
+  const long = page.locator('#results li[data-index="0"]');
+  await expect(long.locator('.chunk-note')).toContainText('Truncated', { timeout: 120_000 });
+  await expect(long.locator('mark')).toHaveCount(0);
+  await expect(page.locator('#results li[data-index="1"] .chunk-note')).toHaveCount(0);
+  await expect(page.locator('#info')).toContainText('Chunking');
+
+  await page.locator('#chunking').check();
+  await page.locator('#rerank').click();
+  await expect(long.locator('.chunk-note')).toContainText('Best of 3 windows');
+  // The window the library reports is the one highlighted, and it is one of the passage's windows.
+  const marked = await long.locator('mark').textContent();
+  expect(LONG_WINDOW_TEXTS).toContain(marked);
+  await expect(page.locator('#timings')).toContainText('2 / 4 /');
 });
 
 test.describe('offline', () => {

@@ -1,6 +1,7 @@
 import { startBrowserWorker } from './worker-handle.js';
 import { WorkerReranker } from './worker-reranker.js';
 import type { Reranker, RerankerOptions } from '../shared/types.js';
+import { normalizeModelFiles } from '../shared/model-files.js';
 import { validateCreateOptions } from '../shared/validate.js';
 
 /**
@@ -10,7 +11,9 @@ import { validateCreateOptions } from '../shared/validate.js';
  */
 export async function createReranker(options: RerankerOptions): Promise<Reranker> {
   validateCreateOptions(options);
-  return WorkerReranker.create(startBrowserWorker, withAbsoluteBaseUrl(options));
+  // Normalized once here, so a bad entry fails now and every worker (after a crash too) gets the same map.
+  const prepared = options.modelFiles === undefined ? options : { ...options, modelFiles: normalizeModelFiles(options.modelFiles) };
+  return WorkerReranker.create(startBrowserWorker, withAbsoluteBaseUrl(prepared));
 }
 
 /** Inside the worker a relative URL would resolve against the worker script; users mean the page. */

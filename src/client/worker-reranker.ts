@@ -7,43 +7,62 @@
  * loads the model again (from the browser cache).
  */
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import type { WorkerFactory, WorkerHandle } from './worker-handle.js';
+import { lifeLockName, watchLifeLock } from './life-lock-watch.js';
+import type { WorkerFactory } from './worker-handle.js';
 import { RerankerError, fromWireError, isWireError, describeCause } from '../shared/errors.js';
 import type { LoadRequest, Outcome, WorkerApi } from '../shared/protocol.js';
 import type {
   CallTimings,
+  ChunkingOptions,
+  Dtype,
   Reranker,
   RerankerInfo,
   RerankerOptions,
   RerankOptions,
   RerankResult,
+  ResolvedLimits,
   ScoreOptions,
 } from '../shared/types.js';
-import { validateDocuments, validatePairs, validateQuery, validateRerankOptions, validateScoreOptions } from '../shared/validate.js';
+import { resolveLimits } from '../shared/limits.js';
+import { normalizeModelFiles } from '../shared/model-files.js';
+import { validateRerankCall, validateScoreCall } from '../shared/validate.js';
 
 interface Connection {
-  readonly handle: WorkerHandle;
   readonly remote: Remote<WorkerApi>;
   /** Resolves once the model is loaded in this worker. */
   readonly ready: Promise<RerankerInfo>;
+  /** Ends the worker on purpose (no crash is reported for it). */
+  end(): void;
 }
 
 interface PendingCall {
   reject(error: RerankerError): void;
+  /** Sends the call again, to the worker that replaced the one it was sent to. */
+  retry(connection: Connection): void;
+}
+
+/** Set once the WebGPU device was lost under device 'auto': later workers load on WASM. */
+interface WasmFallback {
+  readonly dtype: Dtype;
+  readonly reason: string;
 }
 
 export class WorkerReranker implements Reranker {
   readonly #startWorker: WorkerFactory;
   readonly #options: RerankerOptions;
+  /** Checked here too, so an oversized call is refused before it is copied to the worker. */
+  readonly #limits: ResolvedLimits;
   #info: RerankerInfo | undefined;
   #connection: Connection | undefined;
   readonly #pending = new Map<number, PendingCall>();
   #nextCallId = 1;
   #disposed = false;
+  #wasmFallback: WasmFallback | undefined;
 
   private constructor(startWorker: WorkerFactory, options: RerankerOptions) {
     this.#startWorker = startWorker;
     this.#options = options;
+    this.#limits = resolveLimits(options.limits);
   }
 
   /** Starts the worker and resolves once the model is loaded and warmed up. */
@@ -60,20 +79,25 @@ export class WorkerReranker implements Reranker {
 
   rerank(query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult[]> {
     return this.#call(options?.signal, () => {
-      validateQuery(query);
-      validateDocuments(documents);
-      validateRerankOptions(options);
-      const wire = { topK: options?.topK, returnDocuments: options?.returnDocuments, normalize: options?.normalize };
-      return (remote, callId) => remote.rerank(callId, query, documents, wire);
+      validateRerankCall(query, documents, options, this.#limits);
+      const wire = {
+        topK: options?.topK,
+        returnDocuments: options?.returnDocuments,
+        normalize: options?.normalize,
+        chunking: wireChunking(options?.chunking),
+      };
+      // A plain copy: an array subclass or extra properties on the caller's array must not reach postMessage.
+      const texts = Array.from(documents);
+      return (remote, callId) => remote.rerank(callId, query, texts, wire);
     });
   }
 
   score(pairs: readonly (readonly [string, string])[], options?: ScoreOptions): Promise<number[]> {
     return this.#call(options?.signal, () => {
-      validatePairs(pairs);
-      validateScoreOptions(options);
-      const wire = { normalize: options?.normalize };
-      return (remote, callId) => remote.score(callId, pairs, wire);
+      validateScoreCall(pairs, options, this.#limits);
+      const wire = { normalize: options?.normalize, chunking: wireChunking(options?.chunking) };
+      const texts = pairs.map(([query, passage]) => [query, passage] as [string, string]);
+      return (remote, callId) => remote.score(callId, texts, wire);
     });
   }
 
@@ -92,29 +116,31 @@ export class WorkerReranker implements Reranker {
     // Give the worker a moment to free its sessions, then end it whatever happens.
     await Promise.race([connection.remote.dispose().catch(() => undefined), delay(2000)]);
     connection.remote[releaseProxy]();
-    connection.handle.terminate();
+    connection.end();
   }
 
   #connect(): Connection {
     const handle = this.#startWorker();
     const remote = wrap<WorkerApi>(handle.endpoint);
-    const { onProgress, ...request } = this.#options;
+    const { onProgress, modelFiles, ...options } = this.#options;
+    const fallback = this.#wasmFallback;
+    const base: LoadRequest = { ...options, ...(modelFiles === undefined ? {} : { modelFiles: normalizeModelFiles(modelFiles) }) };
+    const request: LoadRequest = fallback === undefined ? base : { ...base, device: 'wasm', dtype: fallback.dtype };
     let markFailed: (error: RerankerError) => void = () => undefined;
     const failed = new Promise<never>((_, reject) => {
       markFailed = reject;
     });
     failed.catch(() => undefined);
-    const connection: Connection = {
-      handle,
-      remote,
-      ready: Promise.race<RerankerInfo>([
-        remote
-          .load(request as LoadRequest, onProgress === undefined ? undefined : proxy(onProgress))
-          .then((outcome) => unwrap(outcome as Outcome<RerankerInfo>)),
-        failed,
-      ]),
+    let ended = false;
+    let stopWatching: () => void = () => undefined;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      stopWatching();
+      handle.terminate();
     };
-    handle.onFailure((reason) => {
+    const fail = (reason: string): void => {
+      if (ended) return;
       const error = new RerankerError(
         'worker-crashed',
         `The reranker worker stopped (${reason}). Pending calls were rejected; the next call starts a new worker ` +
@@ -122,14 +148,41 @@ export class WorkerReranker implements Reranker {
       );
       markFailed(error);
       if (this.#connection === connection) this.#connection = undefined;
-      handle.terminate();
+      end();
       this.#rejectAll(error);
-    });
-    connection.ready.catch(() => {
-      // A worker whose model failed to load is of no further use.
-      if (this.#connection === connection) this.#connection = undefined;
-      handle.terminate();
-    });
+    };
+    // First message to the worker, so it holds its life lock before the long model load starts.
+    const lockName = lifeLockName();
+    remote.holdLifeLock(lockName).then(
+      (held) => {
+        if (held && !ended) {
+          stopWatching = watchLifeLock(lockName, () => fail('it ended without an error event: terminated, closed, or out of memory'));
+        }
+      },
+      () => undefined,
+    );
+    const connection: Connection = {
+      remote,
+      end,
+      ready: Promise.race<RerankerInfo>([
+        remote
+          .load(request, onProgress === undefined ? undefined : proxy(onProgress))
+          .then((outcome) => unwrap(outcome as Outcome<RerankerInfo>)),
+        failed,
+      ]),
+    };
+    handle.onFailure(fail);
+    connection.ready.then(
+      (info) => {
+        // A worker started after a crash or a lost device may run elsewhere: show what runs now, and why.
+        if (this.#connection === connection) this.#info = fallback === undefined ? info : { ...info, fallbackReason: fallback.reason };
+      },
+      () => {
+        // A worker whose model failed to load is of no further use.
+        if (this.#connection === connection) this.#connection = undefined;
+        end();
+      },
+    );
     this.#connection = connection;
     return connection;
   }
@@ -163,21 +216,50 @@ export class WorkerReranker implements Reranker {
         reject(abortedError());
         void remote?.abort(callId);
       };
-      this.#pending.set(callId, { reject: (error) => finish() && reject(error) });
+      /** Sends the call to `connection`'s worker; a lost device there sends it again to the next worker. */
+      const send = (connection: Connection): void => {
+        connection.ready
+          .then(() => {
+            remote = connection.remote;
+            if (settled) return RETRIED;
+            return invoke(connection.remote, callId).then((outcome) => {
+              if (!outcome.ok && outcome.error.details['deviceLost'] === true && this.#moveToWasm(connection, String(outcome.error.details['reason']))) {
+                return RETRIED; // #moveToWasm sent it again
+              }
+              return unwrap(outcome);
+            });
+          })
+          .then(
+            (value) => value !== RETRIED && finish() && resolve(value as T),
+            (error: unknown) => finish() && reject(asRerankerError(error)),
+          );
+      };
+      this.#pending.set(callId, { reject: (error) => finish() && reject(error), retry: send });
       signal?.addEventListener('abort', onAbort, { once: true });
-
-      const connection = this.#connection ?? this.#connect();
-      connection.ready
-        .then(() => {
-          remote = connection.remote;
-          if (settled) return undefined;
-          return invoke(connection.remote, callId).then(unwrap);
-        })
-        .then(
-          (value) => finish() && resolve(value as T),
-          (error: unknown) => finish() && reject(asRerankerError(error)),
-        );
+      send(this.#connection ?? this.#connect());
     });
+  }
+
+  /**
+   * The WebGPU device of `failed`'s worker was lost. Under device 'auto' the model moves to WASM in a new
+   * worker (the old one cannot run even WASM sessions any more) and every pending call is sent again there;
+   * returns whether the failing call was among them. Under device 'webgpu' nothing moves: `false`.
+   */
+  #moveToWasm(failed: Connection, reason: string): boolean {
+    if ((this.#options.device ?? 'auto') !== 'auto' || this.#disposed) return false;
+    if (this.#connection === failed) {
+      const dtype = this.#info?.dtype;
+      // fp32 runs as well on WASM; the GPU-only formats take WASM's own default (q8) unless one was asked for.
+      const requested = this.#options.dtype ?? 'auto';
+      const wasmDtype: Dtype = dtype === 'fp32' ? 'fp32' : requested === 'auto' ? 'q8' : requested;
+      this.#wasmFallback = { dtype: wasmDtype, reason: `The WebGPU device was lost (${reason}); the model moved to WASM (${wasmDtype}) in a new worker.` };
+      this.#connection = undefined;
+      failed.end();
+      const next = this.#connect();
+      for (const pending of [...this.#pending.values()]) pending.retry(next);
+    }
+    // Moved already (by another call that failed first): this call was pending then, so it was sent again.
+    return true;
   }
 
   #rejectAll(error: RerankerError): void {
@@ -185,6 +267,18 @@ export class WorkerReranker implements Reranker {
     this.#pending.clear();
   }
 }
+
+/** Only the known fields: anything else on the caller's object (a function, a getter) could not be posted. */
+function wireChunking(chunking: boolean | ChunkingOptions | undefined): boolean | ChunkingOptions | undefined {
+  if (chunking === undefined || typeof chunking === 'boolean') return chunking;
+  return {
+    ...(chunking.maxChunksPerDoc === undefined ? {} : { maxChunksPerDoc: chunking.maxChunksPerDoc }),
+    ...(chunking.chunkOverlap === undefined ? {} : { chunkOverlap: chunking.chunkOverlap }),
+  };
+}
+
+/** A call that was sent again to another worker: its first attempt must not settle it. */
+const RETRIED = Symbol('retried');
 
 function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;

@@ -9,6 +9,8 @@ import { ProgressTracker, type ProgressView } from './progress.js';
 import { renderError, renderInfo, renderResults, renderTimings } from './render.js';
 import {
   CUSTOM_MODEL,
+  PICKED_MODEL,
+  pickedFolderName,
   isDevice,
   isDtype,
   readUrlSettings,
@@ -29,8 +31,10 @@ const passageCount = byId('passage-count', HTMLElement);
 const modelSelect = byId('model', HTMLSelectElement);
 const modelCustom = byId('model-custom', HTMLInputElement);
 const baseUrlInput = byId('model-base-url', HTMLInputElement);
+const folderInput = byId('model-folder', HTMLInputElement);
 const deviceSelect = byId('device', HTMLSelectElement);
 const dtypeSelect = byId('dtype', HTMLSelectElement);
+const chunkingInput = byId('chunking', HTMLInputElement);
 const rerankButton = byId('rerank', HTMLButtonElement);
 const statusLine = byId('status', HTMLElement);
 const progressBar = byId('progress', HTMLProgressElement);
@@ -69,11 +73,17 @@ function applyUrlSettings(): string[] {
 
 /** The settings in the form, or a message saying what is missing. */
 function readSettings(): LoadSettings | string {
+  const device = isDevice(deviceSelect.value) ? deviceSelect.value : 'auto';
+  const dtype = isDtype(dtypeSelect.value) ? dtypeSelect.value : 'auto';
+  if (modelSelect.value === PICKED_MODEL) {
+    const files = folderInput.files;
+    const name = files === null ? undefined : pickedFolderName(files);
+    if (files === null || name === undefined) return 'Pick a model folder first, or choose a preset.';
+    return { model: name, modelBaseUrl: undefined, modelFiles: files, device, dtype };
+  }
   const model = modelSelect.value === CUSTOM_MODEL ? modelCustom.value.trim() : modelSelect.value;
   if (model === '') return 'Type a model id in "Other model id", or pick a preset.';
   const baseUrl = baseUrlInput.value.trim();
-  const device = isDevice(deviceSelect.value) ? deviceSelect.value : 'auto';
-  const dtype = isDtype(dtypeSelect.value) ? dtypeSelect.value : 'auto';
   return { model, modelBaseUrl: baseUrl === '' ? undefined : baseUrl, device, dtype };
 }
 
@@ -143,6 +153,7 @@ async function ensureReranker(settings: LoadSettings): Promise<{ reranker: Reran
     reranker = await createReranker({
       model: settings.model,
       ...(settings.modelBaseUrl === undefined ? {} : { modelBaseUrl: settings.modelBaseUrl }),
+      ...(settings.modelFiles === undefined ? {} : { modelFiles: settings.modelFiles }),
       device: settings.device,
       dtype: settings.dtype,
       onProgress: (event: LoadProgress) => {
@@ -185,7 +196,8 @@ async function run(): Promise<void> {
     const { reranker, loadMs } = await ensureReranker(settings);
     setStatus(`Reranking ${passages.length} passage${passages.length === 1 ? '' : 's'}`);
     const started = performance.now();
-    const results = await reranker.rerank(query, passages);
+    // Per call, so switching it needs no reload of the model.
+    const results = await reranker.rerank(query, passages, { chunking: chunkingInput.checked });
     const rerankMs = performance.now() - started;
     const call = await reranker.lastTimings();
     renderResults(resultsList, results, passages);
@@ -197,7 +209,7 @@ async function run(): Promise<void> {
     resultsList.replaceChildren();
     renderTimings(timingsBox, undefined);
     setStatus(error instanceof RerankerError ? `Failed (${error.code})` : 'Failed', 0);
-    renderError(errorBox, error, { hasModelBaseUrl: settings.modelBaseUrl !== undefined });
+    renderError(errorBox, error, { hasModelBaseUrl: settings.modelBaseUrl !== undefined, pickedFolder: settings.modelFiles !== undefined });
   } finally {
     setBusy(false);
   }
@@ -231,6 +243,21 @@ passagesInput.addEventListener('keydown', onShortcut);
 passagesInput.addEventListener('input', updatePassageCount);
 modelCustom.addEventListener('input', () => {
   if (modelCustom.value.trim() !== '') modelSelect.value = CUSTOM_MODEL;
+});
+folderInput.addEventListener('change', () => {
+  const name = folderInput.files === null ? undefined : pickedFolderName(folderInput.files);
+  let option = Array.from(modelSelect.options).find((candidate) => candidate.value === PICKED_MODEL);
+  if (name === undefined) {
+    option?.remove();
+    return;
+  }
+  if (option === undefined) {
+    option = document.createElement('option');
+    option.value = PICKED_MODEL;
+    modelSelect.append(option);
+  }
+  option.textContent = `Picked folder: ${name} (offline)`;
+  modelSelect.value = PICKED_MODEL;
 });
 modelSelect.addEventListener('change', () => {
   if (modelSelect.value === CUSTOM_MODEL) modelCustom.focus();

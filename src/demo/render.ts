@@ -46,10 +46,42 @@ export function renderResults(list: HTMLOListElement, results: readonly RerankRe
     fill.style.width = `${(normalized * 100).toFixed(1)}%`;
     bar.append(fill);
 
-    item.append(head, bar, el('p', 'passage', passages[result.index] ?? result.document ?? ''));
+    const passage = passages[result.index] ?? result.document ?? '';
+    const note = chunkNote(result);
+    if (note !== undefined) item.append(head, bar, el('p', 'chunk-note', note), passageText(passage, result));
+    else item.append(head, bar, passageText(passage, result));
     return item;
   });
   list.replaceChildren(...items);
+}
+
+/** Says how a passage was scored when it did not fit one pair: cut off, or best of several windows. */
+export function chunkNote(result: RerankResult): string | undefined {
+  const chunk = result.chunk;
+  if (chunk === undefined || chunk.total <= 1) {
+    return result.truncated ? "Truncated: longer than the model's limit, so only its start was scored." : undefined;
+  }
+  const unscored = chunk.total - chunk.count;
+  return (
+    `Best of ${chunk.count} windows: window ${chunk.index + 1} (tokens ${chunk.tokenStart}–${chunk.tokenEnd}) scored highest` +
+    (unscored > 0 ? `; ${unscored} more window${unscored === 1 ? ' was' : 's were'} not scored.` : '.')
+  );
+}
+
+/** The passage, with the winning window in a `<mark>` when the result traces it to characters. */
+function passageText(passage: string, result: RerankResult): HTMLParagraphElement {
+  const paragraph = el('p', 'passage');
+  const chunk = result.chunk;
+  if (chunk === undefined || chunk.total <= 1 || chunk.charStart === undefined || chunk.charEnd === undefined) {
+    paragraph.textContent = passage;
+    return paragraph;
+  }
+  paragraph.append(
+    passage.slice(0, chunk.charStart),
+    el('mark', 'chunk', passage.slice(chunk.charStart, chunk.charEnd)),
+    passage.slice(chunk.charEnd),
+  );
+  return paragraph;
 }
 
 function definitionList(target: HTMLElement, rows: readonly (readonly [string, string])[]): void {
@@ -74,6 +106,12 @@ export function renderInfo(target: HTMLElement, info: RerankerInfo | undefined):
     ['Max length', `${info.maxLength} tokens`],
     ['WASM threads', String(info.wasmThreads)],
   ];
+  rows.push([
+    'Chunking',
+    info.chunking === false
+      ? 'off by default (the checkbox turns it on per call)'
+      : `up to ${info.chunking.maxChunksPerDoc} windows, ${info.chunking.chunkOverlap} tokens overlap`,
+  ]);
   if (info.fallbackReason !== undefined && info.fallbackReason !== '') rows.push(['Fallback reason', info.fallbackReason]);
   definitionList(target, rows);
 }
@@ -105,7 +143,7 @@ export function renderTimings(target: HTMLElement, timings: DemoTimings | undefi
   if (timings.call !== undefined) {
     rows.push(['Tokenize', ms(timings.call.tokenizeMs)]);
     rows.push(['Inference', ms(timings.call.inferenceMs)]);
-    rows.push(['Pairs / batches', `${timings.call.pairs} / ${timings.call.batches}`]);
+    rows.push(['Pairs / windows / batches', `${timings.call.pairs} / ${timings.call.windows} / ${timings.call.batches}`]);
   }
   rows.push(['Rerank call', ms(timings.rerankMs)]);
   rows.push(['Total', ms((timings.loadMs ?? 0) + timings.rerankMs)]);
@@ -117,7 +155,7 @@ export const HUB_HINT =
   'in the Hub layout and set the model base URL (see README).';
 
 /** Shows `error` in the alert region, with a hint where one helps. `undefined` clears it. */
-export function renderError(target: HTMLElement, error: unknown, options: { hasModelBaseUrl: boolean }): void {
+export function renderError(target: HTMLElement, error: unknown, options: { hasModelBaseUrl: boolean; pickedFolder?: boolean }): void {
   if (error === undefined) {
     target.replaceChildren();
     return;
@@ -127,7 +165,7 @@ export function renderError(target: HTMLElement, error: unknown, options: { hasM
     const message = el('p', 'error-message');
     message.append(el('code', 'error-code', error.code), ' ', error.message);
     parts.push(message);
-    const hint = hintFor(error, options.hasModelBaseUrl);
+    const hint = hintFor(error, options.hasModelBaseUrl, options.pickedFolder === true);
     if (hint !== undefined) parts.push(el('p', 'error-hint', hint));
   } else {
     parts.push(el('p', 'error-message', error instanceof Error ? error.message : String(error)));
@@ -135,10 +173,13 @@ export function renderError(target: HTMLElement, error: unknown, options: { hasM
   target.replaceChildren(...parts);
 }
 
-function hintFor(error: RerankerError, hasModelBaseUrl: boolean): string | undefined {
+function hintFor(error: RerankerError, hasModelBaseUrl: boolean, pickedFolder: boolean): string | undefined {
   switch (error.code) {
     case 'model-not-found':
     case 'model-load-failed':
+      if (pickedFolder) {
+        return 'The picked folder must hold config.json, tokenizer.json, tokenizer_config.json and onnx/model*.onnx of the chosen dtype (e.g. onnx/model_quantized.onnx for q8).';
+      }
       return hasModelBaseUrl
         ? 'Check that the model base URL serves the model folder in the Hub layout (config.json, tokenizer.json, onnx/…).'
         : HUB_HINT;

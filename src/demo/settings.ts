@@ -7,6 +7,8 @@ import type { DeviceRequest, DtypeRequest } from '../index.js';
 
 /** The `#model` option that means "use the model id typed in `#model-custom`". */
 export const CUSTOM_MODEL = 'custom';
+/** The `#model` option added once a folder is picked in `#model-folder`. */
+export const PICKED_MODEL = 'picked-folder';
 
 export const DEVICE_CHOICES: readonly DeviceRequest[] = ['auto', 'webgpu', 'wasm'];
 export const DTYPE_CHOICES: readonly DtypeRequest[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
@@ -15,13 +17,28 @@ export interface LoadSettings {
   readonly model: string;
   /** Unset (the Hugging Face Hub) when the field is blank. */
   readonly modelBaseUrl: string | undefined;
+  /** A model folder picked on this computer; when set, nothing is fetched. */
+  readonly modelFiles?: FileList;
   readonly device: DeviceRequest;
   readonly dtype: DtypeRequest;
 }
 
 /** Two settings that give the same key need no reload. */
 export function settingsKey(settings: LoadSettings): string {
-  return JSON.stringify([settings.model, settings.modelBaseUrl ?? '', settings.device, settings.dtype]);
+  const files = settings.modelFiles === undefined ? '' : pickedFolderKey(settings.modelFiles);
+  return JSON.stringify([settings.model, settings.modelBaseUrl ?? '', settings.device, settings.dtype, files]);
+}
+
+/** Picking a folder again (even the same one) gives new File objects: paths, sizes and dates tell them apart. */
+export function pickedFolderKey(files: FileList): string {
+  return Array.from(files, (file) => `${file.webkitRelativePath || file.name}:${file.size}:${file.lastModified}`).join('|');
+}
+
+/** The picked folder's name (the first segment of `webkitRelativePath`), or `undefined` for no files. */
+export function pickedFolderName(files: FileList): string | undefined {
+  const first = files[0];
+  if (first === undefined) return undefined;
+  return first.webkitRelativePath.split('/')[0] || first.name;
 }
 
 export function isDevice(value: string): value is DeviceRequest {

@@ -4,10 +4,14 @@
  */
 import type { BatchTensors } from './batching.js';
 import type { PairTemplate } from './pair-encoding.js';
+import type { ModelFiles } from '../shared/model-files.js';
 import type { Device, Dtype, LoadProgress, RerankerOptions } from '../shared/types.js';
 
-/** `createReranker` options as they cross into the worker (functions cannot be posted). */
-export type LoadRequest = Omit<RerankerOptions, 'onProgress'>;
+/**
+ * `createReranker` options as they cross into the worker (functions cannot be posted); picked model files
+ * arrive as a path -> Blob map.
+ */
+export type LoadRequest = Omit<RerankerOptions, 'onProgress' | 'modelFiles'> & { readonly modelFiles?: ModelFiles };
 
 export interface LoadedModel {
   readonly device: Device;

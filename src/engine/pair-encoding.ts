@@ -85,6 +85,15 @@ export function queryTokenLimit(maxLength: number): number {
   return Math.floor((maxLength * 3) / 4);
 }
 
+/**
+ * Passage tokens that fit in one pair beside a query of `queryLength` tokens (before its cap) and the
+ * special tokens; 0 when the capped query leaves no room (tiny `maxLength`).
+ */
+export function passageRoom(queryLength: number, template: PairTemplate, maxLength: number): number {
+  const query = Math.min(queryLength, queryTokenLimit(maxLength));
+  return Math.max(0, maxLength - query - specialTokenCount(template));
+}
+
 /** Joins already-tokenized query and passage ids (no special tokens) into one truncated pair. */
 export function encodePair(
   queryIds: readonly number[],
@@ -93,8 +102,7 @@ export function encodePair(
   maxLength: number,
 ): EncodedPair {
   const query = queryIds.slice(0, queryTokenLimit(maxLength));
-  const passageRoom = Math.max(0, maxLength - query.length - specialTokenCount(template));
-  const passage = passageIds.slice(0, passageRoom);
+  const passage = passageIds.slice(0, passageRoom(queryIds.length, template, maxLength));
   const truncated = query.length < queryIds.length || passage.length < passageIds.length;
   const { prefix, middle, suffix, typeIds } = template;
   const inputIds = [...prefix, ...query, ...middle, ...passage, ...suffix];

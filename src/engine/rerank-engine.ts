@@ -5,18 +5,24 @@
  * directly.
  */
 import { buildBatchTensors, planBatches } from './batching.js';
+import { chunkSpan } from './char-spans.js';
+import { resolveChunking } from './chunking.js';
 import { scoresFromLogits, sigmoid } from './heads/sequence-classification.js';
 import type { LoadedModel, LoadRequest, ModelLoader } from './model-backend.js';
 import { encodePair, type EncodedPair } from './pair-encoding.js';
+import { pairScores, planRows, type PairScore, type PlannedPair } from './pair-rows.js';
 import { RerankerError, describeCause } from '../shared/errors.js';
-import type { CallTimings, LoadProgress, RerankerInfo, RerankOptions, RerankResult, ScoreOptions } from '../shared/types.js';
-import {
-  validateDocuments,
-  validatePairs,
-  validateQuery,
-  validateRerankOptions,
-  validateScoreOptions,
-} from '../shared/validate.js';
+import type {
+  CallTimings,
+  ChunkingSettings,
+  LoadProgress,
+  RerankerInfo,
+  RerankOptions,
+  RerankResult,
+  ScoreOptions,
+} from '../shared/types.js';
+import { DEFAULT_LIMITS, resolveLimits } from '../shared/limits.js';
+import { validateRerankCall, validateScoreCall } from '../shared/validate.js';
 
 /** Chosen so a 512-token pair still batches 8 rows; see the bench notes for the measurements behind it. */
 export const DEFAULT_BATCH_TOKEN_BUDGET = 4096;
@@ -30,6 +36,9 @@ export class RerankEngine {
   #model: LoadedModel | undefined;
   #info: RerankerInfo | undefined;
   #batchTokenBudget = DEFAULT_BATCH_TOKEN_BUDGET;
+  /** The reranker's chunking; a call's `chunking` option overrides it. */
+  #chunking: ChunkingSettings | false = false;
+  #limits = DEFAULT_LIMITS;
   /** Tail of the call queue; every call chains onto it. */
   #queue: Promise<unknown> = Promise.resolve();
   readonly #abortedCalls = new Set<number>();
@@ -59,6 +68,8 @@ export class RerankEngine {
     }
     this.#model = model;
     this.#batchTokenBudget = request.batchTokenBudget ?? DEFAULT_BATCH_TOKEN_BUDGET;
+    this.#chunking = resolveChunking(request.chunking, false);
+    this.#limits = resolveLimits(request.limits);
     report({ stage: 'warmup' });
     await this.#runPairs(model, [warmupPair(model)], () => undefined);
     this.#info = {
@@ -68,6 +79,8 @@ export class RerankEngine {
       maxLength: model.maxLength,
       wasmThreads: model.wasmThreads,
       ...(model.fallbackReason === undefined ? {} : { fallbackReason: model.fallbackReason }),
+      chunking: this.#chunking,
+      limits: this.#limits,
     };
     report({ stage: 'ready', info: this.#info });
     return this.#info;
@@ -80,31 +93,32 @@ export class RerankEngine {
 
   score(callId: number, pairs: readonly (readonly [string, string])[], options?: WireScoreOptions): Promise<number[]> {
     return this.#enqueue(callId, async (model) => {
-      validatePairs(pairs);
-      validateScoreOptions(options);
-      const scores = await this.#scorePairs(callId, model, pairs);
-      return options?.normalize === true ? scores.map(sigmoid) : scores;
+      validateScoreCall(pairs, options, this.#limits);
+      const { scores } = await this.#scorePairs(callId, model, pairs, 'pairs', resolveChunking(options?.chunking, this.#chunking));
+      return scores.map(({ score }) => (options?.normalize === true ? sigmoid(score) : score));
     });
   }
 
   rerank(callId: number, query: string, documents: readonly string[], options?: WireRerankOptions): Promise<RerankResult[]> {
     return this.#enqueue(callId, async (model) => {
-      validateQuery(query);
-      validateDocuments(documents);
-      validateRerankOptions(options);
+      validateRerankCall(query, documents, options, this.#limits);
       if (documents.length === 0) return [];
-      const raw = await this.#scorePairs(
+      const { scores, planned } = await this.#scorePairs(
         callId,
         model,
         documents.map((document) => [query, document] as const),
+        'documents',
+        resolveChunking(options?.chunking, this.#chunking),
       );
-      const results = raw.map((score, index) => ({ index, score: options?.normalize === true ? sigmoid(score) : score }));
-      // Stable on ties: the earlier document first, so equal scores keep their input order.
-      results.sort((a, b) => b.score - a.score || a.index - b.index);
-      const kept = options?.topK === undefined ? results : results.slice(0, options.topK);
-      return options?.returnDocuments === true
-        ? kept.map((result) => ({ ...result, document: documents[result.index] as string }))
-        : kept;
+      const normalize = options?.normalize === true;
+      const order = scores.map((pair, index) => ({ index, score: normalize ? sigmoid(pair.score) : pair.score }));
+      // Stable on ties of the returned score: the earlier document first, so equal scores keep input order.
+      order.sort((a, b) => b.score - a.score || a.index - b.index);
+      const kept = options?.topK === undefined ? order : order.slice(0, options.topK);
+      // Only the results returned are traced back to characters: tracing costs a tokenization per word.
+      return kept.map(({ index, score }) =>
+        describeResult(index, score, documents[index] as string, scores[index] as PairScore, planned[index] as PlannedPair, model, options),
+      );
     });
   }
 
@@ -153,23 +167,26 @@ export class RerankEngine {
     }
   }
 
-  async #scorePairs(callId: number, model: LoadedModel, pairs: readonly (readonly [string, string])[]): Promise<number[]> {
+  async #scorePairs(
+    callId: number,
+    model: LoadedModel,
+    pairs: readonly (readonly [string, string])[],
+    argument: 'documents' | 'pairs',
+    chunking: ChunkingSettings | false,
+  ): Promise<{ scores: PairScore[]; planned: readonly PlannedPair[] }> {
     const tokenizeStart = performance.now();
-    // The query repeats in every pair of a rerank call: tokenize each distinct query once.
-    const queryIds = new Map<string, number[]>();
-    const encoded = pairs.map(([query, passage]) => {
-      let ids = queryIds.get(query);
-      if (ids === undefined) {
-        ids = model.tokenize(query);
-        queryIds.set(query, ids);
-      }
-      return encodePair(ids, model.tokenize(passage), model.template, model.maxLength);
-    });
+    const planned = planRows(pairs, model, chunking, argument);
     const tokenizeMs = performance.now() - tokenizeStart;
     const inferenceStart = performance.now();
-    const { scores, batches } = await this.#runPairs(model, encoded, () => this.#throwIfStopped(callId));
-    this.#lastTimings = { tokenizeMs, inferenceMs: performance.now() - inferenceStart, pairs: pairs.length, batches };
-    return scores;
+    const { scores, batches } = await this.#runPairs(model, planned.rows, () => this.#throwIfStopped(callId));
+    this.#lastTimings = {
+      tokenizeMs,
+      inferenceMs: performance.now() - inferenceStart,
+      pairs: pairs.length,
+      windows: planned.rows.length,
+      batches,
+    };
+    return { scores: pairScores(planned, scores, chunking !== false), planned: planned.pairs };
   }
 
   async #runPairs(
@@ -204,6 +221,26 @@ export class RerankEngine {
     }
     return { scores, batches: plans.length };
   }
+}
+
+function describeResult(
+  index: number,
+  score: number,
+  document: string,
+  scored: PairScore,
+  planned: PlannedPair,
+  model: LoadedModel,
+  options: WireRerankOptions | undefined,
+): RerankResult {
+  return {
+    index,
+    score,
+    ...(options?.returnDocuments === true ? { document } : {}),
+    truncated: scored.truncated,
+    ...(scored.window === undefined
+      ? {}
+      : { chunk: chunkSpan(document, planned.passageIds, scored.window, (text) => model.tokenize(text)) }),
+  };
 }
 
 function disposedError(): RerankerError {

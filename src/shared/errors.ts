@@ -22,7 +22,7 @@ export type RerankerErrorCode =
   | 'aborted'
   /** `dispose()` was called; create a new reranker. */
   | 'disposed'
-  /** The worker died (out of memory, killed); the next call starts a new one. */
+  /** The worker died (terminated, closed, crashed); pending calls reject with it, the next call starts a new one. */
   | 'worker-crashed';
 
 export const RERANKER_ERROR_CODES: readonly RerankerErrorCode[] = [
@@ -52,6 +52,25 @@ export class RerankerError extends Error {
     this.code = code;
     this.details = Object.freeze({ ...(options.details ?? {}) });
   }
+}
+
+/**
+ * The WebGPU device was lost (driver reset, GPU process crash): every later run of that worker's WebGPU
+ * session fails, and onnxruntime-web cannot run even a WASM session in the same worker afterwards (measured:
+ * the WASM session's runs fail on the lost device's buffers). The page answers `details.deviceLost` by
+ * starting a new worker on WASM when the reranker was created with device 'auto'.
+ */
+export function deviceLostError(reason: string, options: { cause?: unknown } = {}): RerankerError {
+  return new RerankerError(
+    'inference-failed',
+    `The WebGPU device was lost (${reason}). With device: 'auto' the reranker continues on WASM; with ` +
+      `device: 'webgpu' create a new reranker (a new worker gets a new device), or use device: 'auto'.`,
+    { details: { deviceLost: true, reason }, cause: options.cause },
+  );
+}
+
+export function isDeviceLostError(error: unknown): boolean {
+  return error instanceof RerankerError && error.details['deviceLost'] === true;
 }
 
 export function isRerankerError(value: unknown): value is RerankerError {

@@ -12,6 +12,11 @@ import type { WireRerankOptions, WireScoreOptions } from '../engine/rerank-engin
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: WireError };
 
 export interface WorkerApi {
+  /**
+   * Takes a Web Lock named `name` for the rest of the worker's life; resolves `true` once held (`false`
+   * without Web Locks). The page watches the same name to learn when the worker is gone.
+   */
+  holdLifeLock(name: string): Promise<boolean>;
   load(request: LoadRequest, onProgress?: (progress: LoadProgress) => void): Promise<Outcome<RerankerInfo>>;
   score(callId: number, pairs: readonly (readonly [string, string])[], options?: WireScoreOptions): Promise<Outcome<number[]>>;
   rerank(callId: number, query: string, documents: readonly string[], options?: WireRerankOptions): Promise<Outcome<RerankResult[]>>;

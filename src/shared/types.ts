@@ -3,6 +3,8 @@
  * The worker-side engine and the main-thread proxy both implement what is declared here.
  */
 
+import type { ModelFilesInput } from './model-files.js';
+
 /** Where the ONNX session runs. */
 export type Device = 'webgpu' | 'wasm';
 
@@ -62,6 +64,15 @@ export interface RerankerOptions {
    * Relative URLs are resolved against the page. Default: unset (the Hugging Face Hub).
    */
   modelBaseUrl?: string;
+  /**
+   * Offline: load the model from files the user picked instead of any URL, with no network at all. A
+   * `FileList` from `<input type="file" webkitdirectory>` (paths are read from `webkitRelativePath`, the
+   * picked folder's own name dropped), an array of such `File`s, or an object of path -> `Blob`
+   * (`{ 'config.json': blob, 'onnx/model.onnx': blob, ... }`). The folder must hold the Hub layout:
+   * `config.json`, `tokenizer.json`, `tokenizer_config.json` and the `onnx/` file of the dtype used;
+   * `model` then only names it (in `info`). Nothing is written to the browser cache. Default: unset.
+   */
+  modelFiles?: ModelFilesInput;
   /** Default `'auto'`: WebGPU when an adapter is available and the session builds, otherwise WASM (see `info.fallbackReason`). */
   device?: DeviceRequest;
   /**
@@ -83,6 +94,75 @@ export interface RerankerOptions {
   onProgress?: (progress: LoadProgress) => void;
   /** Cache model files in the browser's Cache Storage so a second load needs no network. Default `true`. */
   useBrowserCache?: boolean;
+  /**
+   * How passages longer than the pair budget are scored. Default `false`: the passage is truncated, as the
+   * Python reference does (results say `truncated: true`). `true` or an object: the passage is split into
+   * overlapping token windows and scores as its best window (see `ChunkingOptions` for the defaults).
+   * `rerank` and `score` can override it per call.
+   */
+  chunking?: boolean | ChunkingOptions;
+  /** Caps on what one call may ask for; see `RerankerLimits` for the defaults. */
+  limits?: RerankerLimits;
+}
+
+/**
+ * Caps on one `rerank`/`score` call. A call over any of them rejects with `invalid-input` before anything
+ * is scored (the error's `details.limit` names the limit, `details.limitValue` its value). Characters are
+ * UTF-16 code units (`string.length`). Each must be a positive integer.
+ */
+export interface RerankerLimits {
+  /**
+   * Documents per `rerank` call, pairs per `score` call. Default 10,000: reranking is for the top few dozen
+   * to few hundred candidates of a first-stage search; 10,000 short passages already take minutes on WASM,
+   * so a larger call is almost surely a whole corpus passed by mistake.
+   */
+  maxDocuments?: number;
+  /**
+   * Characters per document (the passage of a `score` pair). Default 100,000 (about 25,000 tokens, some 50
+   * pages): past what 8 windows of chunking can score anyway, and tokenizing it already takes 0.1-0.5 s;
+   * the fixtures' SentencePiece tokenizer fails outright on strings of some 600,000 characters.
+   */
+  maxDocumentChars?: number;
+  /**
+   * Characters per query. Default 10,000: a query keeps at most `floor(maxLength * 3 / 4)` tokens (384 on a
+   * 512-token model, some 1,500 characters of English), so this leaves room for pasted questions while
+   * bounding the work spent on text that is cut off anyway.
+   */
+  maxQueryChars?: number;
+  /**
+   * Characters of all queries and documents of one call together. Default 10,000,000 (20 MB of UTF-16 copied
+   * to the worker; tens of seconds of tokenizing): keeps 10,000 documents of 100,000 characters (2 GB) from
+   * freezing or killing the tab.
+   */
+  maxTotalChars?: number;
+}
+
+/** The limits in force, defaults filled in. */
+export type ResolvedLimits = { readonly [K in keyof RerankerLimits]-?: number };
+
+/**
+ * Splitting long passages into token windows, as hosted rerank APIs do (`max_chunks_per_doc`).
+ * Each window holds as many passage tokens as fit beside the (capped) query and the special tokens.
+ */
+export interface ChunkingOptions {
+  /**
+   * Most windows scored per passage. Default 8: about 3,700 passage tokens (roughly 2,800 English words)
+   * on a 512-token model, at most 8 model rows per document. Windows past it are not scored; such a
+   * document is reported `truncated: true`. An integer from 1 to 1,000.
+   */
+  maxChunksPerDoc?: number;
+  /**
+   * Tokens each window repeats from the one before it, so that a sentence cut by a window boundary is
+   * still whole in one window. Default 32 (a long sentence; about 7% of a 480-token window). Capped at
+   * half the window, so windows always advance. An integer of at least 0.
+   */
+  chunkOverlap?: number;
+}
+
+/** Chunking as a reranker applies it: defaults filled in. */
+export interface ChunkingSettings {
+  readonly maxChunksPerDoc: number;
+  readonly chunkOverlap: number;
 }
 
 /** What actually runs, and why it is not what was asked for. */
@@ -95,6 +175,10 @@ export interface RerankerInfo {
   readonly wasmThreads: number;
   /** Set when `device: 'auto'` could not use WebGPU, or when the dtype forced WASM. */
   readonly fallbackReason?: string;
+  /** The default for calls that do not pass `chunking`: `false` (truncate) or the window settings in use. */
+  readonly chunking: false | ChunkingSettings;
+  /** The limits every call is checked against (defaults filled in). */
+  readonly limits: ResolvedLimits;
 }
 
 export interface ScoreOptions {
@@ -102,6 +186,12 @@ export interface ScoreOptions {
   normalize?: boolean;
   /** Aborts a queued or running call with code `aborted`; other calls are not disturbed. */
   signal?: AbortSignal;
+  /**
+   * Overrides the reranker's `chunking` for this call: `false` truncates, `true` uses the default windows,
+   * an object sets them (unset fields take the defaults of `ChunkingOptions`, not the reranker's).
+   * Default: the reranker's setting (`info.chunking`).
+   */
+  chunking?: boolean | ChunkingOptions;
 }
 
 export interface RerankOptions extends ScoreOptions {
@@ -114,10 +204,40 @@ export interface RerankOptions extends ScoreOptions {
 export interface RerankResult {
   /** Position of the document in the input array. */
   readonly index: number;
-  /** Raw logit, or its sigmoid with `normalize: true`. */
+  /** Raw logit, or its sigmoid with `normalize: true`. With chunking: the best window's score. */
   readonly score: number;
   /** The document's text, with `returnDocuments: true`. */
   readonly document?: string;
+  /**
+   * True when some tokens of the query (past `floor(maxLength * 3 / 4)`) or of the passage were not seen by
+   * the model: cut off without chunking, or past `maxChunksPerDoc` windows with it.
+   */
+  readonly truncated: boolean;
+  /** With chunking: the window that gave the score, so a UI can highlight it. Absent without chunking. */
+  readonly chunk?: ChunkSpan;
+}
+
+/** One token window of a passage. Spans are half-open: `[start, end)`. */
+export interface ChunkSpan {
+  /** 0-based position of the window among the passage's windows. */
+  readonly index: number;
+  /** Windows scored for this passage (at most `maxChunksPerDoc`). */
+  readonly count: number;
+  /** Windows needed to cover the whole passage; more than `count` when windows were left unscored. */
+  readonly total: number;
+  /** First passage token of the window, counting the passage's tokens without special tokens. */
+  readonly tokenStart: number;
+  /** One past the window's last passage token. */
+  readonly tokenEnd: number;
+  /**
+   * The window in the document string (UTF-16 offsets for `slice`), widened to whole whitespace-separated
+   * words when a window boundary falls inside one (to single characters in Chinese/Japanese text where the
+   * tokenizer splits those apart, as WordPiece does). Absent when the tokens cannot be traced back to the
+   * text: the library checks that tokenizing the text piece by piece gives exactly the passage's tokens and
+   * leaves these out otherwise, rather than highlight the wrong text.
+   */
+  readonly charStart?: number;
+  readonly charEnd?: number;
 }
 
 /** Timings of the last completed call, in milliseconds (for demos and benchmarks). */
@@ -125,6 +245,8 @@ export interface CallTimings {
   readonly tokenizeMs: number;
   readonly inferenceMs: number;
   readonly pairs: number;
+  /** Model rows scored: `pairs`, plus the extra windows of chunked passages. */
+  readonly windows: number;
   readonly batches: number;
 }
 
@@ -132,7 +254,10 @@ export interface Reranker {
   readonly info: RerankerInfo;
   /** Scores every document against `query`; results sorted best first. An empty `documents` returns `[]`. */
   rerank(query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult[]>;
-  /** Scores `[query, passage]` pairs; scores in input order. */
+  /**
+   * Scores `[query, passage]` pairs; scores in input order (with chunking, each pair's best window).
+   * It reports no truncation: use `rerank` for `truncated` and the winning window.
+   */
   score(pairs: readonly (readonly [string, string])[], options?: ScoreOptions): Promise<number[]>;
   /** Timings of the most recent call that finished. */
   lastTimings(): Promise<CallTimings | undefined>;

@@ -3,13 +3,17 @@
  * offending position) and the engine (which is also used without a worker).
  */
 import { RerankerError } from './errors.js';
-import type { DeviceRequest, DtypeRequest, RerankOptions, ScoreOptions } from './types.js';
+import { checkDocumentCount, checkQueryLength, checkTextLengths, validateLimitsOption } from './limits.js';
+import type { DeviceRequest, DtypeRequest, RerankOptions, ResolvedLimits, ScoreOptions } from './types.js';
 
 const DEVICES: readonly DeviceRequest[] = ['auto', 'webgpu', 'wasm'];
 const DTYPES: readonly DtypeRequest[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
 
 /** The most tokens a pair may have; the supported cross-encoders have 512 positions. */
 export const MAX_SUPPORTED_LENGTH = 512;
+
+/** Upper bound on `chunking.maxChunksPerDoc`: beyond it one document could hold the session for minutes. */
+export const MAX_CHUNKS_PER_DOC_LIMIT = 1000;
 
 function invalid(message: string, details: Record<string, string | number | boolean> = {}): RerankerError {
   return new RerankerError('invalid-input', message, { details });
@@ -73,6 +77,31 @@ export function validateScoreOptions(options: ScoreOptions | undefined): void {
   if (options.normalize !== undefined && typeof options.normalize !== 'boolean') {
     throw invalid(`normalize must be a boolean, got ${typeName(options.normalize)}.`, { argument: 'normalize' });
   }
+  validateChunking(options.chunking);
+}
+
+/** `chunking`: a boolean, or an object with a positive `maxChunksPerDoc` and a non-negative `chunkOverlap`. */
+export function validateChunking(chunking: unknown): void {
+  if (chunking === undefined || typeof chunking === 'boolean') return;
+  if (typeof chunking !== 'object' || chunking === null || Array.isArray(chunking)) {
+    throw invalid(`chunking must be true, false or { maxChunksPerDoc?, chunkOverlap? }; got ${typeName(chunking)}.`, {
+      argument: 'chunking',
+    });
+  }
+  const { maxChunksPerDoc, chunkOverlap } = chunking as { maxChunksPerDoc?: unknown; chunkOverlap?: unknown };
+  if (
+    maxChunksPerDoc !== undefined &&
+    !(typeof maxChunksPerDoc === 'number' && Number.isInteger(maxChunksPerDoc) && maxChunksPerDoc >= 1 && maxChunksPerDoc <= MAX_CHUNKS_PER_DOC_LIMIT)
+  ) {
+    throw invalid(`chunking.maxChunksPerDoc must be an integer from 1 to ${MAX_CHUNKS_PER_DOC_LIMIT}; got ${String(maxChunksPerDoc)}.`, {
+      argument: 'chunking.maxChunksPerDoc',
+    });
+  }
+  if (chunkOverlap !== undefined && !(typeof chunkOverlap === 'number' && Number.isInteger(chunkOverlap) && chunkOverlap >= 0)) {
+    throw invalid(`chunking.chunkOverlap must be an integer of at least 0; got ${String(chunkOverlap)}.`, {
+      argument: 'chunking.chunkOverlap',
+    });
+  }
 }
 
 export function validateRerankOptions(options: RerankOptions | undefined): void {
@@ -91,6 +120,24 @@ export function validateRerankOptions(options: RerankOptions | undefined): void 
   }
 }
 
+/** Everything about a `rerank` call's arguments, limits included: it is scored whole or not at all. */
+export function validateRerankCall(query: unknown, documents: unknown, options: RerankOptions | undefined, limits: ResolvedLimits): void {
+  validateQuery(query);
+  checkQueryLength(query, limits);
+  if (Array.isArray(documents)) checkDocumentCount(documents.length, 'documents', limits);
+  validateDocuments(documents);
+  validateRerankOptions(options);
+  checkTextLengths(documents.map((document) => [query, document] as const), 'documents', limits);
+}
+
+/** Everything about a `score` call's arguments, limits included. */
+export function validateScoreCall(pairs: unknown, options: ScoreOptions | undefined, limits: ResolvedLimits): void {
+  if (Array.isArray(pairs)) checkDocumentCount(pairs.length, 'pairs', limits);
+  validatePairs(pairs);
+  validateScoreOptions(options);
+  checkTextLengths(pairs, 'pairs', limits);
+}
+
 export interface CreateOptionsToCheck {
   model?: unknown;
   modelBaseUrl?: unknown;
@@ -100,6 +147,8 @@ export interface CreateOptionsToCheck {
   batchTokenBudget?: unknown;
   onProgress?: unknown;
   useBrowserCache?: unknown;
+  chunking?: unknown;
+  limits?: unknown;
 }
 
 export function validateCreateOptions(options: CreateOptionsToCheck | undefined): void {
@@ -150,4 +199,6 @@ export function validateCreateOptions(options: CreateOptionsToCheck | undefined)
   if (options.useBrowserCache !== undefined && typeof options.useBrowserCache !== 'boolean') {
     throw invalid(`useBrowserCache must be a boolean.`, { argument: 'useBrowserCache' });
   }
+  validateChunking(options.chunking);
+  validateLimitsOption(options.limits);
 }

@@ -4,6 +4,7 @@
  */
 import type { ModelLoader } from '../engine/model-backend.js';
 import { RerankEngine } from '../engine/rerank-engine.js';
+import { holdLifeLock } from './life-lock.js';
 import { toWireError } from '../shared/errors.js';
 import type { Outcome, WorkerApi } from '../shared/protocol.js';
 
@@ -18,6 +19,7 @@ async function settle<T>(work: () => Promise<T>): Promise<Outcome<T>> {
 export function createWorkerApi(loader: ModelLoader): WorkerApi {
   const engine = new RerankEngine(loader);
   return {
+    holdLifeLock,
     load: (request, onProgress) => settle(() => engine.load(request, onProgress)),
     score: (callId, pairs, options) => settle(() => engine.score(callId, pairs, options)),
     rerank: (callId, query, documents, options) => settle(() => engine.rerank(callId, query, documents, options)),

@@ -2,85 +2,13 @@
  * The main-thread proxy and the worker-side engine talking over a real MessageChannel with Comlink,
  * as they do in the browser, with a fake model whose scores are known.
  */
-import { expose } from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BERT_LIKE_TEMPLATE, charIds, fakeLoader, fakeLogit, type FakeModelControls } from './fake-model.js';
-import type { WorkerHandle } from '../../src/client/worker-handle.js';
-import { WorkerReranker } from '../../src/client/worker-reranker.js';
+import { BERT_LIKE_TEMPLATE, charIds } from './fake-model.js';
+import { MAX_LENGTH, closeHarnesses, expectedScore, harness, until } from './proxy-harness.js';
 import { encodePair } from '../../src/engine/pair-encoding.js';
 import { RerankerError } from '../../src/shared/errors.js';
-import type { LoadProgress } from '../../src/shared/types.js';
-import { createWorkerApi } from '../../src/worker/worker-api.js';
 
-const MAX_LENGTH = 64;
-
-function expectedScore(query: string, passage: string): number {
-  return fakeLogit(encodePair(charIds(query), charIds(passage), BERT_LIKE_TEMPLATE, MAX_LENGTH).inputIds);
-}
-
-interface Harness {
-  controls: FakeModelControls;
-  workersStarted: number;
-  crash(reason: string): void;
-  reranker: WorkerReranker;
-  progress: LoadProgress[];
-  /** While on, every model run waits for `release()`. */
-  setGate(on: boolean): void;
-  release(): void;
-}
-
-const opened: MessagePort[] = [];
-afterEach(() => {
-  for (const port of opened.splice(0)) port.close();
-});
-
-async function harness(options: { batchTokenBudget?: number } = {}): Promise<Harness> {
-  const controls: FakeModelControls = { batches: [], disposed: false };
-  const waiting: (() => void)[] = [];
-  let crashListener: ((reason: string) => void) | undefined;
-  const state = { workersStarted: 0 };
-  const startWorker = (): WorkerHandle => {
-    state.workersStarted++;
-    const channel = new MessageChannel();
-    opened.push(channel.port1, channel.port2);
-    expose(createWorkerApi(fakeLoader(controls, MAX_LENGTH)), channel.port2);
-    return {
-      endpoint: channel.port1,
-      terminate: () => {
-        channel.port1.close();
-        channel.port2.close();
-      },
-      onFailure: (listener) => {
-        crashListener = listener;
-      },
-    };
-  };
-  const progress: LoadProgress[] = [];
-  const reranker = await WorkerReranker.create(startWorker, {
-    model: 'fake',
-    onProgress: (p) => progress.push(p),
-    ...options,
-  });
-  return {
-    controls,
-    get workersStarted() {
-      return state.workersStarted;
-    },
-    crash: (reason) => crashListener?.(reason),
-    reranker,
-    progress,
-    release: () => waiting.shift()?.(),
-    setGate: (on) => {
-      controls.gate = on ? () => new Promise<void>((resolve) => waiting.push(resolve)) : undefined;
-      if (!on) for (const resolve of waiting.splice(0)) resolve();
-    },
-  };
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-  if (!condition()) throw new Error(`condition never became true: ${condition.toString()}`);
-}
+afterEach(closeHarnesses);
 
 describe('WorkerReranker over a MessageChannel', () => {
   it('loads with progress, then scores pairs in input order', async () => {

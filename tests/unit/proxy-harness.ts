@@ -1,0 +1,88 @@
+/**
+ * The main-thread proxy and the worker-side engine over a real MessageChannel with Comlink, as in the
+ * browser, with the fake model of fake-model.ts: shared by the proxy, chunking and fuzz tests.
+ */
+import { expose } from 'comlink';
+import { BERT_LIKE_TEMPLATE, charIds, fakeLoader, fakeLogit, type FakeModelControls } from './fake-model.js';
+import type { WorkerHandle } from '../../src/client/worker-handle.js';
+import { WorkerReranker } from '../../src/client/worker-reranker.js';
+import type { ModelLoader } from '../../src/engine/model-backend.js';
+import { encodePair } from '../../src/engine/pair-encoding.js';
+import type { LoadProgress, RerankerOptions } from '../../src/shared/types.js';
+import { createWorkerApi } from '../../src/worker/worker-api.js';
+
+export const MAX_LENGTH = 64;
+
+export function expectedScore(query: string, passage: string): number {
+  return fakeLogit(encodePair(charIds(query), charIds(passage), BERT_LIKE_TEMPLATE, MAX_LENGTH).inputIds);
+}
+
+export interface Harness {
+  controls: FakeModelControls;
+  workersStarted: number;
+  crash(reason: string): void;
+  reranker: WorkerReranker;
+  progress: LoadProgress[];
+  /** While on, every model run waits for `release()`. */
+  setGate(on: boolean): void;
+  release(): void;
+}
+
+const opened: MessagePort[] = [];
+/** Call from `afterEach`: closes the channels of every harness so the test process can exit. */
+export function closeHarnesses(): void {
+  for (const port of opened.splice(0)) port.close();
+}
+
+/** `loader` wraps the fake model's loader (to give it other behaviour); default: the fake model as it is. */
+export async function harness(
+  options: Partial<RerankerOptions> = {},
+  loader: (fake: ModelLoader) => ModelLoader = (fake) => fake,
+): Promise<Harness> {
+  const controls: FakeModelControls = { batches: [], disposed: false };
+  const waiting: (() => void)[] = [];
+  let crashListener: ((reason: string) => void) | undefined;
+  const state = { workersStarted: 0 };
+  const startWorker = (): WorkerHandle => {
+    state.workersStarted++;
+    const channel = new MessageChannel();
+    opened.push(channel.port1, channel.port2);
+    expose(createWorkerApi(loader(fakeLoader(controls, MAX_LENGTH))), channel.port2);
+    return {
+      endpoint: channel.port1,
+      terminate: () => {
+        channel.port1.close();
+        channel.port2.close();
+      },
+      onFailure: (listener) => {
+        crashListener = listener;
+      },
+    };
+  };
+  const progress: LoadProgress[] = [];
+  const reranker = await WorkerReranker.create(startWorker, {
+    model: 'fake',
+    onProgress: (p) => progress.push(p),
+    ...options,
+  });
+  return {
+    controls,
+    get workersStarted() {
+      return state.workersStarted;
+    },
+    crash: (reason) => crashListener?.(reason),
+    reranker,
+    progress,
+    release: () => waiting.shift()?.(),
+    setGate: (on) => {
+      controls.gate = on ? () => new Promise<void>((resolve) => waiting.push(resolve)) : undefined;
+      if (!on) for (const resolve of waiting.splice(0)) resolve();
+    },
+  };
+}
+
+export async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!condition()) throw new Error(`condition never became true: ${condition.toString()}`);
+}
+
