@@ -17,10 +17,13 @@ import {
 import type { BatchTensors } from '../engine/batching.js';
 import type { LoadedModel, LoadRequest } from '../engine/model-backend.js';
 import { deriveTemplate } from '../engine/pair-encoding.js';
-import { RerankerError, describeCause } from '../shared/errors.js';
+import { RerankerError, describeCause, deviceLostError } from '../shared/errors.js';
 import type { Device, Dtype, LoadProgress } from '../shared/types.js';
 import { MAX_SUPPORTED_LENGTH } from '../shared/validate.js';
 import { chooseDevice, type WebGpuProbe } from './device-choice.js';
+import { isDeviceLoss, watchDeviceLoss } from './device-loss.js';
+import { evictCachedFiles } from './model-cache.js';
+import { PICKED_FILES_HOST, pickedFilesCache } from './picked-files-cache.js';
 
 const HUB_HOST = 'https://huggingface.co/';
 /** Rows per batch for float and weight-only-quantized graphs; the token budget usually binds first. */
@@ -49,10 +52,36 @@ export async function loadCrossEncoder(
   request: LoadRequest,
   onProgress: (progress: LoadProgress) => void,
 ): Promise<LoadedModel> {
+  try {
+    return await loadModel(request, onProgress);
+  } catch (error) {
+    // A file that downloaded but did not load may be cached as it is: drop it so a retry fetches it again.
+    if (error instanceof RerankerError && error.code === 'model-load-failed' && (request.useBrowserCache ?? true)) {
+      await evictCachedFiles(env.cacheKey, modelFileUrl(request, ''));
+    }
+    throw error;
+  }
+}
+
+/** With picked files, a missing one is named before transformers.js would fail on it less clearly. */
+function requirePickedFiles(request: LoadRequest, files: readonly string[]): void {
+  if (request.modelFiles === undefined) return;
+  const missing = files.find((file) => request.modelFiles?.[file] === undefined);
+  if (missing === undefined) return;
+  throw new RerankerError(
+    'model-not-found',
+    `The picked model folder has no ${missing}. It needs config.json, tokenizer.json, tokenizer_config.json and ` +
+      'the onnx/ file of the dtype used (onnx/model.onnx for fp32, onnx/model_quantized.onnx for q8, ...).',
+    { details: { file: missing } },
+  );
+}
+
+async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
   configureEnvironment(request);
   const progress = progressAdapter(onProgress);
   const fileUrl = (file: string): string => modelFileUrl(request, file);
 
+  requirePickedFiles(request, ['config.json', 'tokenizer.json', 'tokenizer_config.json']);
   const config = await step('config.json', fileUrl, () =>
     AutoConfig.from_pretrained(request.model, { progress_callback: progress }),
   ) as unknown as SequenceClassificationConfig;
@@ -85,6 +114,8 @@ export async function loadCrossEncoder(
   const session = (model as unknown as { sessions: Record<string, { inputNames: readonly string[] }> }).sessions['model'];
   const needsTokenTypeIds = session?.inputNames.includes('token_type_ids') ?? false;
   const padTokenId = tokenizer.pad_token_id ?? config.pad_token_id ?? 0;
+  // After a lost device every later run fails; say so in a way the page can act on (it moves to WASM).
+  const deviceLoss = device === 'webgpu' ? watchDeviceLoss(env.backends.onnx.webgpu) : undefined;
 
   return {
     device,
@@ -97,7 +128,16 @@ export async function loadCrossEncoder(
     // See LoadedModel.maxBatchRows: q8 activations are quantized per batch, so q8 pairs run one by one.
     maxBatchRows: dtype === 'q8' ? 1 : MAX_BATCH_ROWS,
     tokenize: (text) => tokenizer.encode(text, { add_special_tokens: false }),
-    run: (batch) => runBatch(model, batch, needsTokenTypeIds),
+    run: async (batch) => {
+      try {
+        return await runBatch(model, batch, needsTokenTypeIds);
+      } catch (error) {
+        if (deviceLoss !== undefined && isDeviceLoss(deviceLoss, describeCause(error))) {
+          throw deviceLostError(deviceLoss.reason ?? describeCause(error), { cause: error });
+        }
+        throw error;
+      }
+    },
     dispose: () => model.dispose().then(() => undefined),
   };
 }
@@ -106,7 +146,18 @@ function configureEnvironment(request: LoadRequest): void {
   env.allowLocalModels = false;
   env.allowRemoteModels = true;
   env.useBrowserCache = request.useBrowserCache ?? true;
-  if (request.modelBaseUrl === undefined) {
+  env.useCustomCache = false;
+  if (request.modelFiles !== undefined) {
+    // Picked files: every lookup is answered from them, and nothing may be fetched. transformers.js refuses
+    // to run with local and remote models both off, so "local" models live under a host that cannot resolve
+    // and that the custom cache answers for (it is looked up before any fetch).
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = PICKED_FILES_HOST;
+    env.useBrowserCache = false;
+    env.useCustomCache = true;
+    env.customCache = pickedFilesCache(request.model, request.modelFiles);
+  } else if (request.modelBaseUrl === undefined) {
     env.remoteHost = HUB_HOST;
     env.remotePathTemplate = HUB_PATH_TEMPLATE;
   } else {
@@ -123,10 +174,15 @@ function configureEnvironment(request: LoadRequest): void {
   }
 }
 
-/** One thread unless the page is cross-origin isolated (SharedArrayBuffer needs COOP/COEP). */
+/**
+ * One thread unless the page is cross-origin isolated (SharedArrayBuffer needs COOP/COEP). Isolated: one
+ * per core but one, at most 4, so the page and the browser keep a core. `npm run bench` measured this on a
+ * 2-core machine (bench/results/latest.md, "WASM threads" and the long-task check): THREADS_NOTE.
+ */
 function wasmThreads(): number {
   if (!globalThis.crossOriginIsolated) return 1;
-  return Math.max(1, Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1));
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(4, cores - 1));
 }
 
 function absoluteUrl(url: string): string {
@@ -135,6 +191,7 @@ function absoluteUrl(url: string): string {
 }
 
 export function modelFileUrl(request: LoadRequest, file: string): string {
+  if (request.modelFiles !== undefined) return `${PICKED_FILES_HOST}${request.model}/${file}`;
   if (request.modelBaseUrl !== undefined) {
     return `${absoluteUrl(request.modelBaseUrl).replace(/\/+$/, '')}/${request.model}/${file}`;
   }
@@ -249,6 +306,7 @@ async function createSession(
   progress: (info: ProgressInfo) => void,
   fileUrl: (file: string) => string,
 ): Promise<PreTrainedModel> {
+  requirePickedFiles(request, [DTYPE_FILE[dtype]]);
   return step(DTYPE_FILE[dtype], fileUrl, () =>
     AutoModelForSequenceClassification.from_pretrained(request.model, {
       device,

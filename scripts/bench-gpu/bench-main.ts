@@ -1,0 +1,483 @@
+/**
+ * The GPU benchmark proper: the library's engine (RerankEngine) over the library's runtime
+ * (loadCrossEncoder: transformers.js + onnxruntime-web's WebGPU EP) and over the IO-binding / graph-capture
+ * runner (src/runtime/webgpu-runner.ts), in Node with Dawn as WebGPU.
+ *
+ * Per model and variant: throughput by rows x tokens, a 100-passage rerank's latency, time to first result,
+ * kernel profiles (WebGPU timestamp queries) and the scores of a fidelity set, which check_fidelity.py
+ * compares with onnxruntime on the CPU.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, cpus } from 'node:os';
+import { join } from 'node:path';
+import type { LoadedModel } from '../../src/engine/model-backend.js';
+import { encodePair } from '../../src/engine/pair-encoding.js';
+import { RerankEngine } from '../../src/engine/rerank-engine.js';
+import { loadCrossEncoder } from '../../src/runtime/transformers-runtime.js';
+import { createWebGpuRunner, onnxWebGpuEnv, type WebGpuRunner, type WebGpuRunnerMode } from '../../src/runtime/webgpu-runner.js';
+import type { DawnSetup, ProfileWindow } from './node-webgpu.js';
+import { QUERY as BENCH_QUERY, makePassages, type PassageKind } from '../bench/text.js';
+import { corpusSentences, passageOfWords, QUERIES, seededRandom } from './passages.js';
+import { serveFolder } from './serve.js';
+
+export interface BenchConfig {
+  readonly modelsDir: string;
+  readonly models: readonly string[];
+  readonly variants: readonly string[];
+  readonly lengths: readonly number[];
+  readonly rows: readonly number[];
+  readonly minSeconds: number;
+  readonly maxTokensPerBatch: number;
+  readonly profileShapes: readonly (readonly [number, number])[];
+  readonly rerankBudgets: readonly number[];
+  readonly rerankLengths: readonly number[];
+  /** Passage sets of `npm run bench` (scripts/bench/text.ts) for the 100-passage rerank. */
+  readonly rerankSets: readonly PassageKind[];
+  /** maxLength of the first (time-to-first-result) rerank; the model's own unless lowered for a quick local run. */
+  readonly firstResultMaxLength: number;
+  readonly rowBuckets: readonly number[];
+  readonly lengthBuckets: readonly number[];
+  readonly fidelity: boolean;
+  readonly corpus: string;
+  readonly wasmPath: string;
+  readonly outDir: string;
+  readonly tag: string;
+  readonly dawnFlags: readonly string[];
+  /** Longest pair of the fidelity set (and its engine's maxLength). */
+  readonly fidelityLength: number;
+  /** Free the transformers.js session before the runner variants (large models: WebAssembly memory). */
+  readonly releaseLibrary: boolean;
+  /** Seconds after start past which no new measurement starts (what ran is written). */
+  readonly deadlineSeconds: number;
+}
+
+interface Variant {
+  readonly name: string;
+  readonly mode: 'library' | WebGpuRunnerMode;
+  readonly validation: 'disabled' | 'wgpuOnly' | 'basic' | undefined;
+  readonly modelFile: string;
+  /** `+simple`: onnxruntime's exact-size storage-buffer cache instead of its size buckets. */
+  readonly simpleCache: boolean;
+  /** `+nodyn`: graph capture without a dynamic session (large models; see WebGpuRunnerOptions). */
+  readonly noDynamic: boolean;
+}
+
+interface GridRow {
+  rows: number;
+  length: number;
+  batches: number;
+  pairs: number;
+  pairsPerSecond: number;
+  inferencePairsPerSecond: number;
+  msPerBatchMedian: number;
+  msPerBatchMin: number;
+  paddedShape: readonly [number, number];
+  gflopsPerSecond: number;
+}
+
+interface RerankRow {
+  set: PassageKind;
+  maxLength: number;
+  budget: number;
+  passages: number;
+  batches: number;
+  shapes: string[];
+  medianMs: number;
+  minMs: number;
+  p90Ms: number;
+  tokenizeMsMedian: number;
+  inferenceMsMedian: number;
+  firstCallMs: number;
+}
+
+const log = (message: string): void => {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+};
+
+export async function runBench(config: BenchConfig, setup: DawnSetup): Promise<void> {
+  const deadline = performance.now() + config.deadlineSeconds * 1000;
+  const late = (): boolean => performance.now() > deadline;
+  mkdirSync(config.outDir, { recursive: true });
+  const wasmPath = config.wasmPath || 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm';
+  const wasmBinary = readFileSync(wasmPath);
+  onnxWebGpuEnv.wasm.wasmBinary = wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength);
+  onnxWebGpuEnv.wasm.numThreads = 1;
+  onnxWebGpuEnv.webgpu.powerPreference = 'high-performance';
+
+  const sentences = corpusSentences(config.corpus);
+  const server = await serveFolder(config.modelsDir);
+  const report: Record<string, unknown> = {
+    tag: config.tag,
+    date: new Date().toISOString(),
+    host: { hostname: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version },
+    adapter: setup.adapter,
+    dawnFlags: config.dawnFlags,
+    config,
+    models: {} as Record<string, unknown>,
+  };
+  const write = (): void => writeFileSync(join(config.outDir, `bench-${config.tag}.json`), JSON.stringify(report, null, 1));
+
+  try {
+    for (const modelName of config.models) {
+      const modelReport: Record<string, unknown> = { variants: {} };
+      (report['models'] as Record<string, unknown>)[modelName] = modelReport;
+      const modelConfig = JSON.parse(readFileSync(join(config.modelsDir, modelName, 'config.json'), 'utf8')) as Record<string, unknown>;
+      modelReport['config'] = pick(modelConfig, ['model_type', 'num_hidden_layers', 'hidden_size', 'num_attention_heads', 'intermediate_size', 'vocab_size', 'max_position_embeddings']);
+      const flopsPerPair = (length: number): number => pairFlops(modelConfig, length);
+
+      // --- The library as shipped: loadCrossEncoder (transformers.js) + the engine; time to first result.
+      const rerankQuery = BENCH_QUERY;
+      const rerankSets = new Map(config.rerankSets.map((kind) => [kind, makePassages(100, kind)] as const));
+      const firstPassages = makePassages(100, 'mixed');
+      const loadStart = performance.now();
+      let progressSessionAt = 0;
+      const libraryModel = await loadCrossEncoder(
+        { model: modelName, modelBaseUrl: server.baseUrl, device: 'webgpu', dtype: 'fp32', useBrowserCache: false },
+        (progress) => {
+          if (progress.stage === 'session') progressSessionAt = performance.now() - loadStart;
+        },
+      );
+      const loadedAt = performance.now() - loadStart;
+      const firstEngine = new RerankEngine(async () => ({ ...libraryModel, maxLength: Math.min(libraryModel.maxLength, config.firstResultMaxLength) }));
+      await firstEngine.load({ model: modelName });
+      const warmedAt = performance.now() - loadStart;
+      await firstEngine.rerank(1, rerankQuery, firstPassages);
+      const firstResultAt = performance.now() - loadStart;
+      modelReport['libraryTimeToFirstResult'] = {
+        downloadMs: progressSessionAt,
+        sessionReadyMs: loadedAt,
+        warmedUpMs: warmedAt,
+        firstRerank100Ms: firstResultAt,
+        note: 'fresh process: wasm compile, model fetch over localhost, session build, warm-up pair, first rerank of the 100 mixed passages of npm run bench (maxLength = model max, budget 4096)',
+      };
+      log(`${modelName}: library first result after ${firstResultAt.toFixed(0)} ms (session ${loadedAt.toFixed(0)} ms)`);
+      write();
+
+      const fidelity: { tag: string; model: string; pairs: { inputIds: number[]; tokenTypeIds: number[] }[]; scores: Record<string, number[]> } = {
+        tag: config.tag,
+        model: modelName,
+        pairs: [],
+        scores: {},
+      };
+      const fidelityLength = Math.min(config.fidelityLength, libraryModel.maxLength);
+      const fidelityPairs = fidelitySet(sentences, fidelityLength);
+      {
+        const queryIds = new Map<string, number[]>();
+        for (const [query, passage] of fidelityPairs) {
+          let ids = queryIds.get(query);
+          if (ids === undefined) {
+            ids = libraryModel.tokenize(query);
+            queryIds.set(query, ids);
+          }
+          const encoded = encodePair(ids, libraryModel.tokenize(passage), libraryModel.template, fidelityLength);
+          fidelity.pairs.push({ inputIds: encoded.inputIds, tokenTypeIds: encoded.tokenTypeIds });
+        }
+      }
+
+      let libraryReleased = false;
+      for (const variantName of config.variants) {
+        if (late()) {
+          log(`${modelName}: deadline reached, ${variantName} not run`);
+          continue;
+        }
+        const variant = parseVariant(variantName);
+        log(`${modelName}: variant ${variant.name}`);
+        const variantReport: Record<string, unknown> = {};
+        (modelReport['variants'] as Record<string, unknown>)[variant.name] = variantReport;
+        let runner: WebGpuRunner | undefined;
+        let base: LoadedModel = libraryModel;
+        try {
+          if (variant.mode !== 'library') {
+            if (config.releaseLibrary && !libraryReleased) {
+              // The transformers.js session's copy of the model leaves WebAssembly memory; its tokenizer stays.
+              await libraryModel.dispose();
+              libraryReleased = true;
+            }
+            const bytes = readFileSync(join(config.modelsDir, modelName, variant.modelFile));
+            const createStart = performance.now();
+            runner = await createWebGpuRunner({
+              modelBytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+              padTokenId: libraryModel.padTokenId,
+              mode: variant.mode,
+              rowBuckets: config.rowBuckets,
+              lengthBuckets: config.lengthBuckets,
+              ...(variant.validation === undefined ? {} : { validationMode: variant.validation }),
+              ...(variant.simpleCache ? { storageBufferCacheMode: 'simple' as const } : {}),
+              ...(variant.noDynamic ? { keepDynamicSession: false } : {}),
+            });
+            variantReport['runnerCreateMs'] = performance.now() - createStart;
+            const activeRunner = runner;
+            base = {
+              ...libraryModel,
+              maxBatchRows: Math.min(activeRunner.maxRows, 4096),
+              run: (batch) => activeRunner.run(batch),
+            };
+          }
+          const timedBase = timedRuns(base);
+
+          if (config.fidelity) {
+            const engine = await engineFor(timedBase.model, modelName, 16 * fidelityLength, fidelityLength);
+            // Twice: graph capture replays from the second batch of a shape on; both must agree.
+            await engine.score(1, fidelityPairs);
+            fidelity.scores[variant.name] = await engine.score(2, fidelityPairs);
+            write();
+          }
+
+          // --- Throughput by rows x length (all pairs truncated to exactly `length` tokens).
+          const grid: GridRow[] = [];
+          variantReport['grid'] = grid;
+          for (const length of config.lengths) {
+            if (length > libraryModel.maxLength) continue;
+            const longPassage = passageOfWords(sentences, length * 2, seededRandom(length));
+            for (const rows of config.rows) {
+              if (rows > base.maxBatchRows || rows * length > config.maxTokensPerBatch || late()) continue;
+              const memo = memoTokenize(timedBase.model);
+              const engine = await engineFor(memo, modelName, rows * length, length);
+              const pairs = (count: number): [string, string][] =>
+                Array.from({ length: count }, (_, i) => [QUERIES[i % QUERIES.length] ?? '', longPassage]);
+              await engine.score(1, pairs(rows)); // compile / capture this shape
+              timedBase.reset();
+              const probeStart = performance.now();
+              await engine.score(2, pairs(rows));
+              const oneBatch = performance.now() - probeStart;
+              const batches = Math.max(2, Math.min(60, Math.ceil((config.minSeconds * 1000) / Math.max(oneBatch, 0.01))));
+              // Calls stay under the engine's per-call limits (documents, characters).
+              const perCall = Math.max(1, Math.floor(Math.min(9000, 9e6 / (longPassage.length + 80)) / rows));
+              timedBase.reset();
+              let inferenceMs = 0;
+              let callId = 3;
+              const start = performance.now();
+              for (let done = 0; done < batches; done += perCall) {
+                await engine.score(callId++, pairs(rows * Math.min(perCall, batches - done)));
+                inferenceMs += engine.lastTimings()?.inferenceMs ?? 0;
+              }
+              const wallMs = performance.now() - start;
+              const pairsDone = rows * batches;
+              const row: GridRow = {
+                rows,
+                length,
+                batches,
+                pairs: pairsDone,
+                pairsPerSecond: (pairsDone / wallMs) * 1000,
+                inferencePairsPerSecond: (pairsDone / inferenceMs) * 1000,
+                msPerBatchMedian: median(timedBase.times()),
+                msPerBatchMin: Math.min(...timedBase.times()),
+                paddedShape: runner?.shapeFor(rows, length) ?? [rows, length],
+                gflopsPerSecond: (pairsDone * flopsPerPair(length)) / inferenceMs / 1e6,
+              };
+              grid.push(row);
+              log(
+                `  ${variant.name} ${rows}x${length}: ${row.pairsPerSecond.toFixed(1)} pairs/s ` +
+                  `(inference ${row.inferencePairsPerSecond.toFixed(1)}), ${row.msPerBatchMedian.toFixed(2)} ms/batch, ${row.gflopsPerSecond.toFixed(0)} GFLOP/s`,
+              );
+              write();
+            }
+          }
+
+          // --- Where the time goes: call counts, and per-kernel GPU time from timestamp queries.
+          const profiles: unknown[] = [];
+          variantReport['profiles'] = profiles;
+          for (const [rows, length] of config.profileShapes) {
+            if (rows > base.maxBatchRows || length > libraryModel.maxLength || late()) continue;
+            const longPassage = passageOfWords(sentences, length * 2, seededRandom(length));
+            const memo = memoTokenize(timedBase.model);
+            const engine = await engineFor(memo, modelName, rows * length, length);
+            const pairs = Array.from({ length: rows }, (_, i): [string, string] => [QUERIES[i % QUERIES.length] ?? '', longPassage]);
+            await engine.score(1, pairs);
+            await engine.score(2, pairs);
+            const windows: Record<string, ProfileWindow> = {};
+            for (const timing of [false, true]) {
+              timedBase.reset();
+              setup.profiler.open(timing);
+              for (let repeat = 0; repeat < 3; repeat++) {
+                setup.profiler.countRun();
+                await engine.score(10 + repeat, pairs);
+              }
+              windows[timing ? 'timed' : 'counted'] = await setup.profiler.close();
+            }
+            const counted = windows['counted'];
+            const timed = windows['timed'];
+            profiles.push({ rows, length, counted, timed, msPerBatchCounted: counted === undefined ? 0 : counted.wallMs / counted.runs });
+            if (counted !== undefined && timed !== undefined) {
+              log(
+                `  profile ${variant.name} ${rows}x${length}: wall ${(counted.wallMs / counted.runs).toFixed(2)} ms/batch, ` +
+                  `${(counted.dispatches / counted.runs).toFixed(0)} dispatches, GPU busy ${(timed.gpuBusyMs / timed.runs).toFixed(2)} ms/batch; top: ` +
+                  timed.kernels
+                    .slice(0, 5)
+                    .map((k) => `${k.name} ${(k.totalMs / timed.runs).toFixed(2)}`)
+                    .join(', '),
+              );
+            }
+            write();
+          }
+
+          // --- A 100-passage rerank (mixed lengths), as an app calls it.
+          const reranks: RerankRow[] = [];
+          variantReport['rerank100'] = reranks;
+          for (const [kind, rerankPassages] of rerankSets) for (const maxLength of config.rerankLengths) {
+            const cappedLength = Math.min(maxLength, libraryModel.maxLength);
+            for (const budget of config.rerankBudgets) {
+              if (late()) continue;
+              const engine = await engineFor(timedBase.model, modelName, budget, cappedLength);
+              const firstStart = performance.now();
+              await engine.rerank(1, rerankQuery, rerankPassages);
+              const firstCallMs = performance.now() - firstStart;
+              // Slow variants get fewer repeats, so the whole plan fits a device call.
+              const repeats = firstCallMs > 3000 ? 2 : firstCallMs > 800 ? 4 : 10;
+              for (let warm = 0; warm < (repeats > 4 ? 2 : 1); warm++) await engine.rerank(2 + warm, rerankQuery, rerankPassages);
+              const totals: number[] = [];
+              const tokenize: number[] = [];
+              const inference: number[] = [];
+              let batches = 0;
+              const shapes = new Set<string>();
+              for (let repeat = 0; repeat < repeats; repeat++) {
+                timedBase.reset();
+                const start = performance.now();
+                await engine.rerank(10 + repeat, rerankQuery, rerankPassages);
+                totals.push(performance.now() - start);
+                const timings = engine.lastTimings();
+                tokenize.push(timings?.tokenizeMs ?? 0);
+                inference.push(timings?.inferenceMs ?? 0);
+                batches = timings?.batches ?? 0;
+                for (const [rows, length] of timedBase.shapes()) shapes.add(`${rows}x${length}`);
+              }
+              const row: RerankRow = {
+                set: kind,
+                maxLength: cappedLength,
+                budget,
+                passages: rerankPassages.length,
+                batches,
+                shapes: [...shapes],
+                medianMs: median(totals),
+                minMs: Math.min(...totals),
+                p90Ms: quantile(totals, 0.9),
+                tokenizeMsMedian: median(tokenize),
+                inferenceMsMedian: median(inference),
+                firstCallMs,
+              };
+              reranks.push(row);
+              log(
+                `  rerank100 ${kind} ${variant.name} maxLength ${cappedLength} budget ${budget}: median ${row.medianMs.toFixed(1)} ms ` +
+                  `(tokenize ${row.tokenizeMsMedian.toFixed(1)}, inference ${row.inferenceMsMedian.toFixed(1)}), ${batches} batches [${row.shapes.join(' ')}]`,
+              );
+              write();
+            }
+          }
+          if (runner !== undefined) variantReport['runnerStats'] = runner.stats();
+        } catch (error) {
+          variantReport['error'] = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
+          log(`  ${variant.name} failed: ${String(error)}`);
+        } finally {
+          await runner?.dispose();
+          write();
+        }
+      }
+      writeFileSync(join(config.outDir, `fidelity-${config.tag}-${modelName}.json`), JSON.stringify(fidelity));
+      if (!libraryReleased) await libraryModel.dispose();
+    }
+  } finally {
+    write();
+    await server.close();
+  }
+}
+
+function parseVariant(name: string): Variant {
+  const [head, ...flags] = name.split('+');
+  const mode = ({ library: 'library', plain: 'plain', io: 'io-binding', graph: 'graph-capture' } as const)[head as 'library'];
+  if (mode === undefined) throw new Error(`unknown variant ${name}`);
+  return {
+    name,
+    mode,
+    validation: flags.includes('noval') ? 'disabled' : flags.includes('wgpuonly') ? 'wgpuOnly' : undefined,
+    modelFile: flags.includes('fused') ? 'onnx/model_fused.onnx' : 'onnx/model.onnx',
+    simpleCache: flags.includes('simple'),
+    noDynamic: flags.includes('nodyn'),
+  };
+}
+
+async function engineFor(model: LoadedModel, name: string, budget: number, maxLength: number): Promise<RerankEngine> {
+  const sized: LoadedModel = { ...model, maxLength: Math.min(maxLength, model.maxLength) };
+  const engine = new RerankEngine(async () => sized);
+  await engine.load({ model: name, batchTokenBudget: budget });
+  return engine;
+}
+
+/** Times each batch the engine runs and remembers its shape. */
+function timedRuns(model: LoadedModel): { model: LoadedModel; times(): number[]; shapes(): [number, number][]; reset(): void } {
+  let times: number[] = [];
+  let shapes: [number, number][] = [];
+  return {
+    model: {
+      ...model,
+      run: async (batch) => {
+        const start = performance.now();
+        const logits = await model.run(batch);
+        times.push(performance.now() - start);
+        shapes.push([batch.batchSize, batch.length]);
+        return logits;
+      },
+    },
+    times: () => times,
+    shapes: () => shapes,
+    reset: () => {
+      times = [];
+      shapes = [];
+    },
+  };
+}
+
+/** The grid scores one passage many times: tokenize it once, so the grid measures the GPU path. */
+function memoTokenize(model: LoadedModel): LoadedModel {
+  const cache = new Map<string, number[]>();
+  return {
+    ...model,
+    tokenize: (text) => {
+      let ids = cache.get(text);
+      if (ids === undefined) {
+        ids = model.tokenize(text);
+        cache.set(text, ids);
+      }
+      return ids;
+    },
+  };
+}
+
+/** Pairs of many lengths (1 to ~maxLength tokens), an empty passage and repeated queries. */
+function fidelitySet(sentences: readonly string[], maxLength: number): [string, string][] {
+  const random = seededRandom(11);
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < 60; i++) {
+    const words = Math.max(1, Math.round((0.6 * maxLength * (i + 1)) / 60));
+    pairs.push([QUERIES[i % QUERIES.length] ?? '', passageOfWords(sentences, words, random)]);
+  }
+  pairs.push([QUERIES[0] ?? '', '']);
+  pairs.push(['panda', 'bamboo']);
+  return pairs;
+}
+
+/** Forward-pass FLOPs of one pair: the encoder's matrix products and attention (embeddings and head left out). */
+function pairFlops(config: Record<string, unknown>, length: number): number {
+  const layers = Number(config['num_hidden_layers']);
+  const hidden = Number(config['hidden_size']);
+  const inner = Number(config['intermediate_size']);
+  const linear = 2 * length * (4 * hidden * hidden + 2 * hidden * inner);
+  const attention = 2 * 2 * length * length * hidden;
+  return layers * (linear + attention);
+}
+
+function pick(source: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((key) => [key, source[key]]));
+}
+
+function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return (sorted[low] ?? 0) + ((sorted[high] ?? 0) - (sorted[low] ?? 0)) * (position - low);
+}

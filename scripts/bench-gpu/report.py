@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Renders bench/gpu/results.md from the JSON that bench-gpu and check_fidelity.py write.
+
+Usage: python3 scripts/bench-gpu/report.py --raw bench/gpu/raw --out bench/gpu/results.md
+"""
+
+import argparse
+import glob
+import json
+import os
+
+
+def fmt(value, digits=1):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--raw", default="bench/gpu/raw")
+    parser.add_argument("--out", default="bench/gpu/results.md")
+    args = parser.parse_args()
+    lines = ["# GPU benchmark results", "", f"Written by `scripts/bench-gpu/report.py` from the JSON in `{args.raw}/`.", ""]
+    fidelity = {}
+    for path in glob.glob(os.path.join(args.raw, "fidelity-report*.json")):
+        fidelity.update(json.load(open(path)))
+    for path in sorted(glob.glob(os.path.join(args.raw, "bench-*.json"))):
+        data = json.load(open(path))
+        adapter = data["adapter"]
+        lines += [f"## Run `{data['tag']}` ({data['date'][:16].replace('T', ' ')} UTC)", ""]
+        lines += [
+            f"- Adapter: {adapter['vendor']} / {adapter['architecture']} / {adapter['description'] or adapter['device']};"
+            f" features: {', '.join(adapter['features'])}",
+            f"- Host: {data['host']['cpus']} CPUs ({data['host']['cpuModel']}), Node {data['host']['node']}; Dawn flags: {' '.join(data['dawnFlags']) or 'none'}",
+            "",
+        ]
+        for model, m in data["models"].items():
+            c = m.get("config", {})
+            lines += [f"### {model}: {c.get('model_type')} {c.get('num_hidden_layers')} layers, hidden {c.get('hidden_size')}, "
+                      f"{c.get('num_attention_heads')} heads, intermediate {c.get('intermediate_size')}, vocab {c.get('vocab_size')}", ""]
+            t = m.get("libraryTimeToFirstResult")
+            if t:
+                lines += [f"Library (transformers.js session) in a fresh process: session ready {fmt(t['sessionReadyMs'], 0)} ms, "
+                          f"warmed up {fmt(t['warmedUpMs'], 0)} ms, first 100-passage rerank done {fmt(t['firstRerank100Ms'], 0)} ms.", ""]
+            variants = m.get("variants", {})
+            # Throughput grid: one table, rows = shape, columns = variants.
+            shapes = []
+            for v in variants.values():
+                for row in v.get("grid", []):
+                    key = (row["length"], row["rows"])
+                    if key not in shapes:
+                        shapes.append(key)
+            shapes.sort()
+            if shapes:
+                names = list(variants)
+                lines += ["Pairs per second (engine inference time; all pairs exactly `tokens` long), by rows per batch:", "",
+                          "| tokens | rows | " + " | ".join(names) + " |", "| --- | --- |" + " --- |" * len(names)]
+                for length, rows in shapes:
+                    cells = []
+                    for name in names:
+                        row = next((r for r in variants[name].get("grid", []) if r["length"] == length and r["rows"] == rows), None)
+                        cells.append(f"{fmt(row['inferencePairsPerSecond'])} ({fmt(row['msPerBatchMedian'], 2)} ms)" if row else "-")
+                    lines.append(f"| {length} | {rows} | " + " | ".join(cells) + " |")
+                lines += ["", "(in brackets: median ms per batch)", ""]
+            rr = [(name, r) for name, v in variants.items() for r in v.get("rerank100", [])]
+            if rr:
+                lines += ["100-passage rerank (`npm run bench` passage sets; tokenization included):", "",
+                          "| variant | set | maxLength | budget | batches | median ms | min ms | tokenize ms | inference ms | first call ms |",
+                          "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                for name, r in rr:
+                    lines.append(f"| {name} | {r.get('set', '-')} | {r['maxLength']} | {r['budget']} | {r['batches']} | {fmt(r['medianMs'])} | "
+                                 f"{fmt(r['minMs'])} | {fmt(r['tokenizeMsMedian'])} | {fmt(r['inferenceMsMedian'])} | {fmt(r['firstCallMs'], 0)} |")
+                lines.append("")
+            profiles = [(name, p) for name, v in variants.items() for p in v.get("profiles", [])]
+            if profiles:
+                lines += ["Profiles (3 batches each; GPU time from timestamp queries, one compute pass per dispatch):", "",
+                          "| variant | shape | wall ms/batch | dispatches/batch | GPU busy ms/batch | mapAsync wait ms/batch | top kernels (ms/batch) |",
+                          "| --- | --- | --- | --- | --- | --- | --- |"]
+                for name, p in profiles:
+                    counted, timed = p.get("counted") or {}, p.get("timed") or {}
+                    runs = max(1, counted.get("runs", 1))
+                    truns = max(1, timed.get("runs", 1))
+                    top = ", ".join(f"{k['name']} {k['totalMs'] / truns:.2f}" for k in timed.get("kernels", [])[:6])
+                    lines.append(f"| {name} | {p['rows']}x{p['length']} | {counted.get('wallMs', 0) / runs:.2f} | {counted.get('dispatches', 0) / runs:.0f} | "
+                                 f"{timed.get('gpuBusyMs', 0) / truns:.2f} | {counted.get('mapWaitMs', 0) / runs:.2f} | {top} |")
+                lines.append("")
+            errors = [(name, v["error"].split("\n")[0]) for name, v in variants.items() if v.get("error")]
+            for name, error in errors:
+                lines.append(f"- {name} failed: `{error[:300]}`")
+            if errors:
+                lines.append("")
+            f = fidelity.get(f"{data['tag']}/{model}")
+            if f:
+                lines += ["Fidelity (each pair alone through onnxruntime on the CPU vs the engine's WebGPU scores):", "",
+                          "| variant | pairs | max abs diff | within 1e-4 |", "| --- | --- | --- | --- |"]
+                for name, r in f["variants"].items():
+                    lines.append(f"| {name} | {r['pairs']} | {r['maxAbsDiff']:.2e} | {'yes' if r['withinTolerance'] else 'NO'} |")
+                lines.append("")
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    open(args.out, "w").write("\n".join(lines) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

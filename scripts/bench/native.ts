@@ -1,0 +1,151 @@
+/**
+ * The native contender, run as a child process (forked by run.ts) so it shares nothing with the browser
+ * or the orchestrator: onnxruntime-node (CPU) on the same model files, with the same pair encoding
+ * (transformers.js's tokenizer in Node), length-sorted batches, at a given thread count.
+ *
+ * Messages in: {type: 'run', ...NativeRequest} and {type: 'exit'}; out: {type: 'ready'} once, then one
+ * NativeReply per run.
+ */
+import { resolve } from 'node:path';
+import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import * as ort from 'onnxruntime-node';
+import { encodePair, planBatches, templateFromProbe, type PairTemplate } from './encode.js';
+
+export interface NativeRequest {
+  readonly dtype: 'q8' | 'fp32';
+  readonly threads: number;
+  readonly query: string;
+  readonly passages: readonly string[];
+  /** Rows per batch; 1 runs each pair alone (as the library does for q8). */
+  readonly maxRows: number;
+  readonly tokenBudget: number;
+}
+
+export interface NativeReply {
+  readonly type: 'result';
+  readonly totalMs: number;
+  readonly tokenizeMs: number;
+  readonly inferenceMs: number;
+  readonly batches: number;
+  readonly scores: number[];
+  readonly peakRssMb: number;
+}
+
+export interface NativeError {
+  readonly type: 'error';
+  readonly message: string;
+}
+
+const MODEL_ROOT = resolve(process.argv[2] ?? 'fixtures/bench');
+const MODEL = process.argv[3] ?? 'ms-marco-minilm-l6-shape';
+const FILES = { q8: 'onnx/model_quantized.onnx', fp32: 'onnx/model.onnx' } as const;
+
+let tokenizer: PreTrainedTokenizer | undefined;
+let template: PairTemplate | undefined;
+let maxLength = 512;
+const sessions = new Map<string, ort.InferenceSession>();
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+}, 50);
+sampler.unref();
+
+async function loadTokenizer(): Promise<PreTrainedTokenizer> {
+  if (tokenizer !== undefined) return tokenizer;
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = `${MODEL_ROOT}/`;
+  const loaded = await AutoTokenizer.from_pretrained(MODEL);
+  const aIds = loaded.encode('a', { add_special_tokens: false });
+  const bIds = loaded.encode('b', { add_special_tokens: false });
+  const pair = loaded('a', { text_pair: 'b', return_tensor: false, return_token_type_ids: true }) as unknown as {
+    input_ids: number[];
+    token_type_ids?: number[];
+  };
+  template = templateFromProbe(aIds, bIds, pair.input_ids, pair.token_type_ids);
+  const limit: unknown = loaded.model_max_length;
+  if (typeof limit === 'number' && Number.isFinite(limit)) maxLength = Math.min(512, limit);
+  tokenizer = loaded;
+  return loaded;
+}
+
+async function session(dtype: 'q8' | 'fp32', threads: number): Promise<ort.InferenceSession> {
+  const key = `${dtype}/${threads}`;
+  const existing = sessions.get(key);
+  if (existing !== undefined) return existing;
+  const created = await ort.InferenceSession.create(resolve(MODEL_ROOT, MODEL, FILES[dtype]), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  sessions.set(key, created);
+  return created;
+}
+
+async function run(request: NativeRequest): Promise<NativeReply> {
+  const tok = await loadTokenizer();
+  const sess = await session(request.dtype, request.threads);
+  if (template === undefined) throw new Error('no pair template');
+  const pairTemplate = template;
+  peakRss = process.memoryUsage.rss();
+  const started = performance.now();
+  const queryIds = tok.encode(request.query, { add_special_tokens: false });
+  const encoded = request.passages.map((passage) =>
+    encodePair(pairTemplate, queryIds, tok.encode(passage, { add_special_tokens: false }), maxLength),
+  );
+  const tokenized = performance.now();
+  const plans = planBatches(encoded.map((pair) => pair.ids.length), request.tokenBudget, request.maxRows);
+  const scores = new Array<number>(encoded.length).fill(Number.NaN);
+  const wantsTypes = sess.inputNames.includes('token_type_ids');
+  for (const plan of plans) {
+    const length = Math.max(...plan.map((index) => encoded[index]?.ids.length ?? 0));
+    const ids = new BigInt64Array(plan.length * length);
+    const mask = new BigInt64Array(plan.length * length);
+    const types = new BigInt64Array(plan.length * length);
+    plan.forEach((index, row) => {
+      const pair = encoded[index];
+      if (pair === undefined) return;
+      pair.ids.forEach((id, position) => {
+        ids[row * length + position] = BigInt(id);
+        mask[row * length + position] = 1n;
+        types[row * length + position] = BigInt(pair.types[position] ?? 0);
+      });
+    });
+    const dims = [plan.length, length];
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, dims),
+      attention_mask: new ort.Tensor('int64', mask, dims),
+    };
+    if (wantsTypes) feeds['token_type_ids'] = new ort.Tensor('int64', types, dims);
+    const output = await sess.run(feeds);
+    const logits = output['logits']?.data;
+    if (!(logits instanceof Float32Array)) throw new Error('no float32 logits');
+    plan.forEach((index, row) => {
+      scores[index] = logits[row] ?? Number.NaN;
+    });
+  }
+  const finished = performance.now();
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  return {
+    type: 'result',
+    totalMs: finished - started,
+    tokenizeMs: tokenized - started,
+    inferenceMs: finished - tokenized,
+    batches: plans.length,
+    scores,
+    peakRssMb: peakRss / 2 ** 20,
+  };
+}
+
+process.on('message', (message: { type: string } & Partial<NativeRequest>) => {
+  if (message.type === 'exit') {
+    process.exit(0);
+  }
+  if (message.type !== 'run') return;
+  run(message as NativeRequest).then(
+    (reply) => process.send?.(reply),
+    (error: unknown) => process.send?.({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies NativeError),
+  );
+});
+process.send?.({ type: 'ready' });
