@@ -3,8 +3,8 @@
  * in one run, alternating contenders (A B C A B C) so that drift and other load on the machine hit all
  * of them alike. Writes bench/results/latest.json and bench/results/latest.md.
  *
- *   npm run bench                 # everything (about 12-15 minutes on a 2-core machine)
- *   npm run bench -- --quick      # fewer repetitions, no budget sweep, capped slow cases (about 5 minutes)
+ *   npm run bench                 # everything (about 40 minutes on the 2-core machine when others use it too)
+ *   npm run bench -- --quick      # fewer repetitions, no budget sweep, capped slow cases (about 20 minutes)
  *   npm run bench -- --only=threads,throughput,load,longtask,webgpu,sweep --dtypes=q8 --max-passages=100
  *
  * Needs fixtures/bench/ms-marco-minilm-l6-shape/ (the q8 file is committed; the fp32 file is made by

@@ -176,8 +176,12 @@ function configureEnvironment(request: LoadRequest): void {
 
 /**
  * One thread unless the page is cross-origin isolated (SharedArrayBuffer needs COOP/COEP). Isolated: one
- * per core but one, at most 4, so the page and the browser keep a core. `npm run bench` measured this on a
- * 2-core machine (bench/results/latest.md, "WASM threads" and the long-task check): THREADS_NOTE.
+ * per core but one, at most 4, so the page and the browser keep a core. Measured by `npm run bench` on the
+ * 2-core machine (q8, one pair per run, interleaved): with other processes running (load 5-9), 1 thread did
+ * 100 short passages at 28.6 pairs/s against 15.2 with 2, and 100 mixed-length at 5.7 against 2.8; on a
+ * quieter machine (load ~2.5) 2 threads were level on 100 short (37.6 vs 37.5; best run 61 vs 38) and ahead
+ * on 10 mixed-length (8.9 vs 6.1). Using every core wins only when nothing else runs, and leaves the page's
+ * main thread none.
  */
 function wasmThreads(): number {
   if (!globalThis.crossOriginIsolated) return 1;
