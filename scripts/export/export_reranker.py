@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""Export an LLM or layerwise reranker checkpoint to a reranker graph that webgpu-reranker loads.
+
+    python3 scripts/export/export_reranker.py --preset bge-reranker-v2-gemma \
+        --checkpoint ./bge-reranker-v2-gemma --out ./models/bge-reranker-v2-gemma-onnx
+
+A generic causal-LM export returns logits for every position and the whole vocabulary (16 pairs of 512
+tokens of a Qwen2.5-0.5B reranker: 16 x 512 x 151,936 floats, about 5 GB). A reranker needs a few numbers
+per pair, so the graph written here gathers the hidden state of the last real token (right padding) and
+returns only what the score needs:
+
+  yes-token          logits of the scoring tokens ('Yes') at the last real position   -> output `scores` [batch, k]
+  digit-expectation  log-probabilities of the tokens '1'..'7' under the full softmax   -> output `scores` [batch, 7]
+  layerwise          the cutoff layer's own score head, one graph per cutoff layer       -> output `scores` [batch, 1]
+                     (onnx/model_layer{N}*.onnx: an earlier cutoff runs fewer layers)
+  sequence-classification  MiniCPM-Reranker: bidirectional body, one logit              -> output `logits` [batch, 1]
+
+It writes the Hub layout the library loads: config.json (with the manifest under "webgpu_reranker"),
+the tokenizer files and onnx/model*.onnx in the dtypes asked for:
+  fp32   model.onnx               everywhere
+  q8     model_quantized.onnx     dynamic int8 (MatMulInteger): WASM only
+  q4     model_q4.onnx            4-bit weights (MatMulNBits), float32 activations: WASM and WebGPU
+  q4f16  model_q4f16.onnx         4-bit weights, float16 activations: WebGPU with shader-f16
+
+Needs torch, transformers, onnx and onnxruntime. Real checkpoints of the layerwise and MiniCPM models need
+--trust-remote-code (their classes live in the checkpoint). See the README's "LLM rerankers" section for
+what was verified and what was not.
+"""
+
+import argparse
+import copy
+import json
+import os
+import shutil
+import sys
+
+import onnx
+import torch
+
+OPSET = 17
+
+GEMMA_PROMPT = (
+    "Given a query A and a passage B, determine whether the passage contains an answer to the query by "
+    "providing a prediction of either 'Yes' or 'No'."
+)
+LB_SYSTEM = (
+    "Given a query and a piece of text, output a score of 1-7 based on how related the query is to the text. "
+    "1 means least related and 7 is most related."
+)
+
+# Each preset says how the model card builds its prompt and reads its score.
+PRESETS = {
+    "bge-reranker-v2-gemma": {
+        "card": "BAAI/bge-reranker-v2-gemma (FlagEmbedding FlagLLMReranker)",
+        "head": "yes-token",
+        "scoring_texts": ["Yes"],
+        "prompt": {
+            "style": "segments",
+            "bos": True,
+            "query_template": "A: {query}",
+            "passage_template": "B: {passage}",
+            "separator": "\n",
+            "prompt": GEMMA_PROMPT,
+        },
+        "supports": ["prompt"],
+        "max_length": 1024,
+        "attention": "causal",
+    },
+    "bge-reranker-v2-minicpm-layerwise": {
+        "card": "BAAI/bge-reranker-v2-minicpm-layerwise (FlagEmbedding LayerWiseFlagLLMReranker)",
+        "head": "layerwise",
+        "prompt": {
+            "style": "segments",
+            "bos": True,
+            "query_template": "A: {query}",
+            "passage_template": "B: {passage}",
+            "separator": "\n",
+            "prompt": GEMMA_PROMPT,
+        },
+        "supports": ["prompt", "cutoffLayer"],
+        "max_length": 1024,
+        "attention": "causal",
+        "default_cutoff_layer": 28,
+    },
+    "lb-reranker": {
+        "card": "lightblue/lb-reranker-0.5B-v1.0",
+        "head": "digit-expectation",
+        "scoring_texts": [str(d) for d in range(1, 8)],
+        "prompt": {
+            "style": "chat",
+            "system": LB_SYSTEM,
+            "user_template": "<<<Query>>>\n{query}\n\n<<<Context>>>\n{passage}",
+            "add_generation_prompt": True,
+        },
+        "supports": [],
+        "max_length": 1024,
+        "attention": "causal",
+    },
+    "minicpm-reranker": {
+        "card": "openbmb/MiniCPM-Reranker",
+        "head": "sequence-classification",
+        "prompt": {
+            "style": "pair",
+            "query_template": "Query: {query}",
+            "instruction_query_template": "Instruction: {instruction} Query: {query}",
+        },
+        "supports": ["instruction"],
+        "max_length": 1024,
+        "attention": "bidirectional",
+    },
+}
+
+
+def additive_mask(attention_mask, causal, dtype):
+    """[batch, 1, seq, seq] float mask: 0 where a query position may attend, the dtype's minimum elsewhere.
+
+    Built here instead of by transformers so the same graph serves causal and bidirectional bodies and traces
+    without the mask helpers of whatever transformers version runs the export (a 4D mask is used as given)."""
+    keep = attention_mask[:, None, None, :].bool()
+    if causal:
+        positions = torch.arange(attention_mask.shape[1], device=attention_mask.device)
+        keep = keep & (positions[None, None, None, :] <= positions[None, None, :, None])
+    zero = torch.zeros((), dtype=dtype, device=attention_mask.device)
+    low = torch.full((), torch.finfo(dtype).min, dtype=dtype, device=attention_mask.device)
+    return torch.where(keep, zero, low)
+
+
+def gather_last(hidden, attention_mask):
+    """Hidden state of each row's last real token, rows right-padded: [batch, seq, hidden] -> [batch, hidden]."""
+    last = attention_mask.sum(dim=1) - 1
+    index = last.view(-1, 1, 1).expand(-1, 1, hidden.shape[-1])
+    return hidden.gather(1, index).squeeze(1)
+
+
+def softcap(logits, config):
+    cap = getattr(config, "final_logit_softcapping", None)
+    return logits if cap is None else torch.tanh(logits / cap) * cap
+
+
+class LastTokenLogits(torch.nn.Module):
+    """yes-token and digit-expectation heads on a transformers causal LM (Gemma, Qwen2, Llama, ...)."""
+
+    def __init__(self, lm, token_ids, kind, causal=True):
+        super().__init__()
+        self.body = lm.get_decoder() if hasattr(lm, "get_decoder") else lm.model
+        self.config = lm.config
+        self.kind = kind
+        self.causal = causal
+        weight = lm.get_output_embeddings().weight.detach()
+        bias = getattr(lm.get_output_embeddings(), "bias", None)
+        self.register_buffer("token_ids", torch.tensor(token_ids, dtype=torch.long), persistent=False)
+        if kind == "yes-token":
+            # Only the scoring tokens' rows of the output matrix: a [hidden, k] product instead of [hidden, vocab].
+            self.head = torch.nn.Linear(weight.shape[1], len(token_ids), bias=bias is not None)
+            with torch.no_grad():
+                self.head.weight.copy_(weight[token_ids])
+                if bias is not None:
+                    self.head.bias.copy_(bias.detach()[token_ids])
+        else:
+            self.head = lm.get_output_embeddings()
+
+    def forward(self, input_ids, attention_mask):
+        dtype = self.body.get_input_embeddings().weight.dtype
+        positions = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0).expand_as(input_ids)
+        hidden = self.body(
+            input_ids=input_ids,
+            attention_mask=additive_mask(attention_mask, self.causal, dtype),
+            position_ids=positions,
+            use_cache=False,
+        ).last_hidden_state
+        last = gather_last(hidden, attention_mask)
+        logits = softcap(self.head(last), self.config)
+        if self.kind == "yes-token":
+            return logits
+        # The model card's expectation needs P(d) under the softmax over the whole vocabulary.
+        return torch.log_softmax(logits.float(), dim=-1).index_select(1, self.token_ids)
+
+
+class LayerwiseScore(torch.nn.Module):
+    """A layerwise reranker cut after `cutoff` layers; the model's own forward applies that layer's head.
+
+    The model must accept `cutoff_layers=[n]` and return the per-position scores of layer n first in
+    `outputs[0]` (FlagEmbedding's LayerWise MiniCPM reranker does; the fixture's emulation too)."""
+
+    def __init__(self, model, cutoff):
+        super().__init__()
+        self.model = copy.deepcopy(model)
+        layers = self.model.model.layers
+        self.model.model.layers = torch.nn.ModuleList(list(layers)[:cutoff])
+        self.model.config.num_hidden_layers = cutoff
+        self.cutoff = cutoff
+
+    def forward(self, input_ids, attention_mask):
+        scores = self.model(input_ids=input_ids, attention_mask=attention_mask, cutoff_layers=[self.cutoff])[0][0]
+        if scores.dim() == 3:
+            scores = scores.squeeze(-1)
+        last = attention_mask.sum(dim=1) - 1
+        return scores.gather(1, last.view(-1, 1))
+
+
+class SequenceLogits(torch.nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask):
+        return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
+
+
+def first_token_ids(tokenizer, texts):
+    """`tokenizer(text, add_special_tokens=False).input_ids[0]` for each text, as the model cards do."""
+    ids = []
+    for text in texts:
+        encoded = tokenizer(text, add_special_tokens=False)["input_ids"]
+        if not encoded:
+            raise SystemExit(f"the tokenizer gives no token for {text!r}")
+        ids.append(int(encoded[0]))
+    return ids
+
+
+def export_graph(module, path, output_name, vocab_size):
+    gen = torch.Generator().manual_seed(7)
+    ids = torch.randint(3, vocab_size - 1, (2, 12), generator=gen, dtype=torch.long)
+    mask = torch.ones(2, 12, dtype=torch.long)
+    mask[0, 9:] = 0  # one padded row, so the gather index is not traced as a constant
+    axes = {0: "batch_size", 1: "sequence_length"}
+    with torch.no_grad():
+        torch.onnx.export(
+            module.eval(),
+            (ids, mask),
+            path,
+            input_names=["input_ids", "attention_mask"],
+            output_names=[output_name],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, output_name: {0: "batch_size"}},
+            opset_version=OPSET,
+            do_constant_folding=True,
+            dynamo=False,
+        )
+    model = onnx.load(path)
+    onnx.checker.check_model(model)
+    return path
+
+
+def quantize(fp32_path, dtype):
+    """The other dtypes from the fp32 graph, with onnxruntime's own quantization tools."""
+    folder, name = os.path.split(fp32_path)
+    stem = name[: -len(".onnx")]
+    suffix = {"q8": "_quantized", "q4": "_q4", "q4f16": "_q4f16"}[dtype]
+    out = os.path.join(folder, f"{stem}{suffix}.onnx")
+    if dtype == "q8":
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        # uint8 weights: native x86 onnxruntime and WASM agree on them (see scripts/fixtures/make_fixtures.py).
+        quantize_dynamic(fp32_path, out, weight_type=QuantType.QUInt8, per_channel=False, reduce_range=False)
+    else:
+        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+        quantizer = MatMulNBitsQuantizer(onnx.load(fp32_path), block_size=32, is_symmetric=True)
+        quantizer.process()
+        model = quantizer.model.model
+        if dtype == "q4f16":
+            from onnxruntime.transformers.float16 import convert_float_to_float16
+
+            # Inputs and outputs stay int64 / float32 so the library feeds every dtype alike.
+            model = convert_float_to_float16(model, keep_io_types=True)
+        onnx.save(model, out)
+    onnx.checker.check_model(onnx.load(out))
+    for leftover in os.listdir(folder):  # quantize_dynamic may leave -opt/-infer copies
+        if leftover.endswith(("-opt.onnx", "-infer.onnx")):
+            os.remove(os.path.join(folder, leftover))
+    return out
+
+
+def export(model, tokenizer, preset_name, out, dtypes=("fp32", "q8"), max_length=None, cutoff_layers=None):
+    """Writes the reranker folder for an in-memory model and tokenizer; returns the manifest."""
+    preset = copy.deepcopy(PRESETS[preset_name])
+    os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
+    head = preset["head"]
+    causal = preset["attention"] == "causal"
+    vocab_size = int(model.config.vocab_size)
+    manifest = {
+        "format": 1,
+        "preset": preset_name,
+        "card": preset["card"],
+        "head": head,
+        "prompt": preset["prompt"],
+        "supports": preset["supports"],
+        "max_length": int(max_length or preset["max_length"]),
+        "attention": preset["attention"],
+        "pad_token_id": int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0),
+        "dtypes": list(dtypes),
+    }
+    if preset["prompt"].get("bos"):
+        if tokenizer.bos_token_id is None:
+            raise SystemExit(f"{preset_name} prompts start with the bos token, but this tokenizer has none")
+        manifest["bos_token_id"] = int(tokenizer.bos_token_id)
+    graphs = []
+    if head in ("yes-token", "digit-expectation"):
+        token_ids = first_token_ids(tokenizer, preset["scoring_texts"])
+        manifest["scoring_tokens"] = preset["scoring_texts"]
+        manifest["scoring_token_ids"] = token_ids
+        manifest["output"] = "scores"
+        graphs.append(("model", LastTokenLogits(model, token_ids, head, causal), "scores"))
+    elif head == "layerwise":
+        layers = len(model.model.layers)
+        start = int(getattr(model.config, "start_layer", 1))
+        cutoffs = sorted(set(cutoff_layers or [layers]))
+        for cutoff in cutoffs:
+            if not start <= cutoff <= layers:
+                raise SystemExit(f"cutoff layer {cutoff} is outside {start}..{layers}")
+            graphs.append((f"model_layer{cutoff}", LayerwiseScore(model, cutoff), "scores"))
+        manifest["cutoff_layers"] = cutoffs
+        default = preset.get("default_cutoff_layer", layers)
+        manifest["default_cutoff_layer"] = default if default in cutoffs else cutoffs[-1]
+        manifest["output"] = "scores"
+    else:
+        manifest["output"] = "logits"
+        graphs.append(("model", SequenceLogits(model), "logits"))
+
+    files = []
+    for stem, module, output_name in graphs:
+        fp32 = export_graph(module, os.path.join(out, "onnx", f"{stem}.onnx"), output_name, vocab_size)
+        files.append(fp32)
+        for dtype in dtypes:
+            if dtype != "fp32":
+                files.append(quantize(fp32, dtype))
+        if "fp32" not in dtypes:
+            os.remove(fp32)
+
+    tokenizer.save_pretrained(out)
+    config = model.config.to_dict()
+    # transformers.js loads these graphs as plain ONNX sessions; 'custom' keeps it from expecting a
+    # decoder with a KV cache. The source architecture stays on record under source_model_type.
+    config["source_model_type"] = config.get("model_type")
+    config["model_type"] = "custom"
+    config["webgpu_reranker"] = manifest
+    with open(os.path.join(out, "config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, ensure_ascii=False, indent=2, default=str)
+        f.write("\n")
+    for leftover in ("chat_template.jinja",):
+        # Keep the chat template inside tokenizer_config.json, where transformers.js reads it.
+        path = os.path.join(out, leftover)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                template = f.read()
+            cfg_path = os.path.join(out, "tokenizer_config.json")
+            with open(cfg_path, encoding="utf-8") as f:
+                cfg = json.load(f)
+            cfg["chat_template"] = template
+            with open(cfg_path, "w", encoding="utf-8") as f:
+                json.dump(cfg, f, ensure_ascii=False, indent=2)
+                f.write("\n")
+            os.remove(path)
+    return manifest
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--preset", required=True, choices=sorted(PRESETS))
+    ap.add_argument("--checkpoint", required=True, help="a local Hugging Face checkpoint folder")
+    ap.add_argument("--out", required=True, help="the model folder to write (replaced if it exists)")
+    ap.add_argument("--dtypes", default="fp32,q8,q4", help="comma-separated: fp32,q8,q4,q4f16 (default fp32,q8,q4)")
+    ap.add_argument("--max-length", type=int, default=None, help="default pair length the library uses")
+    ap.add_argument("--cutoff-layers", default=None, help="layerwise: comma-separated cutoff layers, e.g. 8,16,28,40")
+    ap.add_argument("--trust-remote-code", action="store_true", help="needed by checkpoints whose classes ship with them")
+    args = ap.parse_args()
+
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+
+    preset = PRESETS[args.preset]
+    cls = AutoModelForSequenceClassification if preset["head"] == "sequence-classification" else AutoModelForCausalLM
+    kwargs = {"trust_remote_code": args.trust_remote_code, "torch_dtype": torch.float32}
+    if preset["attention"] == "causal" and preset["head"] != "layerwise":
+        kwargs["attn_implementation"] = "eager"  # plain MatMul/Softmax in the graph, the 4D mask used as given
+    model = cls.from_pretrained(args.checkpoint, **kwargs).eval()
+    tokenizer = AutoTokenizer.from_pretrained(args.checkpoint, trust_remote_code=args.trust_remote_code)
+    if os.path.isdir(args.out):
+        shutil.rmtree(args.out)
+    cutoffs = [int(x) for x in args.cutoff_layers.split(",")] if args.cutoff_layers else None
+    manifest = export(model, tokenizer, args.preset, args.out, args.dtypes.split(","), args.max_length, cutoffs)
+    print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    for root, _, names in sorted(os.walk(args.out)):
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            print(f"{os.path.getsize(path):12d}  {os.path.relpath(path, args.out)}")
+
+
+if __name__ == "__main__":
+    sys.dont_write_bytecode = True
+    main()
