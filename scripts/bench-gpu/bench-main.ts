@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, cpus } from 'node:os';
 import { join } from 'node:path';
 import type { LoadedModel } from '../../src/engine/model-backend.js';
-import { encodePair } from '../../src/engine/pair-encoding.js';
+import { planRows } from '../../src/engine/pair-rows.js';
 import { RerankEngine } from '../../src/engine/rerank-engine.js';
 import { loadCrossEncoder } from '../../src/runtime/transformers-runtime.js';
 import { createWebGpuRunner, onnxWebGpuEnv, type WebGpuRunner, type WebGpuRunnerMode } from '../../src/runtime/webgpu-runner.js';
@@ -161,17 +161,8 @@ export async function runBench(config: BenchConfig, setup: DawnSetup): Promise<v
       };
       const fidelityLength = Math.min(config.fidelityLength, libraryModel.maxLength);
       const fidelityPairs = fidelitySet(sentences, fidelityLength);
-      {
-        const queryIds = new Map<string, number[]>();
-        for (const [query, passage] of fidelityPairs) {
-          let ids = queryIds.get(query);
-          if (ids === undefined) {
-            ids = libraryModel.tokenize(query);
-            queryIds.set(query, ids);
-          }
-          const encoded = encodePair(ids, libraryModel.tokenize(passage), libraryModel.template, fidelityLength);
-          fidelity.pairs.push({ inputIds: encoded.inputIds, tokenTypeIds: encoded.tokenTypeIds });
-        }
+      for (const encoded of planRows(fidelityPairs, { ...libraryModel, maxLength: fidelityLength }, false).rows) {
+        fidelity.pairs.push({ inputIds: encoded.inputIds, tokenTypeIds: encoded.tokenTypeIds });
       }
 
       let libraryReleased = false;

@@ -329,9 +329,10 @@ def export(model, tokenizer, preset_name, out, dtypes=("fp32", "q8"), max_length
 
     tokenizer.save_pretrained(out)
     config = model.config.to_dict()
-    # transformers.js loads these graphs as plain ONNX sessions; 'custom' keeps it from expecting a
-    # decoder with a KV cache. The source architecture stays on record under source_model_type.
+    # transformers.js loads these graphs as plain ONNX sessions; 'custom' and no architectures keep it from
+    # expecting a decoder with a KV cache. The source architecture stays on record under source_*.
     config["source_model_type"] = config.get("model_type")
+    config["source_architectures"] = config.pop("architectures", None)
     config["model_type"] = "custom"
     config["webgpu_reranker"] = manifest
     with open(os.path.join(out, "config.json"), "w", encoding="utf-8") as f:

@@ -3,9 +3,10 @@
  * onnxruntime-web; unit tests implement it with plain functions.
  */
 import type { BatchTensors } from './batching.js';
-import type { PairTemplate } from './pair-encoding.js';
+import type { ScoreHead } from './heads/score-head.js';
+import type { PromptFormat } from './prompt-format.js';
 import type { ModelFiles } from '../shared/model-files.js';
-import type { Device, Dtype, LoadProgress, RerankerOptions } from '../shared/types.js';
+import type { Device, Dtype, LoadProgress, RerankerOptions, ScoringInfo } from '../shared/types.js';
 
 /**
  * `createReranker` options as they cross into the worker (functions cannot be posted); picked model files
@@ -19,7 +20,12 @@ export interface LoadedModel {
   readonly maxLength: number;
   readonly wasmThreads: number;
   readonly fallbackReason?: string;
-  readonly template: PairTemplate;
+  /** How a pair becomes a row (cross-encoder pair template, FlagEmbedding LLM layout, chat template). */
+  readonly prompt: PromptFormat;
+  /** How the graph's output becomes scores. */
+  readonly head: ScoreHead;
+  /** What `info.scoring` reports. */
+  readonly scoring: ScoringInfo;
   readonly padTokenId: number;
   /**
    * Most rows in one batch. 1 for dynamically quantized (q8) graphs: DynamicQuantizeLinear picks one
@@ -30,7 +36,7 @@ export interface LoadedModel {
   readonly maxBatchRows: number;
   /** Token ids of `text` without special tokens, as the Python tokenizer gives them. */
   tokenize(text: string): number[];
-  /** Runs one padded batch; returns the flat [batch, 1] logits. */
+  /** Runs one padded batch; returns the graph's flat [batch, width] output for `head`. */
   run(batch: BatchTensors): Promise<Float32Array>;
   dispose(): Promise<void>;
 }

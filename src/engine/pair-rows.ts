@@ -4,12 +4,13 @@
  * token window and scores as its best window.
  */
 import { planWindows, type TokenWindow } from './chunking.js';
-import { encodePair, passageRoom, queryTokenLimit, type EncodedPair, type PairTemplate } from './pair-encoding.js';
+import { queryTokenLimit, type EncodedPair } from './pair-encoding.js';
+import { encodeChatRow, encodeSegmentsRow, segmentsPassageRoom, supportsChunking, type PromptFormat } from './prompt-format.js';
 import { RerankerError, describeCause } from '../shared/errors.js';
 import type { ChunkingSettings } from '../shared/types.js';
 
 export interface RowModel {
-  readonly template: PairTemplate;
+  readonly prompt: PromptFormat;
   readonly maxLength: number;
   tokenize(text: string): number[];
 }
@@ -48,31 +49,58 @@ export function planRows(
   chunking: ChunkingSettings | false,
   argument: 'documents' | 'pairs' = 'pairs',
 ): PlannedRows {
+  const { prompt } = model;
+  if (chunking !== false && !supportsChunking(prompt)) throw chunkingUnsupported();
+  const where = (index: number, part: 0 | 1): string =>
+    argument === 'documents' ? (part === 0 ? 'query' : `documents[${index}]`) : `pairs[${index}][${part}]`;
+  const tokenize = (text: string, index: number, part: 0 | 1): number[] =>
+    tokenizeOrExplain(model, text, where(index, part), argument, index);
+  const rows: EncodedPair[] = [];
+  if (prompt.kind === 'chat') {
+    // The whole prompt is tokenized at once (see prompt-format.ts); a failure is reported at the pair's passage.
+    const planned = pairs.map(([query, passage], index): PlannedPair => {
+      const row = explainTokenizerFailure(passage, where(index, 1), argument, index, () =>
+        encodeChatRow(query, passage, prompt, model.tokenize, model.maxLength),
+      );
+      rows.push(row);
+      return { firstRow: index, windows: [{ start: 0, end: 0 }], total: 1, truncated: row.truncated, passageIds: [] };
+    });
+    return { rows, pairs: planned };
+  }
   // The query repeats in every pair of a rerank call: tokenize each distinct query once.
   const queryIds = new Map<string, number[]>();
-  const rows: EncodedPair[] = [];
   const planned = pairs.map(([query, passage], index): PlannedPair => {
     let ids = queryIds.get(query);
     if (ids === undefined) {
-      ids = tokenizeOrExplain(model, query, argument === 'documents' ? 'query' : `pairs[${index}][0]`, argument, index);
+      ids = tokenize(prompt.queryText(query), index, 0);
       queryIds.set(query, ids);
     }
-    const passageIds = tokenizeOrExplain(model, passage, argument === 'documents' ? `documents[${index}]` : `pairs[${index}][1]`, argument, index);
+    const passageIds = tokenize(prompt.passageText(passage), index, 1);
     const firstRow = rows.length;
     if (chunking === false) {
-      const row = encodePair(ids, passageIds, model.template, model.maxLength);
+      const row = encodeSegmentsRow(ids, passageIds, prompt, model.maxLength);
       rows.push(row);
       return { firstRow, windows: [{ start: 0, end: passageIds.length }], total: 1, truncated: row.truncated, passageIds };
     }
-    const room = passageRoom(ids.length, model.template, model.maxLength);
+    const room = segmentsPassageRoom(ids.length, prompt, model.maxLength);
     const plan = planWindows(passageIds.length, room, chunking);
     for (const window of plan.windows) {
-      rows.push(encodePair(ids, passageIds.slice(window.start, window.end), model.template, model.maxLength));
+      rows.push(encodeSegmentsRow(ids, passageIds.slice(window.start, window.end), prompt, model.maxLength));
     }
     const queryTruncated = ids.length > queryTokenLimit(model.maxLength);
     return { firstRow, windows: plan.windows, total: plan.total, truncated: plan.truncated || queryTruncated, passageIds };
   });
   return { rows, pairs: planned };
+}
+
+/** Chunking scores windows of the passage's own tokens; a prompt that wraps the passage has none to offer. */
+export function chunkingUnsupported(): RerankerError {
+  return new RerankerError(
+    'invalid-input',
+    "chunking is not supported by this model's prompt format (it wraps the passage, e.g. 'B: {passage}' or a chat " +
+      'template); long passages are truncated instead (results say truncated: true). Leave chunking off.',
+    { details: { argument: 'chunking' } },
+  );
 }
 
 /**
@@ -81,9 +109,14 @@ export function planRows(
  * bad input, instead of an unexplained failure of the call.
  */
 function tokenizeOrExplain(model: RowModel, text: string, where: string, argument: string, index: number): number[] {
+  return explainTokenizerFailure(text, where, argument, index, () => model.tokenize(text));
+}
+
+function explainTokenizerFailure<T>(text: string, where: string, argument: string, index: number, work: () => T): T {
   try {
-    return model.tokenize(text);
+    return work();
   } catch (error) {
+    if (error instanceof RerankerError) throw error;
     throw new RerankerError(
       'invalid-input',
       `${where} (${text.length.toLocaleString('en-US')} characters) could not be tokenized: ${describeCause(error)}. ` +

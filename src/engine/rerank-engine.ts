@@ -7,10 +7,10 @@
 import { buildBatchTensors, planBatches } from './batching.js';
 import { chunkSpan } from './char-spans.js';
 import { resolveChunking } from './chunking.js';
-import { scoresFromLogits, sigmoid } from './heads/sequence-classification.js';
 import type { LoadedModel, LoadRequest, ModelLoader } from './model-backend.js';
-import { encodePair, type EncodedPair } from './pair-encoding.js';
-import { pairScores, planRows, type PairScore, type PlannedPair } from './pair-rows.js';
+import type { EncodedPair } from './pair-encoding.js';
+import { chunkingUnsupported, pairScores, planRows, type PairScore, type PlannedPair } from './pair-rows.js';
+import { encodeChatRow, encodeSegmentsRow } from './prompt-format.js';
 import { RerankerError, describeCause } from '../shared/errors.js';
 import type {
   CallTimings,
@@ -66,9 +66,14 @@ export class RerankEngine {
       await model.dispose();
       throw disposedError();
     }
+    const chunking = resolveChunking(request.chunking, false);
+    if (chunking !== false && !model.scoring.supportsChunking) {
+      await model.dispose();
+      throw chunkingUnsupported();
+    }
     this.#model = model;
     this.#batchTokenBudget = request.batchTokenBudget ?? DEFAULT_BATCH_TOKEN_BUDGET;
-    this.#chunking = resolveChunking(request.chunking, false);
+    this.#chunking = chunking;
     this.#limits = resolveLimits(request.limits);
     report({ stage: 'warmup' });
     await this.#runPairs(model, [warmupPair(model)], () => undefined);
@@ -81,6 +86,7 @@ export class RerankEngine {
       ...(model.fallbackReason === undefined ? {} : { fallbackReason: model.fallbackReason }),
       chunking: this.#chunking,
       limits: this.#limits,
+      scoring: model.scoring,
     };
     report({ stage: 'ready', info: this.#info });
     return this.#info;
@@ -95,7 +101,7 @@ export class RerankEngine {
     return this.#enqueue(callId, async (model) => {
       validateScoreCall(pairs, options, this.#limits);
       const { scores } = await this.#scorePairs(callId, model, pairs, 'pairs', resolveChunking(options?.chunking, this.#chunking));
-      return scores.map(({ score }) => (options?.normalize === true ? sigmoid(score) : score));
+      return scores.map(({ score }) => (options?.normalize === true ? model.head.normalize(score) : score));
     });
   }
 
@@ -111,7 +117,7 @@ export class RerankEngine {
         resolveChunking(options?.chunking, this.#chunking),
       );
       const normalize = options?.normalize === true;
-      const order = scores.map((pair, index) => ({ index, score: normalize ? sigmoid(pair.score) : pair.score }));
+      const order = scores.map((pair, index) => ({ index, score: normalize ? model.head.normalize(pair.score) : pair.score }));
       // Stable on ties of the returned score: the earlier document first, so equal scores keep input order.
       order.sort((a, b) => b.score - a.score || a.index - b.index);
       const kept = options?.topK === undefined ? order : order.slice(0, options.topK);
@@ -215,7 +221,7 @@ export class RerankEngine {
           { cause: error },
         );
       }
-      scoresFromLogits(logits, plan.members.length).forEach((score, row) => {
+      model.head.scores(logits, plan.members.length).forEach((score, row) => {
         scores[plan.members[row] as number] = score;
       });
     }
@@ -247,7 +253,9 @@ function disposedError(): RerankerError {
   return new RerankerError('disposed', 'This reranker was disposed; create a new one with createReranker().');
 }
 
-/** A short real pair (the template around two one-token segments) to compile kernels before the first call. */
+/** A short real row (the prompt around two tiny segments) to compile kernels before the first call. */
 function warmupPair(model: LoadedModel): EncodedPair {
-  return encodePair([model.padTokenId], [model.padTokenId], model.template, model.maxLength);
+  const { prompt } = model;
+  if (prompt.kind === 'chat') return encodeChatRow('a', 'b', prompt, (text) => model.tokenize(text), model.maxLength);
+  return encodeSegmentsRow([model.padTokenId], [model.padTokenId], prompt, model.maxLength);
 }

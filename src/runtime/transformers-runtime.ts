@@ -1,22 +1,25 @@
 /**
- * The only module that touches transformers.js and onnxruntime-web. It loads a cross-encoder from the
- * Hub or a self-hosted folder (files cached in Cache Storage), picks the device and dtype, and hands the
- * engine a `LoadedModel`: a tokenizer without special tokens, the pair template, and a batch runner.
+ * The only module that touches transformers.js and onnxruntime-web. It loads a cross-encoder, or a reranker
+ * graph exported by scripts/export/export_reranker.py (its manifest in config.json), from the Hub or a
+ * self-hosted folder (files cached in Cache Storage), picks the device and dtype, and hands the engine a
+ * `LoadedModel`: a tokenizer without special tokens, the prompt format and score head, and a batch runner.
  */
 import {
   AutoConfig,
   AutoModelForSequenceClassification,
   AutoTokenizer,
   ModelFileNotFoundError,
+  PreTrainedModel,
   Tensor,
   env,
-  type PreTrainedModel,
   type PreTrainedTokenizer,
   type ProgressInfo,
 } from '@huggingface/transformers';
 import type { BatchTensors } from '../engine/batching.js';
+import { checkScoringOptions, scoringSetup, type TokenizerTools } from '../engine/manifest-prompt.js';
 import type { LoadedModel, LoadRequest } from '../engine/model-backend.js';
 import { deriveTemplate } from '../engine/pair-encoding.js';
+import { readManifest, type RerankerManifest } from '../engine/reranker-manifest.js';
 import { RerankerError, describeCause, deviceLostError } from '../shared/errors.js';
 import type { Device, Dtype, LoadProgress } from '../shared/types.js';
 import { MAX_SUPPORTED_LENGTH } from '../shared/validate.js';
@@ -30,17 +33,26 @@ const HUB_HOST = 'https://huggingface.co/';
 const MAX_BATCH_ROWS = 64;
 const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
 
+/** Cross-encoders: the most tokens a pair may have (their position embeddings stop at 512). */
+const CROSS_ENCODER_MAX_LENGTH = 512;
+
 /** transformers.js's dtype names map our names onto the Hub's file suffixes. */
-const DTYPE_FILE: Record<Dtype, string> = {
-  fp32: 'onnx/model.onnx',
-  fp16: 'onnx/model_fp16.onnx',
-  q8: 'onnx/model_quantized.onnx',
-  q4: 'onnx/model_q4.onnx',
-  q4f16: 'onnx/model_q4f16.onnx',
+const DTYPE_SUFFIX: Record<Dtype, string> = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  q4: '_q4',
+  q4f16: '_q4f16',
 };
+
+/** `onnx/model_quantized.onnx` for the graph `model` in q8; layerwise graphs are `model_layer{N}`. */
+function onnxFile(graph: string, dtype: Dtype): string {
+  return `onnx/${graph}${DTYPE_SUFFIX[dtype]}.onnx`;
+}
 
 interface SequenceClassificationConfig {
   model_type?: string;
+  webgpu_reranker?: unknown;
   architectures?: string[];
   id2label?: Record<string, string>;
   num_labels?: number;
@@ -85,35 +97,42 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   const config = await step('config.json', fileUrl, () =>
     AutoConfig.from_pretrained(request.model, { progress_callback: progress }),
   ) as unknown as SequenceClassificationConfig;
-  checkHead(config, request.model);
+  // Models made by scripts/export/export_reranker.py carry a manifest; plain cross-encoders do not.
+  const manifest = readManifest(config, request.model);
+  checkScoringOptions(manifest, request, request.model);
+  if (manifest === undefined) checkHead(config, request.model);
 
   const tokenizer = await step('tokenizer.json', fileUrl, () =>
     AutoTokenizer.from_pretrained(request.model, { progress_callback: progress }),
   );
-  const maxLength = resolveMaxLength(request, tokenizer, config);
-  const template = deriveTemplate(probePair(tokenizer));
+  const setup = scoringSetup(manifest, request, tokenizerTools(tokenizer));
+  const tailLength = setup.prompt.kind === 'segments' ? setup.prompt.tail.length : 0;
+  const maxLength = resolveMaxLength(request, tokenizer, config, manifest, tailLength);
 
   const webgpu = await probeWebGpu();
   const choice = chooseDevice(request.device ?? 'auto', request.dtype ?? 'auto', webgpu);
 
   let device = choice.device;
-  let dtype = choice.dtype;
+  let dtype = availableDtype(manifest, request, choice.dtype);
   let fallbackReason = choice.fallbackReason;
   let model: PreTrainedModel;
+  const build = (): Promise<PreTrainedModel> =>
+    createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), fileUrl, manifest, setup.graph);
   try {
-    model = await createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), fileUrl);
+    model = await build();
   } catch (error) {
     if (device !== 'webgpu' || (request.device ?? 'auto') !== 'auto' || !isSessionFailure(error)) throw error;
     // 'auto' promised WebGPU only if the session builds; it did not, so say why and use WASM.
     fallbackReason = `The WebGPU session failed to build (${describeCause(error)}); running on WASM instead.`;
     device = 'wasm';
-    dtype = request.dtype === undefined || request.dtype === 'auto' ? 'q8' : request.dtype;
-    model = await createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), fileUrl);
+    dtype = availableDtype(manifest, request, request.dtype === undefined || request.dtype === 'auto' ? 'q8' : request.dtype);
+    model = await build();
   }
 
   const session = (model as unknown as { sessions: Record<string, { inputNames: readonly string[] }> }).sessions['model'];
   const needsTokenTypeIds = session?.inputNames.includes('token_type_ids') ?? false;
-  const padTokenId = tokenizer.pad_token_id ?? config.pad_token_id ?? 0;
+  const padTokenId = manifest?.pad_token_id ?? tokenizer.pad_token_id ?? config.pad_token_id ?? 0;
+  const outputName = manifest?.output ?? 'logits';
   // After a lost device every later run fails; say so in a way the page can act on (it moves to WASM).
   const deviceLoss = device === 'webgpu' ? watchDeviceLoss(env.backends.onnx.webgpu) : undefined;
 
@@ -123,14 +142,16 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     maxLength,
     wasmThreads: device === 'wasm' ? wasmThreads() : 1,
     ...(fallbackReason === undefined ? {} : { fallbackReason }),
-    template,
+    prompt: setup.prompt,
+    head: setup.head,
+    scoring: setup.info,
     padTokenId,
     // See LoadedModel.maxBatchRows: q8 activations are quantized per batch, so q8 pairs run one by one.
     maxBatchRows: dtype === 'q8' ? 1 : MAX_BATCH_ROWS,
     tokenize: (text) => tokenizer.encode(text, { add_special_tokens: false }),
     run: async (batch) => {
       try {
-        return await runBatch(model, batch, needsTokenTypeIds);
+        return await runBatch(model, batch, needsTokenTypeIds, outputName);
       } catch (error) {
         if (deviceLoss !== undefined && isDeviceLoss(deviceLoss, describeCause(error))) {
           throw deviceLostError(deviceLoss.reason ?? describeCause(error), { cause: error });
@@ -261,15 +282,25 @@ function checkHead(config: SequenceClassificationConfig, model: string): void {
   }
 }
 
-function resolveMaxLength(request: LoadRequest, tokenizer: PreTrainedTokenizer, config: SequenceClassificationConfig): number {
+/**
+ * Cross-encoders: the tokenizer's and the position embeddings' limit, at most 512, by default. Exported LLM
+ * rerankers: the manifest's default, up to the position embeddings less the prompt that follows the budget.
+ */
+function resolveMaxLength(
+  request: LoadRequest,
+  tokenizer: PreTrainedTokenizer,
+  config: SequenceClassificationConfig,
+  manifest: RerankerManifest | undefined,
+  tailLength: number,
+): number {
   // RoBERTa-family position ids start after the padding index, so two positions are never usable.
   const positionOffset = ['roberta', 'xlm-roberta', 'camembert'].includes(config.model_type ?? '') ? 2 : 0;
-  const limits = [MAX_SUPPORTED_LENGTH];
+  const limits = [manifest === undefined ? CROSS_ENCODER_MAX_LENGTH : MAX_SUPPORTED_LENGTH];
   const fromTokenizer: unknown = tokenizer.model_max_length;
   if (typeof fromTokenizer === 'number' && Number.isFinite(fromTokenizer) && fromTokenizer > 0) limits.push(fromTokenizer);
-  if (typeof config.max_position_embeddings === 'number') limits.push(config.max_position_embeddings - positionOffset);
+  if (typeof config.max_position_embeddings === 'number') limits.push(config.max_position_embeddings - positionOffset - tailLength);
   const limit = Math.min(...limits);
-  if (request.maxLength === undefined) return limit;
+  if (request.maxLength === undefined) return manifest === undefined ? limit : Math.min(manifest.max_length, limit);
   if (request.maxLength > limit) {
     throw new RerankerError(
       'invalid-input',
@@ -278,6 +309,38 @@ function resolveMaxLength(request: LoadRequest, tokenizer: PreTrainedTokenizer, 
     );
   }
   return request.maxLength;
+}
+
+/** What the engine needs of the tokenizer to build prompts (see manifest-prompt.ts). */
+export function tokenizerTools(tokenizer: PreTrainedTokenizer): TokenizerTools {
+  return {
+    tokenize: (text) => tokenizer.encode(text, { add_special_tokens: false }),
+    pairTemplate: () => deriveTemplate(probePair(tokenizer)),
+    renderChat: (messages, addGenerationPrompt) => {
+      const text = tokenizer.apply_chat_template(messages as { role: string; content: string }[], {
+        tokenize: false,
+        add_generation_prompt: addGenerationPrompt,
+      });
+      if (typeof text !== 'string') throw new TypeError('apply_chat_template returned token ids where text was asked for');
+      return text;
+    },
+  };
+}
+
+/**
+ * A dtype the export has: `'auto'` falls back to fp32 when the preferred file was not exported; an explicit
+ * dtype that was not exported is refused with the list of those that were.
+ */
+function availableDtype(manifest: RerankerManifest | undefined, request: LoadRequest, dtype: Dtype): Dtype {
+  const exported = manifest?.dtypes;
+  if (exported === undefined || exported.includes(dtype)) return dtype;
+  if ((request.dtype ?? 'auto') === 'auto' && exported.includes('fp32')) return 'fp32';
+  throw new RerankerError(
+    'model-not-found',
+    `${request.model} was exported without ${dtype} weights; it has ${exported.join(', ')}. Pick one of those dtypes ` +
+      'or re-export with scripts/export/export_reranker.py --dtypes.',
+    { details: { argument: 'dtype', available: exported.join(',') } },
+  );
 }
 
 /** Encodes "a" / "b" alone and as a pair, so the template comes from the tokenizer's own post-processor. */
@@ -309,14 +372,18 @@ async function createSession(
   dtype: Dtype,
   progress: (info: ProgressInfo) => void,
   fileUrl: (file: string) => string,
+  manifest: RerankerManifest | undefined,
+  graph: string,
 ): Promise<PreTrainedModel> {
-  requirePickedFiles(request, [DTYPE_FILE[dtype]]);
-  return step(DTYPE_FILE[dtype], fileUrl, () =>
-    AutoModelForSequenceClassification.from_pretrained(request.model, {
-      device,
-      dtype,
-      progress_callback: progress,
-    }),
+  const file = onnxFile(graph, dtype);
+  requirePickedFiles(request, [file]);
+  const options = { device, dtype, progress_callback: progress };
+  // An exported reranker graph is no transformers.js architecture: the base class loads it as one plain
+  // session (onnx/{graph}{suffix}.onnx) whose outputs come back as they are.
+  return step(file, fileUrl, () =>
+    manifest === undefined
+      ? AutoModelForSequenceClassification.from_pretrained(request.model, options)
+      : PreTrainedModel.from_pretrained(request.model, { ...options, model_file_name: graph }),
   );
 }
 
@@ -325,17 +392,26 @@ function isSessionFailure(error: unknown): boolean {
   return !(error instanceof RerankerError && error.code === 'model-not-found');
 }
 
-async function runBatch(model: PreTrainedModel, batch: BatchTensors, needsTokenTypeIds: boolean): Promise<Float32Array> {
+async function runBatch(
+  model: PreTrainedModel,
+  batch: BatchTensors,
+  needsTokenTypeIds: boolean,
+  outputName: string,
+): Promise<Float32Array> {
   const dims = [batch.batchSize, batch.length];
   const feeds: Record<string, Tensor> = {
     input_ids: new Tensor('int64', batch.inputIds, dims),
     attention_mask: new Tensor('int64', batch.attentionMask, dims),
   };
   if (needsTokenTypeIds) feeds['token_type_ids'] = new Tensor('int64', batch.tokenTypeIds, dims);
-  const output = (await (model as unknown as (inputs: Record<string, Tensor>) => Promise<{ logits: Tensor }>)(feeds));
-  const data = output.logits.data;
+  const outputs = await (model as unknown as (inputs: Record<string, Tensor>) => Promise<Record<string, Tensor | undefined>>)(feeds);
+  const output = outputs[outputName];
+  if (output === undefined) {
+    throw new RerankerError('inference-failed', `The model returned no "${outputName}" output; it has ${Object.keys(outputs).join(', ')}.`);
+  }
+  const data = output.data;
   if (!(data instanceof Float32Array)) {
-    throw new RerankerError('inference-failed', `The model returned ${output.logits.type} logits; expected float32.`);
+    throw new RerankerError('inference-failed', `The model returned ${output.type} ${outputName}; expected float32.`);
   }
   return data;
 }

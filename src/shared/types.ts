@@ -81,8 +81,10 @@ export interface RerankerOptions {
    */
   dtype?: DtypeRequest;
   /**
-   * Tokens per query+passage pair, special tokens included. Default: the tokenizer's `model_max_length`,
-   * capped by the model's position embeddings and by 512. Larger values are refused.
+   * Tokens per query+passage pair, special tokens included. Default for cross-encoders: the tokenizer's
+   * `model_max_length`, capped by the model's position embeddings and by 512. Default for exported LLM
+   * rerankers: the manifest's `max_length` (1,024 for the presets), up to the position embeddings; the
+   * FlagEmbedding LLM layout adds its trailing prompt on top, as the model card does. Larger values are refused.
    */
   maxLength?: number;
   /**
@@ -103,6 +105,60 @@ export interface RerankerOptions {
   chunking?: boolean | ChunkingOptions;
   /** Caps on what one call may ask for; see `RerankerLimits` for the defaults. */
   limits?: RerankerLimits;
+  /**
+   * FlagEmbedding LLM rerankers (bge-reranker-v2-gemma, bge-reranker-v2-minicpm-layerwise): the prompt that
+   * follows the passage. Default: the model's own (`info.scoring.prompt`, "Given a query A and a passage B,
+   * determine whether the passage contains an answer to the query by providing a prediction of either 'Yes'
+   * or 'No'."). Other models refuse it with `invalid-input`.
+   */
+  prompt?: string;
+  /**
+   * MiniCPM-Reranker: the task instruction; the query becomes `Instruction: {instruction} Query: {query}`
+   * instead of `Query: {query}`. Default: none. Other models refuse it with `invalid-input`.
+   */
+  instruction?: string;
+  /**
+   * Layerwise rerankers (bge-reranker-v2-minicpm-layerwise): the layer whose score head is used; an earlier
+   * layer runs fewer layers (faster, usually less accurate). One of the exported layers
+   * (`info.scoring.cutoffLayers`). Default: the export's default (28 for the real model when exported).
+   * Other models refuse it with `invalid-input`.
+   */
+  cutoffLayer?: number;
+}
+
+/**
+ * How a model's graph output becomes a score (see `src/engine/heads/`):
+ * `sequence-classification` the one logit of a cross-encoder (or MiniCPM-Reranker);
+ * `yes-token` the logit of `Yes` at the last position (bge-reranker-v2-gemma), or logit(yes) - logit(no);
+ * `digit-expectation` sum of d * P(d) over the digits 1..7 (lb-reranker);
+ * `layerwise` the cutoff layer's own score (bge-reranker-v2-minicpm-layerwise).
+ */
+export type HeadKind = 'sequence-classification' | 'yes-token' | 'digit-expectation' | 'layerwise';
+
+/**
+ * How a pair becomes a prompt: `pair` the tokenizer's pair template (cross-encoders, MiniCPM-Reranker),
+ * `segments` FlagEmbedding's LLM layout `[bos] A: {query}\n B: {passage}\n {prompt}`, `chat` the tokenizer's
+ * chat template (lb-reranker).
+ */
+export type PromptStyle = 'pair' | 'segments' | 'chat';
+
+/** Which head and prompt run (`info.scoring`). */
+export interface ScoringInfo {
+  readonly head: HeadKind;
+  readonly promptStyle: PromptStyle;
+  /** The model card the head and prompt follow (models exported by scripts/export/export_reranker.py). */
+  readonly card?: string;
+  /** The tokens whose logits or probabilities are read (`['Yes']`, `['1', ..., '7']`). */
+  readonly scoringTokens?: readonly string[];
+  /** The prompt after the passage in use (segments style). */
+  readonly prompt?: string;
+  /** The instruction in use (MiniCPM-Reranker). */
+  readonly instruction?: string;
+  /** Layerwise: the layer in use and the layers exported. */
+  readonly cutoffLayer?: number;
+  readonly cutoffLayers?: readonly number[];
+  /** Whether `chunking` can be used: windows of the passage's own tokens (not of a wrapped passage). */
+  readonly supportsChunking: boolean;
 }
 
 /**
@@ -179,10 +235,16 @@ export interface RerankerInfo {
   readonly chunking: false | ChunkingSettings;
   /** The limits every call is checked against (defaults filled in). */
   readonly limits: ResolvedLimits;
+  /** The score head and prompt that run. */
+  readonly scoring: ScoringInfo;
 }
 
 export interface ScoreOptions {
-  /** Map raw logits through a sigmoid into 0..1. Default `false` (raw logits, as the Python reference returns). */
+  /**
+   * Map scores into 0..1. Default `false` (raw scores, as the Python reference returns them). Logit heads
+   * (cross-encoders, yes-token, layerwise) use the sigmoid, as FlagEmbedding's `normalize=True` does; the
+   * digit-expectation head maps its 1..7 scale linearly: (score - 1) / 6, clamped.
+   */
   normalize?: boolean;
   /** Aborts a queued or running call with code `aborted`; other calls are not disturbed. */
   signal?: AbortSignal;
@@ -204,7 +266,7 @@ export interface RerankOptions extends ScoreOptions {
 export interface RerankResult {
   /** Position of the document in the input array. */
   readonly index: number;
-  /** Raw logit, or its sigmoid with `normalize: true`. With chunking: the best window's score. */
+  /** The raw score (a logit for most heads; see `HeadKind`), or its 0..1 form with `normalize: true`. With chunking: the best window's score. */
   readonly score: number;
   /** The document's text, with `returnDocuments: true`. */
   readonly document?: string;

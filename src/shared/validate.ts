@@ -9,8 +9,11 @@ import type { DeviceRequest, DtypeRequest, RerankOptions, ResolvedLimits, ScoreO
 const DEVICES: readonly DeviceRequest[] = ['auto', 'webgpu', 'wasm'];
 const DTYPES: readonly DtypeRequest[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
 
-/** The most tokens a pair may have; the supported cross-encoders have 512 positions. */
-export const MAX_SUPPORTED_LENGTH = 512;
+/** The most tokens a pair may have: cross-encoders stop at 512 (their runtime cap); LLM rerankers go further. */
+export const MAX_SUPPORTED_LENGTH = 8192;
+
+/** The smallest batch token budget: one 512-token cross-encoder pair. */
+export const MIN_BATCH_TOKEN_BUDGET = 512;
 
 /** Upper bound on `chunking.maxChunksPerDoc`: beyond it one document could hold the session for minutes. */
 export const MAX_CHUNKS_PER_DOC_LIMIT = 1000;
@@ -149,6 +152,9 @@ export interface CreateOptionsToCheck {
   useBrowserCache?: unknown;
   chunking?: unknown;
   limits?: unknown;
+  prompt?: unknown;
+  instruction?: unknown;
+  cutoffLayer?: unknown;
 }
 
 export function validateCreateOptions(options: CreateOptionsToCheck | undefined): void {
@@ -187,9 +193,9 @@ export function validateCreateOptions(options: CreateOptionsToCheck | undefined)
   }
   if (
     batchTokenBudget !== undefined &&
-    !(typeof batchTokenBudget === 'number' && Number.isInteger(batchTokenBudget) && batchTokenBudget >= MAX_SUPPORTED_LENGTH)
+    !(typeof batchTokenBudget === 'number' && Number.isInteger(batchTokenBudget) && batchTokenBudget >= MIN_BATCH_TOKEN_BUDGET)
   ) {
-    throw invalid(`batchTokenBudget must be an integer of at least ${MAX_SUPPORTED_LENGTH}; got ${String(batchTokenBudget)}.`, {
+    throw invalid(`batchTokenBudget must be an integer of at least ${MIN_BATCH_TOKEN_BUDGET}; got ${String(batchTokenBudget)}.`, {
       argument: 'batchTokenBudget',
     });
   }
@@ -201,4 +207,17 @@ export function validateCreateOptions(options: CreateOptionsToCheck | undefined)
   }
   validateChunking(options.chunking);
   validateLimitsOption(options.limits);
+  // Whether the model takes these is known only once its manifest is read (in the worker); their types here.
+  for (const name of ['prompt', 'instruction'] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+      throw invalid(`${name} must be a non-empty string, got ${typeof value === 'string' ? 'an empty string' : typeName(value)}.`, { argument: name });
+    }
+  }
+  const { cutoffLayer } = options;
+  if (cutoffLayer !== undefined && !(typeof cutoffLayer === 'number' && Number.isInteger(cutoffLayer) && cutoffLayer > 0)) {
+    throw invalid(`cutoffLayer must be a positive integer (a layer number), got ${String(cutoffLayer)}.`, {
+      argument: 'cutoffLayer',
+    });
+  }
 }

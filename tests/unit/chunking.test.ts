@@ -4,6 +4,7 @@ import { BERT_LIKE_TEMPLATE, charIds } from './fake-model.js';
 import { DEFAULT_CHUNK_OVERLAP, DEFAULT_MAX_CHUNKS_PER_DOC, planWindows, resolveChunking } from '../../src/engine/chunking.js';
 import { passageRoom } from '../../src/engine/pair-encoding.js';
 import { pairScores, planRows } from '../../src/engine/pair-rows.js';
+import { crossEncoderFormat } from '../../src/engine/prompt-format.js';
 
 const spans = (plan: ReturnType<typeof planWindows>) => plan.windows.map((w) => [w.start, w.end]);
 
@@ -91,7 +92,7 @@ describe('resolveChunking', () => {
 
 describe('planRows and pairScores', () => {
   // One token per character; BERT template (3 special tokens); maxLength 8 and a 1-token query: room 4.
-  const model = { template: BERT_LIKE_TEMPLATE, maxLength: 8, tokenize: charIds };
+  const model = { prompt: crossEncoderFormat(BERT_LIKE_TEMPLATE), maxLength: 8, tokenize: charIds };
   const settings = { maxChunksPerDoc: 8, chunkOverlap: 1 };
 
   it('turns a long passage into one full row per window', () => {

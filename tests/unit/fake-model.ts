@@ -3,8 +3,10 @@
  * known function of the row's ids, so every expected score can be computed independently.
  */
 import type { BatchTensors } from '../../src/engine/batching.js';
+import { scoreHead } from '../../src/engine/heads/score-head.js';
 import type { LoadedModel, ModelLoader } from '../../src/engine/model-backend.js';
 import type { PairTemplate } from '../../src/engine/pair-encoding.js';
+import { crossEncoderFormat } from '../../src/engine/prompt-format.js';
 
 export const BERT_LIKE_TEMPLATE: PairTemplate = {
   prefix: [101],
@@ -38,7 +40,9 @@ export function fakeLoader(controls: FakeModelControls, maxLength = 64): ModelLo
       dtype: 'q8',
       maxLength,
       wasmThreads: 1,
-      template: BERT_LIKE_TEMPLATE,
+      prompt: crossEncoderFormat(BERT_LIKE_TEMPLATE),
+      head: scoreHead('sequence-classification'),
+      scoring: { head: 'sequence-classification', promptStyle: 'pair', supportsChunking: true },
       padTokenId: 0,
       maxBatchRows: 64,
       tokenize: charIds,
