@@ -1,4 +1,5 @@
 import { defineConfig } from 'vite';
+import { demoServiceWorker } from './scripts/demo-service-worker.js';
 
 /**
  * Cross-origin isolation lets onnxruntime-web use WASM threads (SharedArrayBuffer). Model files from
@@ -18,6 +19,8 @@ export default defineConfig({
   server: { headers: isolationHeaders, hmr: !frozen, ...(frozen ? { watch: null } : {}) },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
+  // The demo's offline service worker, written by `vite build` only (see the plugin for why not in dev).
+  plugins: [demoServiceWorker()],
   optimizeDeps: {
     // onnxruntime-web finds its .wasm beside its own module (new URL(..., import.meta.url)); pre-bundling
     // would move the module away from the file.

@@ -52,6 +52,11 @@ export async function serveStatic(root: string): Promise<StaticServer> {
       if (fault === undefined) faults.delete(path);
       else faults.set(path, fault);
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // Kept-alive connections too: a test that stops the server means no more answers, at once.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

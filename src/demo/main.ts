@@ -6,6 +6,7 @@ import { createReranker, RerankerError } from '../index.js';
 import type { LoadProgress, Reranker } from '../index.js';
 import { splitPassages } from './passages.js';
 import { ProgressTracker, type ProgressView } from './progress.js';
+import { startOfflineSupport } from './offline.js';
 import { renderError, renderInfo, renderResults, renderTimings } from './render.js';
 import {
   CUSTOM_MODEL,
@@ -42,6 +43,13 @@ const infoBox = byId('info', HTMLElement);
 const resultsList = byId('results', HTMLOListElement);
 const timingsBox = byId('timings', HTMLElement);
 const errorBox = byId('error', HTMLElement);
+const offline = startOfflineSupport({
+  status: byId('offline-status', HTMLElement),
+  list: byId('offline-models', HTMLUListElement),
+  modelSelect,
+  baseUrlInput,
+  notPresets: [CUSTOM_MODEL, PICKED_MODEL],
+});
 
 interface Loaded {
   readonly key: string;
@@ -212,6 +220,8 @@ async function run(): Promise<void> {
     renderError(errorBox, error, { hasModelBaseUrl: settings.modelBaseUrl !== undefined, pickedFolder: settings.modelFiles !== undefined });
   } finally {
     setBusy(false);
+    // A load fills the model cache; a failed one may have dropped a broken model from it.
+    void offline.refresh();
   }
 }
 
