@@ -28,6 +28,7 @@ what was verified and what was not.
 """
 
 import argparse
+import contextlib
 import copy
 import json
 import os
@@ -125,6 +126,46 @@ def additive_mask(attention_mask, causal, dtype):
     return torch.where(keep, zero, low)
 
 
+class RotaryTable(torch.nn.Module):
+    """Rotary position embeddings read from a table computed once at export, instead of cos/sin at run time.
+
+    WebGPU's sin/cos are only accurate near [-pi, pi]; rotary angles reach the position count in radians, and
+    computed on the GPU they moved fp32 scores of the tiny fixtures by up to 1.2e-3 (SwiftShader) against
+    ~1e-6 on WASM. A gathered table gives every backend the CPU's values."""
+
+    def __init__(self, rotary, positions):
+        super().__init__()
+        ids = torch.arange(positions).unsqueeze(0)
+        with torch.no_grad():
+            cos, sin = rotary(torch.zeros(1, positions, 1, dtype=torch.float32), ids)
+        self.register_buffer("cos", cos[0].float().clone(), persistent=False)
+        self.register_buffer("sin", sin[0].float().clone(), persistent=False)
+
+    def forward(self, x, position_ids, *args, **kwargs):
+        return self.cos[position_ids].to(x.dtype), self.sin[position_ids].to(x.dtype)
+
+
+@contextlib.contextmanager
+def exporting(body, positions, layers=None):
+    """While the graph is traced: the body's shared rotary module swapped for a table (models with per-layer
+    cached tables, such as older remote-code MiniCPM classes, have none and keep theirs) and, for a layerwise
+    cut, only the first `layers` layers. The model is restored afterwards, unchanged and not copied (a 2B
+    model in fp32 is 10 GB)."""
+    rotary = getattr(body, "rotary_emb", None)
+    saved_layers, saved_count = body.layers, body.config.num_hidden_layers
+    try:
+        if rotary is not None:
+            body.rotary_emb = RotaryTable(rotary, positions)
+        if layers is not None:
+            body.layers = torch.nn.ModuleList(list(saved_layers)[:layers])
+            body.config.num_hidden_layers = layers
+        yield
+    finally:
+        if rotary is not None:
+            body.rotary_emb = rotary
+        body.layers, body.config.num_hidden_layers = saved_layers, saved_count
+
+
 def gather_last(hidden, attention_mask):
     """Hidden state of each row's last real token, rows right-padded: [batch, seq, hidden] -> [batch, hidden]."""
     last = attention_mask.sum(dim=1) - 1
@@ -177,17 +218,15 @@ class LastTokenLogits(torch.nn.Module):
 
 
 class LayerwiseScore(torch.nn.Module):
-    """A layerwise reranker cut after `cutoff` layers; the model's own forward applies that layer's head.
+    """A layerwise reranker cut after `cutoff` layers (export() traces it with only those layers); the model's
+    own forward applies that layer's head.
 
     The model must accept `cutoff_layers=[n]` and return the per-position scores of layer n first in
     `outputs[0]` (FlagEmbedding's LayerWise MiniCPM reranker does; the fixture's emulation too)."""
 
     def __init__(self, model, cutoff):
         super().__init__()
-        self.model = copy.deepcopy(model)
-        layers = self.model.model.layers
-        self.model.model.layers = torch.nn.ModuleList(list(layers)[:cutoff])
-        self.model.config.num_hidden_layers = cutoff
+        self.model = model
         self.cutoff = cutoff
 
     def forward(self, input_ids, attention_mask):
@@ -271,9 +310,17 @@ def quantize(fp32_path, dtype):
     return out
 
 
-def export(model, tokenizer, preset_name, out, dtypes=("fp32", "q8"), max_length=None, cutoff_layers=None):
-    """Writes the reranker folder for an in-memory model and tokenizer; returns the manifest."""
+def export(model, tokenizer, preset_name, out, dtypes=("fp32", "q8"), max_length=None, cutoff_layers=None, max_positions=None):
+    """Writes the reranker folder for an in-memory model and tokenizer; returns the manifest.
+
+    `max_positions`: rows the graph's rotary table covers (default: twice max_length, within the model's
+    position embeddings); the library keeps maxLength plus the trailing prompt within it."""
     preset = copy.deepcopy(PRESETS[preset_name])
+    length = int(max_length or preset["max_length"])
+    positions = int(max_positions or 2 * length)
+    limit = getattr(model.config, "max_position_embeddings", None)
+    if limit is not None:
+        positions = min(positions, int(limit))
     os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
     head = preset["head"]
     causal = preset["attention"] == "causal"
@@ -285,7 +332,8 @@ def export(model, tokenizer, preset_name, out, dtypes=("fp32", "q8"), max_length
         "head": head,
         "prompt": preset["prompt"],
         "supports": preset["supports"],
-        "max_length": int(max_length or preset["max_length"]),
+        "max_length": length,
+        "max_positions": positions,
         "attention": preset["attention"],
         "pad_token_id": int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0),
         "dtypes": list(dtypes),
@@ -300,7 +348,7 @@ def export(model, tokenizer, preset_name, out, dtypes=("fp32", "q8"), max_length
         manifest["scoring_tokens"] = preset["scoring_texts"]
         manifest["scoring_token_ids"] = token_ids
         manifest["output"] = "scores"
-        graphs.append(("model", LastTokenLogits(model, token_ids, head, causal), "scores"))
+        graphs.append(("model", LastTokenLogits(model, token_ids, head, causal), "scores", None))
     elif head == "layerwise":
         layers = len(model.model.layers)
         start = int(getattr(model.config, "start_layer", 1))
@@ -308,18 +356,20 @@ def export(model, tokenizer, preset_name, out, dtypes=("fp32", "q8"), max_length
         for cutoff in cutoffs:
             if not start <= cutoff <= layers:
                 raise SystemExit(f"cutoff layer {cutoff} is outside {start}..{layers}")
-            graphs.append((f"model_layer{cutoff}", LayerwiseScore(model, cutoff), "scores"))
+            graphs.append((f"model_layer{cutoff}", LayerwiseScore(model, cutoff), "scores", cutoff))
         manifest["cutoff_layers"] = cutoffs
         default = preset.get("default_cutoff_layer", layers)
         manifest["default_cutoff_layer"] = default if default in cutoffs else cutoffs[-1]
         manifest["output"] = "scores"
     else:
         manifest["output"] = "logits"
-        graphs.append(("model", SequenceLogits(model), "logits"))
+        graphs.append(("model", SequenceLogits(model), "logits", None))
 
     files = []
-    for stem, module, output_name in graphs:
-        fp32 = export_graph(module, os.path.join(out, "onnx", f"{stem}.onnx"), output_name, vocab_size)
+    body = model.get_decoder() if hasattr(model, "get_decoder") else model.model
+    for stem, module, output_name, layers in graphs:
+        with exporting(body, positions, layers):
+            fp32 = export_graph(module, os.path.join(out, "onnx", f"{stem}.onnx"), output_name, vocab_size)
         files.append(fp32)
         for dtype in dtypes:
             if dtype != "fp32":
@@ -362,6 +412,7 @@ def main():
     ap.add_argument("--out", required=True, help="the model folder to write (replaced if it exists)")
     ap.add_argument("--dtypes", default="fp32,q8,q4", help="comma-separated: fp32,q8,q4,q4f16 (default fp32,q8,q4)")
     ap.add_argument("--max-length", type=int, default=None, help="default pair length the library uses")
+    ap.add_argument("--max-positions", type=int, default=None, help="positions the graph supports (default 2 x max length)")
     ap.add_argument("--cutoff-layers", default=None, help="layerwise: comma-separated cutoff layers, e.g. 8,16,28,40")
     ap.add_argument("--trust-remote-code", action="store_true", help="needed by checkpoints whose classes ship with them")
     args = ap.parse_args()
@@ -378,7 +429,7 @@ def main():
     if os.path.isdir(args.out):
         shutil.rmtree(args.out)
     cutoffs = [int(x) for x in args.cutoff_layers.split(",")] if args.cutoff_layers else None
-    manifest = export(model, tokenizer, args.preset, args.out, args.dtypes.split(","), args.max_length, cutoffs)
+    manifest = export(model, tokenizer, args.preset, args.out, args.dtypes.split(","), args.max_length, cutoffs, args.max_positions)
     print(json.dumps(manifest, indent=2, ensure_ascii=False))
     for root, _, names in sorted(os.walk(args.out)):
         for name in sorted(names):

@@ -53,6 +53,8 @@ export interface RerankerManifest {
   readonly supports: readonly ManifestOption[];
   /** Default tokens per pair (the prompt after the passage in segments style comes on top). */
   readonly max_length: number;
+  /** Positions the graph covers (its rotary table); maxLength plus the trailing prompt must stay within. */
+  readonly max_positions?: number;
   readonly pad_token_id: number;
   readonly bos_token_id?: number;
   /** The tokens whose values the graph returns (yes-token, digit-expectation). */

@@ -299,6 +299,7 @@ function resolveMaxLength(
   const fromTokenizer: unknown = tokenizer.model_max_length;
   if (typeof fromTokenizer === 'number' && Number.isFinite(fromTokenizer) && fromTokenizer > 0) limits.push(fromTokenizer);
   if (typeof config.max_position_embeddings === 'number') limits.push(config.max_position_embeddings - positionOffset - tailLength);
+  if (manifest?.max_positions !== undefined) limits.push(manifest.max_positions - tailLength);
   const limit = Math.min(...limits);
   if (request.maxLength === undefined) return manifest === undefined ? limit : Math.min(manifest.max_length, limit);
   if (request.maxLength > limit) {

@@ -1,0 +1,184 @@
+/**
+ * LLM and layerwise rerankers in a real browser, against the PyTorch reference of
+ * scripts/fixtures/make_llm_fixtures.py (the FULL model and the model card's formula, not the exported graph):
+ * every case of every fixture within 1e-3 in fp32 on WASM, the default case on WebGPU (SwiftShader) too;
+ * q8 and q4 within 0.03 of native onnxruntime on the same graph (or nearer fp32 than it), and in fp32's order
+ * wherever fp32 separates two pairs clearly. Options the model takes change the scores as the reference says; others are refused.
+ */
+import { readFileSync } from 'node:fs';
+import type { RerankerInfo } from '../../src/index.js';
+import { FIXTURE_BASE, expect, openHarness, test } from '../support.js';
+
+interface LlmPair {
+  id: string;
+  query: string;
+  passage: string;
+  truncated: boolean;
+  scoreTorch: number;
+  scoreOrt: { fp32: number; q8: number; q4: number };
+}
+interface LlmCase {
+  id: string;
+  options: Record<string, string | number>;
+  pairs: LlmPair[];
+}
+interface LlmReference {
+  maxLength: number;
+  manifest: { head: string; prompt: { style: string } };
+  cases: LlmCase[];
+}
+
+const MODELS = ['tiny-gemma-reranker', 'tiny-qwen2-lb-reranker', 'tiny-layerwise-reranker', 'tiny-minicpm-reranker'] as const;
+/**
+ * "Clearly separated": a gap of at least this share of the case's fp32 score range. The tiny random-weight
+ * models quantize poorly: in native onnxruntime, q8 swaps pairs up to 8% of the range apart and 4-bit weights
+ * up to 34% (fixtures/reference/*.json), so those swaps are the quantization's, not the library's.
+ */
+const CLEAR_GAP = { q8: 0.25, q4: 0.5 } as const;
+
+function loadLlmReference(model: string): LlmReference {
+  return JSON.parse(readFileSync(new URL(`../../fixtures/reference/${model}.json`, import.meta.url), 'utf8')) as LlmReference;
+}
+
+interface Run {
+  device: 'wasm' | 'webgpu';
+  dtype: 'fp32' | 'q8' | 'q4';
+  options: Record<string, string | number>;
+  pairs: [string, string][];
+}
+
+async function scoreRuns(page: import('@playwright/test').Page, model: string, runs: Run[]) {
+  return page.evaluate(
+    async ({ model, runs, base }) => {
+      const out: { scores: number[]; truncated: boolean[]; info: RerankerInfo }[] = [];
+      for (const run of runs) {
+        const reranker = await window.lib.createReranker({ model, modelBaseUrl: base, device: run.device, dtype: run.dtype, ...run.options });
+        const scores = await reranker.score(run.pairs);
+        const ranked = await reranker.rerank(run.pairs[0]?.[0] ?? '', run.pairs.filter((p) => p[0] === run.pairs[0]?.[0]).map((p) => p[1]));
+        out.push({ scores, truncated: [...ranked].sort((a, b) => a.index - b.index).map((r) => r.truncated), info: reranker.info });
+        await reranker.dispose();
+      }
+      return out;
+    },
+    { model, runs, base: FIXTURE_BASE },
+  );
+}
+
+function worstDiff(got: readonly number[], expected: readonly number[]): number {
+  return Math.max(...expected.map((value, index) => Math.abs((got[index] ?? Number.NaN) - value)));
+}
+
+for (const model of MODELS) {
+  const reference = loadLlmReference(model);
+  const pairsOf = (c: LlmCase) => c.pairs.map((p) => [p.query, p.passage] as [string, string]);
+  const defaultCase = reference.cases.find((c) => Object.keys(c.options).length === 0) ?? reference.cases[0];
+  if (defaultCase === undefined) throw new Error(`${model}: the reference has no case`);
+
+  test(`${model}: fp32 on WASM matches the PyTorch reference in every case; WebGPU in the default case`, async ({ page }) => {
+    test.setTimeout(300_000);
+    await openHarness(page);
+    const runs: Run[] = [
+      ...reference.cases.map((c): Run => ({ device: 'wasm', dtype: 'fp32', options: c.options, pairs: pairsOf(c) })),
+      { device: 'webgpu', dtype: 'fp32', options: defaultCase.options, pairs: pairsOf(defaultCase) },
+    ];
+    const results = await scoreRuns(page, model, runs);
+    const checked = [...reference.cases, defaultCase];
+    results.forEach((result, index) => {
+      const c = checked[index] as LlmCase;
+      const run = runs[index] as Run;
+      const worst = worstDiff(result.scores, c.pairs.map((p) => p.scoreTorch));
+      console.log(`[llm-fidelity] ${model} ${c.id} fp32 on ${run.device}: max |score - torch| = ${worst.toExponential(2)} over ${c.pairs.length} pairs`);
+      expect(worst, `${c.id} on ${run.device}`).toBeLessThan(1e-3);
+      expect(result.info).toMatchObject({ device: run.device, dtype: 'fp32', maxLength: reference.maxLength });
+      expect(result.info.scoring).toMatchObject({ head: reference.manifest.head, promptStyle: reference.manifest.prompt.style });
+      // rerank's truncated flags (pairs of the first query) are the reference's.
+      const firstQuery = c.pairs[0]?.query;
+      expect(result.truncated).toEqual(c.pairs.filter((p) => p.query === firstQuery).map((p) => p.truncated));
+    });
+    // The options really reach the prompt: the cases' scores differ from each other.
+    if (reference.cases.length > 1) expect(results[0]?.scores[0]).not.toBeCloseTo(results[1]?.scores[0] ?? 0, 3);
+  });
+
+  test(`${model}: q8 and q4 on WASM match native onnxruntime and keep fp32's order on clearly separated pairs`, async ({ page }) => {
+    test.setTimeout(300_000);
+    await openHarness(page);
+    const pairs = pairsOf(defaultCase);
+    const dtypes = ['q8', 'q4'] as const;
+    const results = await scoreRuns(page, model, dtypes.map((dtype): Run => ({ device: 'wasm', dtype, options: defaultCase.options, pairs })));
+    const fp32 = defaultCase.pairs.map((p) => p.scoreOrt.fp32);
+    const range = Math.max(...fp32) - Math.min(...fp32);
+    dtypes.forEach((dtype, index) => {
+      const scores = results[index]?.scores ?? [];
+      const worst = worstDiff(scores, defaultCase.pairs.map((p) => p.scoreOrt[dtype]));
+      console.log(`[llm-fidelity] ${model} ${defaultCase.id} ${dtype} on wasm: max |score - native onnxruntime ${dtype}| = ${worst.toExponential(2)}`);
+      // WASM's and x86's int8 kernels round differently: on one fixture pair (tiny-layerwise-reranker,
+      // long-query) they part by 0.12, the WASM score being the one nearer fp32. So a pair passes when it is
+      // within 0.03 of native onnxruntime, or no farther from fp32 than native onnxruntime's own score is.
+      const off = defaultCase.pairs.filter((pair, i) => {
+        const got = scores[i] as number;
+        return !(Math.abs(got - pair.scoreOrt[dtype]) < 0.03 || Math.abs(got - pair.scoreOrt.fp32) <= Math.abs(pair.scoreOrt[dtype] - pair.scoreOrt.fp32));
+      });
+      expect(off.map((pair) => pair.id), `${dtype}: pairs off native onnxruntime`).toEqual([]);
+      const swapped: string[] = [];
+      for (let a = 0; a < fp32.length; a++) {
+        for (let b = a + 1; b < fp32.length; b++) {
+          const gap = (fp32[a] as number) - (fp32[b] as number);
+          if (Math.abs(gap) < CLEAR_GAP[dtype] * range) continue;
+          if (Math.sign(gap) !== Math.sign((scores[a] as number) - (scores[b] as number))) {
+            swapped.push(`${defaultCase.pairs[a]?.id} / ${defaultCase.pairs[b]?.id}`);
+          }
+        }
+      }
+      expect(swapped, `${dtype}: clearly separated pairs in another order than fp32`).toEqual([]);
+    });
+  });
+}
+
+test('options a model does not take are refused by name, before anything loads for nothing', async ({ page }) => {
+  await openHarness(page);
+  const outcomes = await page.evaluate(async (base) => {
+    const attempt = async (model: string, options: Record<string, unknown>) => {
+      try {
+        const reranker = await window.lib.createReranker({ model, modelBaseUrl: base, device: 'wasm', ...options });
+        await reranker.dispose();
+        return 'loaded';
+      } catch (error) {
+        const e = error as { code?: string; details?: { argument?: string }; message: string };
+        return `${e.code}:${e.details?.argument}:${/is not an option|no exported graph|not supported/.test(e.message)}`;
+      }
+    };
+    return [
+      await attempt('tiny-gemma-reranker', { instruction: 'Find answers.' }),
+      await attempt('tiny-qwen2-lb-reranker', { prompt: 'Rate it.' }),
+      await attempt('tiny-layerwise-reranker', { cutoffLayer: 7 }),
+      await attempt('tiny-bert-reranker', { cutoffLayer: 2 }),
+      await attempt('tiny-gemma-reranker', { chunking: true }),
+      await attempt('tiny-minicpm-reranker', { instruction: 'Find answers.', chunking: true }),
+    ];
+  }, FIXTURE_BASE);
+  expect(outcomes).toEqual([
+    'invalid-input:instruction:true',
+    'invalid-input:prompt:true',
+    'invalid-input:cutoffLayer:true',
+    'invalid-input:cutoffLayer:true',
+    'invalid-input:chunking:true',
+    // MiniCPM-Reranker feeds the passage as it is, so its windows can be scored.
+    'loaded',
+  ]);
+});
+
+test('a chat-template reranker truncates a passage too long for maxLength and still scores it', async ({ page }) => {
+  await openHarness(page);
+  const result = await page.evaluate(async (base) => {
+    const reranker = await window.lib.createReranker({ model: 'tiny-qwen2-lb-reranker', modelBaseUrl: base, device: 'wasm', dtype: 'fp32' });
+    const long = 'The giant panda eats bamboo shoots and leaves for most of the day. '.repeat(40);
+    const results = await reranker.rerank('what does the giant panda eat?', [long, 'Bamboo.'], { normalize: true });
+    await reranker.dispose();
+    return results;
+  }, FIXTURE_BASE);
+  expect(result.map((r) => r.truncated).sort()).toEqual([false, true]);
+  for (const r of result) {
+    expect(r.score).toBeGreaterThanOrEqual(0);
+    expect(r.score).toBeLessThanOrEqual(1);
+  }
+});
