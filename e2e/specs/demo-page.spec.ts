@@ -73,3 +73,39 @@ test.describe('offline', () => {
   await expect(page.locator('#error')).toContainText(/model base URL/i);
 });
 });
+
+test('the demo runs an LLM reranker fixture and shows which head and prompt run', async ({ page }) => {
+  const reference = JSON.parse(
+    (await import('node:fs')).readFileSync(new URL('../../fixtures/reference/tiny-gemma-reranker.json', import.meta.url), 'utf8'),
+  ) as { cases: { id: string; pairs: { query: string; passage: string; scoreTorch: number }[] }[] };
+  const custom = reference.cases.find((c) => c.id === 'custom-prompt');
+  const pairs = (custom?.pairs ?? []).filter((pair) => pair.query === custom?.pairs[0]?.query && pair.passage.trim() !== '' && !/\n\s*\n/.test(pair.passage));
+  expect(pairs.length).toBeGreaterThanOrEqual(2);
+
+  await page.goto('/?device=wasm&dtype=fp32');
+  // The dev server offers the tiny fixtures as presets, and a preset brings its base URL.
+  await page.locator('#model').selectOption('tiny-gemma-reranker');
+  await expect(page.locator('#model-base-url')).toHaveValue('/fixtures/models');
+  await page.locator('#llm-prompt').fill("Does passage B answer query A? Answer 'Yes' or 'No'.");
+  await page.locator('#query').fill(pairs[0]?.query ?? '');
+  await page.locator('#passages').fill(pairs.map((pair) => pair.passage.trim()).join('\n\n'));
+  await page.locator('#rerank').click();
+
+  const rows = page.locator('#results li');
+  await expect(rows).toHaveCount(pairs.length, { timeout: 120_000 });
+  const raw = await rows.evaluateAll((items) =>
+    items.map((item) => ({
+      index: Number((item as HTMLElement).dataset['index']),
+      raw: Number(item.querySelector('.score-raw')?.textContent?.replace(/[^\d.eE+-]/g, '')),
+    })),
+  );
+  for (const row of raw) expect(Math.abs(row.raw - (pairs[row.index]?.scoreTorch ?? Number.NaN))).toBeLessThanOrEqual(1e-3);
+  await expect(page.locator('#info')).toContainText("answer-token logit at the last position — tokens 'Yes'");
+  await expect(page.locator('#info')).toContainText("Does passage B answer query A?");
+  await expect(page.locator('#info')).toContainText('FlagEmbedding');
+
+  // An option the model does not take is refused with its name, not ignored.
+  await page.locator('#llm-instruction').fill('Find answers.');
+  await page.locator('#rerank').click();
+  await expect(page.locator('#error')).toContainText('instruction is not an option', { timeout: 60_000 });
+});

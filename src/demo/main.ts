@@ -14,6 +14,7 @@ import {
   pickedFolderName,
   isDevice,
   isDtype,
+  readScoringFields,
   readUrlSettings,
   settingsKey,
   type LoadSettings,
@@ -36,6 +37,9 @@ const folderInput = byId('model-folder', HTMLInputElement);
 const deviceSelect = byId('device', HTMLSelectElement);
 const dtypeSelect = byId('dtype', HTMLSelectElement);
 const chunkingInput = byId('chunking', HTMLInputElement);
+const promptInput = byId('llm-prompt', HTMLInputElement);
+const instructionInput = byId('llm-instruction', HTMLInputElement);
+const cutoffInput = byId('llm-cutoff', HTMLInputElement);
 const rerankButton = byId('rerank', HTMLButtonElement);
 const statusLine = byId('status', HTMLElement);
 const progressBar = byId('progress', HTMLProgressElement);
@@ -62,6 +66,34 @@ let busy = false;
 
 // ---- Settings: presets, URL parameters, reading the form ----
 
+/**
+ * The dev server (`npm run demo`) also serves the repository's tiny LLM reranker fixtures (random weights):
+ * presets that show each LLM head and prompt running without exporting a real model first. The built demo
+ * has no fixtures, so it does not offer them.
+ */
+function addFixturePresets(): void {
+  if (!import.meta.env.DEV) return;
+  const group = document.createElement('optgroup');
+  group.label = 'Tiny LLM test fixtures — random weights, served by the dev server';
+  for (const [model, label] of [
+    ['tiny-gemma-reranker', "tiny Gemma — 'Yes' logit (bge-reranker-v2-gemma layout)"],
+    ['tiny-qwen2-lb-reranker', 'tiny Qwen2 — expected digit (lb-reranker chat template)'],
+    ['tiny-layerwise-reranker', 'tiny layerwise — cutoff layers 2, 3, 4'],
+    ['tiny-minicpm-reranker', 'tiny bidirectional MiniCPM-like — instruction'],
+  ] as const) {
+    const option = new Option(label, model);
+    option.dataset['baseUrl'] = '/fixtures/models';
+    group.append(option);
+  }
+  modelSelect.insertBefore(group, Array.from(modelSelect.options).find((option) => option.value === CUSTOM_MODEL) ?? null);
+}
+
+/** A fixture preset brings its base URL along, unless the field already says where models come from. */
+function applyPresetBaseUrl(): void {
+  const baseUrl = modelSelect.selectedOptions[0]?.dataset['baseUrl'];
+  if (baseUrl !== undefined && baseUrlInput.value.trim() === '') baseUrlInput.value = baseUrl;
+}
+
 function applyUrlSettings(): string[] {
   const url = readUrlSettings(window.location.search);
   if (url.model !== undefined) {
@@ -76,6 +108,9 @@ function applyUrlSettings(): string[] {
   if (url.modelBaseUrl !== undefined) baseUrlInput.value = url.modelBaseUrl;
   if (url.device !== undefined) deviceSelect.value = url.device;
   if (url.dtype !== undefined) dtypeSelect.value = url.dtype;
+  if (url.prompt !== undefined) promptInput.value = url.prompt;
+  if (url.instruction !== undefined) instructionInput.value = url.instruction;
+  if (url.cutoffLayer !== undefined) cutoffInput.value = url.cutoffLayer;
   return url.ignored;
 }
 
@@ -83,16 +118,17 @@ function applyUrlSettings(): string[] {
 function readSettings(): LoadSettings | string {
   const device = isDevice(deviceSelect.value) ? deviceSelect.value : 'auto';
   const dtype = isDtype(dtypeSelect.value) ? dtypeSelect.value : 'auto';
+  const scoring = readScoringFields({ prompt: promptInput.value, instruction: instructionInput.value, cutoffLayer: cutoffInput.value });
   if (modelSelect.value === PICKED_MODEL) {
     const files = folderInput.files;
     const name = files === null ? undefined : pickedFolderName(files);
     if (files === null || name === undefined) return 'Pick a model folder first, or choose a preset.';
-    return { model: name, modelBaseUrl: undefined, modelFiles: files, device, dtype };
+    return { model: name, modelBaseUrl: undefined, modelFiles: files, device, dtype, scoring };
   }
   const model = modelSelect.value === CUSTOM_MODEL ? modelCustom.value.trim() : modelSelect.value;
   if (model === '') return 'Type a model id in "Other model id", or pick a preset.';
   const baseUrl = baseUrlInput.value.trim();
-  return { model, modelBaseUrl: baseUrl === '' ? undefined : baseUrl, device, dtype };
+  return { model, modelBaseUrl: baseUrl === '' ? undefined : baseUrl, device, dtype, scoring };
 }
 
 function updatePassageCount(): void {
@@ -164,6 +200,7 @@ async function ensureReranker(settings: LoadSettings): Promise<{ reranker: Reran
       ...(settings.modelFiles === undefined ? {} : { modelFiles: settings.modelFiles }),
       device: settings.device,
       dtype: settings.dtype,
+      ...settings.scoring,
       onProgress: (event: LoadProgress) => {
         if (listening) showView(tracker.update(event));
       },
@@ -208,7 +245,7 @@ async function run(): Promise<void> {
     const results = await reranker.rerank(query, passages, { chunking: chunkingInput.checked });
     const rerankMs = performance.now() - started;
     const call = await reranker.lastTimings();
-    renderResults(resultsList, results, passages);
+    renderResults(resultsList, results, passages, reranker.info.scoring);
     renderTimings(timingsBox, { loadMs, previousLoadMs: loadMs === undefined ? previousLoadMs : undefined, rerankMs, call });
     setStatus(`Ready. Ranked ${results.length} passage${results.length === 1 ? '' : 's'} in ${Math.round(rerankMs)} ms.`, 100);
   } catch (error) {
@@ -234,6 +271,7 @@ function onShortcut(event: KeyboardEvent): void {
   }
 }
 
+addFixturePresets();
 const ignored = applyUrlSettings();
 if (ignored.length > 0) {
   renderError(errorBox, new Error(`Ignored URL parameter${ignored.length === 1 ? '' : 's'}: ${ignored.join(', ')}.`), {
@@ -271,6 +309,7 @@ folderInput.addEventListener('change', () => {
 });
 modelSelect.addEventListener('change', () => {
   if (modelSelect.value === CUSTOM_MODEL) modelCustom.focus();
+  applyPresetBaseUrl();
 });
 window.addEventListener('pagehide', () => {
   void loaded?.reranker.dispose();

@@ -2,15 +2,8 @@
  * DOM rendering for the demo: results, what runs (info), timings and errors.
  * Every piece of user or model text goes in through `textContent`, never as HTML.
  */
-import { RerankerError } from '../index.js';
-import type { CallTimings, RerankerInfo, RerankResult } from '../index.js';
-
-/** The logistic function, written so that large |x| neither overflows nor loses the small side. */
-export function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
+import { normalizeScore, RerankerError } from '../index.js';
+import type { CallTimings, RerankerInfo, RerankResult, ScoringInfo } from '../index.js';
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -23,10 +16,18 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
-/** Fills `list` (an `<ol>`) with one `<li data-index>` per result, best first. */
-export function renderResults(list: HTMLOListElement, results: readonly RerankResult[], passages: readonly string[]): void {
+/**
+ * Fills `list` (an `<ol>`) with one `<li data-index>` per result, best first. `scoring` (the reranker's
+ * `info.scoring`) says how a raw score maps into 0..1 for the bar: sigmoid, or the digit scale.
+ */
+export function renderResults(
+  list: HTMLOListElement,
+  results: readonly RerankResult[],
+  passages: readonly string[],
+  scoring: ScoringInfo,
+): void {
   const items = results.map((result, rank) => {
-    const normalized = sigmoid(result.score);
+    const normalized = normalizeScore(result.score, scoring);
     const item = el('li', 'result');
     item.dataset['index'] = String(result.index);
 
@@ -112,8 +113,37 @@ export function renderInfo(target: HTMLElement, info: RerankerInfo | undefined):
       ? 'off by default (the checkbox turns it on per call)'
       : `up to ${info.chunking.maxChunksPerDoc} windows, ${info.chunking.chunkOverlap} tokens overlap`,
   ]);
+  rows.push(...scoringRows(info.scoring));
   if (info.fallbackReason !== undefined && info.fallbackReason !== '') rows.push(['Fallback reason', info.fallbackReason]);
   definitionList(target, rows);
+}
+
+const HEAD_TEXT: Record<ScoringInfo['head'], string> = {
+  'sequence-classification': 'sequence classification (one logit)',
+  'yes-token': 'answer-token logit at the last position',
+  'digit-expectation': 'expected relevance digit, sum of d × P(d)',
+  layerwise: 'layerwise (the cutoff layer’s own score head)',
+};
+
+const PROMPT_TEXT: Record<ScoringInfo['promptStyle'], string> = {
+  pair: 'the tokenizer’s pair template',
+  segments: '[bos] A: {query}\\n B: {passage}\\n {prompt} (FlagEmbedding)',
+  chat: 'the tokenizer’s chat template (system + user message, generation prompt)',
+};
+
+/** Which head and prompt run, so a person sees what an LLM reranker is asked. */
+function scoringRows(scoring: ScoringInfo): [string, string][] {
+  const rows: [string, string][] = [
+    ['Score head', HEAD_TEXT[scoring.head] + (scoring.scoringTokens === undefined ? '' : ` — tokens ${scoring.scoringTokens.map((t) => `'${t}'`).join(', ')}`)],
+    ['Prompt', PROMPT_TEXT[scoring.promptStyle]],
+  ];
+  if (scoring.card !== undefined) rows.push(['Model card', scoring.card]);
+  if (scoring.prompt !== undefined) rows.push(['Prompt text', scoring.prompt]);
+  if (scoring.instruction !== undefined) rows.push(['Instruction', scoring.instruction]);
+  if (scoring.cutoffLayer !== undefined) {
+    rows.push(['Cutoff layer', `${scoring.cutoffLayer} (exported: ${(scoring.cutoffLayers ?? []).join(', ')})`]);
+  }
+  return rows;
 }
 
 export interface DemoTimings {

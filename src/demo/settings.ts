@@ -1,6 +1,7 @@
 /**
  * The demo's load settings: which model, where from, on which device and in which weight format.
- * They come from the form, and URL query parameters (`?model=&modelBaseUrl=&device=&dtype=`) pre-fill it.
+ * They come from the form, and URL query parameters (`?model=&modelBaseUrl=&device=&dtype=`, and for LLM
+ * rerankers `&prompt=&instruction=&cutoffLayer=`) pre-fill it.
  * The model presets are the `<option>`s of `#model` in index.html.
  */
 import type { DeviceRequest, DtypeRequest } from '../index.js';
@@ -21,12 +22,36 @@ export interface LoadSettings {
   readonly modelFiles?: FileList;
   readonly device: DeviceRequest;
   readonly dtype: DtypeRequest;
+  /** LLM reranker options; blank fields are left out (the model's defaults). */
+  readonly scoring: ScoringSettings;
+}
+
+export interface ScoringSettings {
+  readonly prompt?: string;
+  readonly instruction?: string;
+  readonly cutoffLayer?: number;
+}
+
+/**
+ * The LLM option fields as options: blank is unset; a cutoff layer that is not a whole number is passed on as
+ * typed, so the library's own `invalid-input` message explains it.
+ */
+export function readScoringFields(fields: { prompt: string; instruction: string; cutoffLayer: string }): ScoringSettings {
+  const prompt = fields.prompt.trim();
+  const instruction = fields.instruction.trim();
+  const cutoff = fields.cutoffLayer.trim();
+  return {
+    ...(prompt === '' ? {} : { prompt }),
+    ...(instruction === '' ? {} : { instruction }),
+    ...(cutoff === '' ? {} : { cutoffLayer: Number(cutoff) }),
+  };
 }
 
 /** Two settings that give the same key need no reload. */
 export function settingsKey(settings: LoadSettings): string {
   const files = settings.modelFiles === undefined ? '' : pickedFolderKey(settings.modelFiles);
-  return JSON.stringify([settings.model, settings.modelBaseUrl ?? '', settings.device, settings.dtype, files]);
+  const { prompt, instruction, cutoffLayer } = settings.scoring;
+  return JSON.stringify([settings.model, settings.modelBaseUrl ?? '', settings.device, settings.dtype, files, prompt, instruction, cutoffLayer]);
 }
 
 /** Picking a folder again (even the same one) gives new File objects: paths, sizes and dates tell them apart. */
@@ -55,6 +80,9 @@ export interface UrlSettings {
   modelBaseUrl?: string;
   device?: DeviceRequest;
   dtype?: DtypeRequest;
+  prompt?: string;
+  instruction?: string;
+  cutoffLayer?: string;
   /** `name=value` of parameters whose value is not one of the choices. */
   ignored: string[];
 }
@@ -74,6 +102,10 @@ export function readUrlSettings(search: string): UrlSettings {
   if (device !== undefined) {
     if (isDevice(device)) result.device = device;
     else result.ignored.push(`device=${device}`);
+  }
+  for (const name of ['prompt', 'instruction', 'cutoffLayer'] as const) {
+    const value = text(name);
+    if (value !== undefined) result[name] = value;
   }
   const dtype = text('dtype');
   if (dtype !== undefined) {

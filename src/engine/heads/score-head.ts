@@ -2,7 +2,7 @@
  * The score head a model's graph feeds, chosen from its manifest (cross-encoders without one: the
  * sequence-classification head). Each head file names its model card and formula; this only dispatches.
  */
-import type { HeadKind } from '../../shared/types.js';
+import type { HeadKind, ScoringInfo } from '../../shared/types.js';
 import { digitExpectationScores, normalizeDigitExpectation } from './digit-expectation.js';
 import { layerwiseScores, normalizeLayerwise } from './layerwise.js';
 import { scoresFromLogits, sigmoid } from './sequence-classification.js';
@@ -32,4 +32,12 @@ export function scoreHead(kind: HeadKind, width = 1): ScoreHead {
     case 'layerwise':
       return { kind, scores: layerwiseScores, normalize: normalizeLayerwise };
   }
+}
+
+/**
+ * The 0..1 form of a raw score, as `normalize: true` returns it for the head in `info.scoring` (a page that
+ * shows raw scores can show both without scoring twice).
+ */
+export function normalizeScore(score: number, scoring: Pick<ScoringInfo, 'head' | 'scoringTokens'>): number {
+  return scoreHead(scoring.head, scoring.scoringTokens?.length ?? 1).normalize(score);
 }
