@@ -34,9 +34,15 @@ import json
 import os
 import shutil
 import sys
+import tempfile
+
+import logging
 
 import onnx
 import torch
+
+# onnxruntime's 4-bit quantizer logs every node it visits at INFO.
+logging.getLogger("onnxruntime.quantization").setLevel(logging.WARNING)
 
 OPSET = 17
 
@@ -257,31 +263,75 @@ def first_token_ids(tokenizer, texts):
     return ids
 
 
+# Weights past this go to external data files of at most this size: protobuf cannot hold 2 GB, and browsers
+# read each file into one ArrayBuffer.
+CHUNK_BYTES = 1_900_000_000
+
+
+def save_for_browser(model, path):
+    """Saves `model` (weights loaded) at `path`: one file when small; otherwise the large weights go to
+    `<file>_data`, `<file>_data_1`, ... of under 2 GB each, the names transformers.js looks for. Returns the
+    number of data files (0: none)."""
+    from onnx import external_data_helper
+
+    folder, name = os.path.split(path)
+    for old in os.listdir(folder):
+        if old.startswith(f"{name}_data"):
+            os.remove(os.path.join(folder, old))
+    large = [t for t in model.graph.initializer if t.HasField("raw_data") and len(t.raw_data) >= 1024]
+    if sum(len(t.raw_data) for t in large) < CHUNK_BYTES:
+        onnx.save_model(model, path)
+        return 0
+    chunk, used = 0, 0
+    for tensor in large:
+        size = len(tensor.raw_data)
+        if used > 0 and used + size > CHUNK_BYTES:
+            chunk, used = chunk + 1, 0
+        location = f"{name}_data" + ("" if chunk == 0 else f"_{chunk}")
+        external_data_helper.set_external_data(tensor, location=location, offset=used, length=size)
+        used += size
+    external_data_helper.write_external_data_tensors(model, folder)
+    onnx.save_model(model, path)
+    return chunk + 1
+
+
+def remove_graph(path):
+    folder, name = os.path.split(path)
+    for f in os.listdir(folder):
+        if f == name or f.startswith(f"{name}_data"):
+            os.remove(os.path.join(folder, f))
+
+
 def export_graph(module, path, output_name, vocab_size):
+    """Traces `module` to ONNX at `path`; returns the number of external data files."""
     gen = torch.Generator().manual_seed(7)
     ids = torch.randint(3, vocab_size - 1, (2, 12), generator=gen, dtype=torch.long)
     mask = torch.ones(2, 12, dtype=torch.long)
     mask[0, 9:] = 0  # one padded row, so the gather index is not traced as a constant
     axes = {0: "batch_size", 1: "sequence_length"}
-    with torch.no_grad():
-        torch.onnx.export(
-            module.eval(),
-            (ids, mask),
-            path,
-            input_names=["input_ids", "attention_mask"],
-            output_names=[output_name],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, output_name: {0: "batch_size"}},
-            opset_version=OPSET,
-            do_constant_folding=True,
-            dynamo=False,
-        )
-    model = onnx.load(path)
-    onnx.checker.check_model(model)
-    return path
+    with tempfile.TemporaryDirectory(dir=os.path.dirname(path)) as scratch:
+        # A graph over 2 GB is written by torch with one external file per tensor; it is re-saved below.
+        traced = os.path.join(scratch, "traced.onnx")
+        with torch.no_grad():
+            torch.onnx.export(
+                module.eval(),
+                (ids, mask),
+                traced,
+                input_names=["input_ids", "attention_mask"],
+                output_names=[output_name],
+                dynamic_axes={"input_ids": axes, "attention_mask": axes, output_name: {0: "batch_size"}},
+                opset_version=OPSET,
+                do_constant_folding=True,
+                dynamo=False,
+            )
+        chunks = save_for_browser(onnx.load(traced), path)
+    onnx.checker.check_model(path)  # by path: works past 2 GB
+    return chunks
 
 
 def quantize(fp32_path, dtype):
-    """The other dtypes from the fp32 graph, with onnxruntime's own quantization tools."""
+    """The other dtypes from the fp32 graph, with onnxruntime's own quantization tools.
+    Returns (path, number of external data files)."""
     folder, name = os.path.split(fp32_path)
     stem = name[: -len(".onnx")]
     suffix = {"q8": "_quantized", "q4": "_q4", "q4f16": "_q4f16"}[dtype]
@@ -289,10 +339,22 @@ def quantize(fp32_path, dtype):
     if dtype == "q8":
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        # uint8 weights: native x86 onnxruntime and WASM agree on them (see scripts/fixtures/make_fixtures.py).
-        quantize_dynamic(fp32_path, out, weight_type=QuantType.QUInt8, per_channel=False, reduce_range=False)
+        with tempfile.TemporaryDirectory(dir=folder) as scratch:
+            raw = os.path.join(scratch, "quantized.onnx")
+            # uint8 weights: native x86 onnxruntime and WASM agree on them (see scripts/fixtures/make_fixtures.py).
+            quantize_dynamic(
+                fp32_path,
+                raw,
+                weight_type=QuantType.QUInt8,
+                per_channel=False,
+                reduce_range=False,
+                use_external_data_format=has_external_data(fp32_path),
+            )
+            chunks = save_for_browser(onnx.load(raw), out)
     else:
         from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+        logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
 
         quantizer = MatMulNBitsQuantizer(onnx.load(fp32_path), block_size=32, is_symmetric=True)
         quantizer.process()
@@ -300,14 +362,27 @@ def quantize(fp32_path, dtype):
         if dtype == "q4f16":
             from onnxruntime.transformers.float16 import convert_float_to_float16
 
-            # Inputs and outputs stay int64 / float32 so the library feeds every dtype alike.
-            model = convert_float_to_float16(model, keep_io_types=True)
-        onnx.save(model, out)
-    onnx.checker.check_model(onnx.load(out))
+            with tempfile.TemporaryDirectory(dir=folder) as scratch:
+                # The converter infers shapes on the serialized model, which protobuf cannot hold past 2 GB:
+                # infer them from a file instead, then convert without inferring again.
+                large = sum(len(t.raw_data) for t in model.graph.initializer) >= CHUNK_BYTES
+                if large:
+                    saved, inferred = os.path.join(scratch, "q4.onnx"), os.path.join(scratch, "q4-shapes.onnx")
+                    onnx.save_model(model, saved, save_as_external_data=True, all_tensors_to_one_file=True, location="q4.onnx.data")
+                    onnx.shape_inference.infer_shapes_path(saved, inferred)
+                    model = onnx.load(inferred)
+                # Inputs and outputs stay int64 / float32 so the library feeds every dtype alike.
+                model = convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=large)
+        chunks = save_for_browser(model, out)
+    onnx.checker.check_model(out)
     for leftover in os.listdir(folder):  # quantize_dynamic may leave -opt/-infer copies
         if leftover.endswith(("-opt.onnx", "-infer.onnx")):
             os.remove(os.path.join(folder, leftover))
-    return out
+    return out, chunks
+
+
+def has_external_data(path):
+    return any(f.startswith(os.path.basename(path) + "_data") for f in os.listdir(os.path.dirname(path)))
 
 
 def export(model, tokenizer, preset_name, out, dtypes=("fp32", "q8"), max_length=None, cutoff_layers=None, max_positions=None):
@@ -365,17 +440,22 @@ def export(model, tokenizer, preset_name, out, dtypes=("fp32", "q8"), max_length
         manifest["output"] = "logits"
         graphs.append(("model", SequenceLogits(model), "logits", None))
 
-    files = []
+    external = {}  # file name -> number of external data files, for transformers.js
     body = model.get_decoder() if hasattr(model, "get_decoder") else model.model
     for stem, module, output_name, layers in graphs:
+        fp32 = os.path.join(out, "onnx", f"{stem}.onnx")
         with exporting(body, positions, layers):
-            fp32 = export_graph(module, os.path.join(out, "onnx", f"{stem}.onnx"), output_name, vocab_size)
-        files.append(fp32)
+            chunks = export_graph(module, fp32, output_name, vocab_size)
+        if chunks:
+            external[os.path.basename(fp32)] = chunks
         for dtype in dtypes:
             if dtype != "fp32":
-                files.append(quantize(fp32, dtype))
+                path, chunks = quantize(fp32, dtype)
+                if chunks:
+                    external[os.path.basename(path)] = chunks
         if "fp32" not in dtypes:
-            os.remove(fp32)
+            remove_graph(fp32)
+            external.pop(os.path.basename(fp32), None)
 
     tokenizer.save_pretrained(out)
     config = model.config.to_dict()
@@ -385,6 +465,8 @@ def export(model, tokenizer, preset_name, out, dtypes=("fp32", "q8"), max_length
     config["source_architectures"] = config.pop("architectures", None)
     config["model_type"] = "custom"
     config["webgpu_reranker"] = manifest
+    if external:
+        config["transformers.js_config"] = {"use_external_data_format": external}
     with open(os.path.join(out, "config.json"), "w", encoding="utf-8") as f:
         json.dump(config, f, ensure_ascii=False, indent=2, default=str)
         f.write("\n")
