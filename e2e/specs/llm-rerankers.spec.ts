@@ -134,7 +134,7 @@ for (const model of MODELS) {
   });
 }
 
-test('options a model does not take are refused by name, before anything loads for nothing', async ({ page }) => {
+test('options a model does not take are refused by name, with what the model does take', async ({ page }) => {
   await openHarness(page);
   const outcomes = await page.evaluate(async (base) => {
     const attempt = async (model: string, options: Record<string, unknown>) => {

@@ -11,6 +11,7 @@ import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/trans
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScoringOptions, scoringSetup, type ScoringOptions } from '../../src/engine/manifest-prompt.js';
 import { planRows } from '../../src/engine/pair-rows.js';
+import { encodeChatRow, fillTemplate, type ChatFormat } from '../../src/engine/prompt-format.js';
 import { readManifest, type RerankerManifest } from '../../src/engine/reranker-manifest.js';
 import { RerankerError } from '../../src/shared/errors.js';
 import { tokenizerTools } from '../../src/runtime/transformers-runtime.js';
@@ -93,5 +94,38 @@ describe('a manifest this version cannot use', () => {
     expect(() => readManifest({ webgpu_reranker: { format: 2 } }, 'm')).toThrow(/re-export/i);
     expect(() => readManifest({ webgpu_reranker: { format: 1, head: 'logprob-soup' } }, 'm')).toThrow(RerankerError);
     expect(readManifest({ model_type: 'bert' }, 'm')).toBeUndefined();
+  });
+});
+
+describe('prompt building pieces', () => {
+  it('fills template slots in one pass, so text that looks like a slot stays as typed', () => {
+    expect(fillTemplate('Q: {query} / P: {passage}', { query: 'about {passage}', passage: 'x' })).toBe('Q: about {passage} / P: x');
+    expect(fillTemplate('{unknown} {query}', { query: 'q' })).toBe('{unknown} q');
+  });
+
+  it('cuts a chat prompt to maxLength at the passage, keeping the template around it', () => {
+    // One token per character; the "template" wraps the pair in fixed text on both sides.
+    const format: ChatFormat = { kind: 'chat', render: (q, p) => `<s>${q}|${p}</s>` };
+    const tokenize = (text: string) => Array.from(text, (c) => c.codePointAt(0) ?? 0);
+    const fits = encodeChatRow('query', 'passage', format, tokenize, 64);
+    expect(fits.truncated).toBe(false);
+    expect(String.fromCodePoint(...fits.inputIds)).toBe('<s>query|passage</s>');
+
+    const cut = encodeChatRow('query', 'p'.repeat(100), format, tokenize, 30);
+    expect(cut.truncated).toBe(true);
+    expect(cut.inputIds).toHaveLength(30);
+    expect(String.fromCodePoint(...cut.inputIds)).toBe(`<s>query|${'p'.repeat(17)}</s>`);
+
+    // The query keeps at most floor(3/4 maxLength) tokens: 22 of 30.
+    const longQuery = encodeChatRow('q'.repeat(40), 'p', format, tokenize, 30);
+    expect(String.fromCodePoint(...longQuery.inputIds)).toBe(`<s>${'q'.repeat(22)}|</s>`);
+    // Surrogate pairs are never split.
+    const emoji = encodeChatRow('q', '🍕'.repeat(20), format, (text) => Array.from(text, () => 1), 12);
+    expect(emoji.inputIds).toHaveLength(12);
+  });
+
+  it('says maxLength is too small when the template alone does not fit', () => {
+    const format: ChatFormat = { kind: 'chat', render: (q, p) => `${'t'.repeat(20)}${q}${p}` };
+    expect(() => encodeChatRow('q', 'p', format, (text) => Array.from(text, () => 1), 10)).toThrow(/too small/);
   });
 });
