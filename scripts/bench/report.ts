@@ -148,11 +148,16 @@ export function renderMarkdown(results: Results): string {
         `longest **${fmt(lt.maxLongTaskWhileRerankingMs, 0)} ms**` +
         (lt.longTasksWhileReranking.length > 0 ? ` (${lt.longTasksWhileReranking.slice(0, 20).map((d) => Math.round(d)).join(', ')} ms)` : ''),
     );
-    lines.push(`- then the demo's rendering of all ${lt.passages} results, one task: **${fmt(lt.renderTaskMs, 0)} ms**`);
+    lines.push(
+      `- then, while the demo put the ${lt.passages} results on the page (${ms(lt.renderMs)} from the first to the last): ` +
+        `**${lt.longTasksWhileRendering.length}** long tasks` +
+        (lt.longTasksWhileRendering.length > 0 ? ` (${lt.longTasksWhileRendering.slice(0, 20).map((d) => Math.round(d)).join(', ')} ms)` : ''),
+    );
     lines.push(
       `- typing: ${lt.keystrokes} keystrokes; key event to next frame: median ${fmt(lt.medianKeyToFrameMs, 0)} ms, max ${fmt(lt.maxKeyToFrameMs, 0)} ms; ` +
         `every typed character reached the box: ${lt.typedTextArrived ? 'yes' : 'no'}`,
     );
+    lines.push(`- load average (1/5/15 min): ${lt.loadAverageBefore.join(' ')} before the rerank, ${lt.loadAverageAfter.join(' ')} after`);
     if (lt.loadLongTasksMs.length > 0) lines.push(`- (while the model loaded, before the check: long tasks of ${lt.loadLongTasksMs.map((d) => Math.round(d)).join(', ')} ms)`);
     lines.push('');
   }
@@ -200,8 +205,8 @@ export function renderMarkdown(results: Results): string {
   target('100 mixed-length: library ≥ 0.6x best native onnxruntime-node (equal threads)', findCase(results, 'q8', 100, 'mixed')?.ratios.vsNativeBest, 0.6);
   target('100 short: library ≥ 0.6x best native onnxruntime-node (equal threads)', findCase(results, 'q8', 100, 'short')?.ratios.vsNativeBest, 0.6);
   if (lt !== undefined) {
-    target(`no main-thread task > 50 ms while the demo reranks ${lt.passages} passages (until the results render)`, lt.maxLongTaskWhileRerankingMs, 50, 'ms', true);
-    target(`… including the demo's one-task rendering of the ${lt.passages} results`, Math.max(lt.maxLongTaskWhileRerankingMs, lt.renderTaskMs), 50, 'ms', true);
+    target(`no main-thread task > 50 ms while the demo reranks ${lt.passages} passages (until the first results show)`, lt.maxLongTaskWhileRerankingMs, 50, 'ms', true);
+    target(`… and while it puts all ${lt.passages} results on the page`, Math.max(lt.maxLongTaskWhileRerankingMs, lt.maxLongTaskWhileRenderingMs), 50, 'ms', true);
   }
   lines.push('');
 

@@ -6,6 +6,7 @@
  *   npm run bench                 # everything (about 40 minutes on the 2-core machine when others use it too)
  *   npm run bench -- --quick      # fewer repetitions, no budget sweep, capped slow cases (about 20 minutes)
  *   npm run bench -- --only=threads,throughput,load,longtask,webgpu,sweep --dtypes=q8 --max-passages=100
+ *   npm run bench -- --only=longtask --out=bench/.partial   # one part, written away from bench/results
  *
  * Needs fixtures/bench/ms-marco-minilm-l6-shape/ (the q8 file is committed; the fp32 file is made by
  * `npm run fixtures:bench`, see scripts/fixtures/README.md); without the fp32 file the fp32 parts are skipped.
@@ -57,6 +58,8 @@ interface Options {
   /** Leave out throughput cases with more passages than this (for trying the bench out). */
   readonly maxPassages: number;
   readonly dtypes: readonly Dtype[] | undefined;
+  /** Where latest.json and latest.md go (default bench/results; a partial run can write elsewhere). */
+  readonly outDir: string;
 }
 
 const ALL_PHASES = ['threads', 'throughput', 'load', 'longtask', 'webgpu', 'sweep'] as const;
@@ -73,7 +76,8 @@ function parseOptions(argv: readonly string[]): Options {
   const maxPassages = Number(argv.find((arg) => arg.startsWith('--max-passages='))?.slice('--max-passages='.length) ?? Infinity);
   const dtypeArg = argv.find((arg) => arg.startsWith('--dtypes='))?.slice('--dtypes='.length);
   const dtypes = dtypeArg === undefined ? undefined : dtypeArg.split(',').filter((d): d is Dtype => d === 'q8' || d === 'fp32');
-  return { quick, phases, port, maxPassages, dtypes };
+  const outDir = argv.find((arg) => arg.startsWith('--out='))?.slice('--out='.length) ?? 'bench/results';
+  return { quick, phases, port, maxPassages, dtypes, outDir };
 }
 
 // ----------------------------------------------------------------------------------------- results
@@ -134,17 +138,23 @@ export interface LongTaskRecord {
   readonly threads: number;
   /** From the key press that started the rerank to all results on the page. */
   readonly rerankMs: number;
-  /** Long tasks (> 50 ms) from the start until the results began to render, and their durations. */
+  /** Long tasks (> 50 ms) from the start until the first results were on the page, and their durations. */
   readonly longTasksWhileReranking: number[];
   readonly maxLongTaskWhileRerankingMs: number;
-  /** The task that put the results on the page (one task: the demo renders all results at once). */
-  readonly renderTaskMs: number;
+  /** Long tasks from the first results on the page until all were (and 500 ms more). */
+  readonly longTasksWhileRendering: number[];
+  readonly maxLongTaskWhileRenderingMs: number;
+  /** From the first results on the page to the last. */
+  readonly renderMs: number;
   readonly keystrokes: number;
   readonly maxKeyToFrameMs: number;
   readonly medianKeyToFrameMs: number;
   readonly maxKeyPressRoundTripMs: number;
   readonly typedTextArrived: boolean;
   readonly loadLongTasksMs: number[];
+  /** Load average (1, 5, 15 min) just before the rerank started and after the results were on the page. */
+  readonly loadAverageBefore: readonly number[];
+  readonly loadAverageAfter: readonly number[];
   readonly errors: string[];
 }
 
@@ -548,6 +558,8 @@ interface DemoProbeState {
   keys: { key: string; delay: number; toFrame: number }[];
   /** When the results list first held more than the demo's own handful of results. */
   renderedAt?: number;
+  /** When it held all of them. */
+  completedAt?: number;
   startedAt?: number;
 }
 
@@ -603,7 +615,7 @@ async function longTaskPhase(results: Results, origin: string, quick: boolean): 
     }, makePassages(count, kind).join('\n\n'));
     await page.locator('#query').fill('giant panda');
     await sleep(1000);
-    const threads = await page.evaluate(() => {
+    const threads = await page.evaluate((total) => {
       const state = window.__benchProbe;
       if (state !== undefined) {
         state.longTasks = [];
@@ -613,11 +625,13 @@ async function longTaskPhase(results: Results, origin: string, quick: boolean): 
         if (list !== null) {
           new MutationObserver(() => {
             if (state.renderedAt === undefined && list.children.length > 10) state.renderedAt = performance.now();
+            if (state.completedAt === undefined && list.children.length === total) state.completedAt = performance.now();
           }).observe(list, { childList: true });
         }
       }
       return Number(/WASM threads\s*(\d+)/.exec(document.getElementById('info')?.textContent ?? '')?.[1] ?? Number.NaN);
-    });
+    }, count);
+    const loadAverageBefore = currentLoadAverage();
     // Start with the demo's own shortcut from the query box, so the focus stays there for typing.
     await page.locator('#query').focus();
     const started = Date.now();
@@ -649,8 +663,10 @@ async function longTaskPhase(results: Results, origin: string, quick: boolean): 
     const probe = await page.evaluate(() => window.__benchProbe ?? { longTasks: [], keys: [] });
     const value = await page.locator('#query').inputValue();
     const renderedAt = probe.renderedAt ?? Number.POSITIVE_INFINITY;
-    const renderTask = probe.longTasks.find((task) => task.start <= renderedAt && renderedAt <= task.start + task.duration + 1);
-    const before = probe.longTasks.filter((task) => task !== renderTask && task.start < renderedAt).map((task) => round(task.duration));
+    // A task that was running when the first results appeared is the one that put them there: rendering.
+    const rendering = (task: { start: number; duration: number }): boolean => task.start + task.duration + 1 >= renderedAt;
+    const before = probe.longTasks.filter((task) => !rendering(task)).map((task) => round(task.duration));
+    const during = probe.longTasks.filter(rendering).map((task) => round(task.duration));
     const toFrame = probe.keys.map((key) => key.toFrame);
     results.longTask = {
       passages: count,
@@ -659,13 +675,17 @@ async function longTaskPhase(results: Results, origin: string, quick: boolean): 
       rerankMs,
       longTasksWhileReranking: before,
       maxLongTaskWhileRerankingMs: before.length === 0 ? 0 : Math.max(...before),
-      renderTaskMs: renderTask === undefined ? 0 : round(renderTask.duration),
+      longTasksWhileRendering: during,
+      maxLongTaskWhileRenderingMs: during.length === 0 ? 0 : Math.max(...during),
+      renderMs: round((probe.completedAt ?? Number.NaN) - renderedAt),
       keystrokes: probe.keys.length,
       maxKeyToFrameMs: round(toFrame.length === 0 ? Number.NaN : Math.max(...toFrame)),
       medianKeyToFrameMs: round(median(toFrame)),
       maxKeyPressRoundTripMs: roundTrips.length === 0 ? Number.NaN : Math.max(...roundTrips),
       typedTextArrived: value === `giant panda${typed}`,
       loadLongTasksMs: loadLongTasks.map((duration) => round(duration)),
+      loadAverageBefore,
+      loadAverageAfter: currentLoadAverage(),
       errors: opened.errors.slice(0, 5),
     };
     log(`  ${JSON.stringify(results.longTask)}`);
@@ -881,7 +901,7 @@ async function main(): Promise<void> {
   log(`passages (pair tokens): ${JSON.stringify(results.passages.tokens)}`);
   const dtypes: Dtype[] = (options.dtypes ?? ['q8', 'fp32']).filter((d) => d === 'q8' || hasFp32);
 
-  const outDir = resolve('bench/results');
+  const outDir = resolve(options.outDir);
   mkdirSync(outDir, { recursive: true });
   const save = (): void => {
     results.totalSeconds = Math.round((Date.now() - startedAt) / 1000);
@@ -943,7 +963,7 @@ async function main(): Promise<void> {
   }
 
   save();
-  log(`wrote bench/results/latest.json and latest.md in ${results.totalSeconds} s`);
+  log(`wrote ${options.outDir}/latest.json and latest.md in ${results.totalSeconds} s`);
 }
 
 main().catch((error: unknown) => {

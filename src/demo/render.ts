@@ -17,43 +17,75 @@ function el<K extends keyof HTMLElementTagNameMap>(
 }
 
 /**
+ * Results put on the page at once; the rest follow in slices of at most RESULT_SLICE_MS of work, each
+ * its own task, so the page keeps painting and taking keys. Measured by `npm run bench -- --only=longtask`
+ * on the 2-core machine: all 1,000 results in one task took 57-78 ms (plus a forced layout of the whole
+ * list at the next keystroke); see bench/results/latest.md for the sliced figures.
+ */
+export const FIRST_RESULTS = 20;
+const RESULT_SLICE_MS = 8;
+
+/**
  * Fills `list` (an `<ol>`) with one `<li data-index>` per result, best first. `scoring` (the reranker's
- * `info.scoring`) says how a raw score maps into 0..1 for the bar: sigmoid, or the digit scale.
+ * `info.scoring`) says how a raw score maps into 0..1 for the bar: sigmoid, or the digit scale. The first
+ * FIRST_RESULTS appear before this returns, the others in later tasks; the returned promise settles once
+ * all are on the page, or once the list was cleared or rendered again (the rest are then dropped).
  */
 export function renderResults(
   list: HTMLOListElement,
   results: readonly RerankResult[],
   passages: readonly string[],
   scoring: ScoringInfo,
-): void {
-  const items = results.map((result, rank) => {
-    const normalized = normalizeScore(result.score, scoring);
-    const item = el('li', 'result');
-    item.dataset['index'] = String(result.index);
-
-    const head = el('div', 'result-head');
-    head.append(el('span', 'rank', `#${rank + 1}`));
-    const scores = el('span', 'scores');
-    const raw = el('span', 'score');
-    raw.append('raw ', el('span', 'score-raw', result.score.toFixed(4)));
-    const norm = el('span', 'score');
-    norm.append('normalized ', el('span', 'score-normalized', normalized.toFixed(4)));
-    scores.append(raw, norm);
-    head.append(scores, el('span', 'source', `passage ${result.index + 1}`));
-
-    const bar = el('div', 'bar');
-    bar.setAttribute('aria-hidden', 'true');
-    const fill = el('div', 'bar-fill');
-    fill.style.width = `${(normalized * 100).toFixed(1)}%`;
-    bar.append(fill);
-
-    const passage = passages[result.index] ?? result.document ?? '';
-    const note = chunkNote(result);
-    if (note !== undefined) item.append(head, bar, el('p', 'chunk-note', note), passageText(passage, result));
-    else item.append(head, bar, passageText(passage, result));
-    return item;
+): Promise<void> {
+  const item = (rank: number): HTMLLIElement => resultItem(results[rank] as RerankResult, rank, passages, scoring);
+  let next = Math.min(FIRST_RESULTS, results.length);
+  list.replaceChildren(...Array.from({ length: next }, (_, rank) => item(rank)));
+  const first = list.firstElementChild;
+  return new Promise((done) => {
+    const slice = (): void => {
+      // Cleared or filled again since: this rendering is stale.
+      if (list.firstElementChild !== first) {
+        done();
+        return;
+      }
+      const started = performance.now();
+      const fragment = document.createDocumentFragment();
+      while (next < results.length && performance.now() - started < RESULT_SLICE_MS) fragment.append(item(next++));
+      list.append(fragment);
+      if (next < results.length) setTimeout(slice, 0);
+      else done();
+    };
+    if (next < results.length) setTimeout(slice, 0);
+    else done();
   });
-  list.replaceChildren(...items);
+}
+
+function resultItem(result: RerankResult, rank: number, passages: readonly string[], scoring: ScoringInfo): HTMLLIElement {
+  const normalized = normalizeScore(result.score, scoring);
+  const item = el('li', 'result');
+  item.dataset['index'] = String(result.index);
+
+  const head = el('div', 'result-head');
+  head.append(el('span', 'rank', `#${rank + 1}`));
+  const scores = el('span', 'scores');
+  const raw = el('span', 'score');
+  raw.append('raw ', el('span', 'score-raw', result.score.toFixed(4)));
+  const norm = el('span', 'score');
+  norm.append('normalized ', el('span', 'score-normalized', normalized.toFixed(4)));
+  scores.append(raw, norm);
+  head.append(scores, el('span', 'source', `passage ${result.index + 1}`));
+
+  const bar = el('div', 'bar');
+  bar.setAttribute('aria-hidden', 'true');
+  const fill = el('div', 'bar-fill');
+  fill.style.width = `${(normalized * 100).toFixed(1)}%`;
+  bar.append(fill);
+
+  const passage = passages[result.index] ?? result.document ?? '';
+  const note = chunkNote(result);
+  if (note !== undefined) item.append(head, bar, el('p', 'chunk-note', note), passageText(passage, result));
+  else item.append(head, bar, passageText(passage, result));
+  return item;
 }
 
 /** Says how a passage was scored when it did not fit one pair: cut off, or best of several windows. */
