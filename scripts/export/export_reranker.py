@@ -55,20 +55,23 @@ LB_SYSTEM = (
     "1 means least related and 7 is most related."
 )
 
+# FlagEmbedding's LLM rerankers (get_inputs in their model cards): [bos] "A: {query}" "\n" "B: {passage}" "\n" prompt.
+FLAG_LLM_PROMPT = {
+    "style": "segments",
+    "bos": True,
+    "query_template": "A: {query}",
+    "passage_template": "B: {passage}",
+    "separator": "\n",
+    "prompt": GEMMA_PROMPT,
+}
+
 # Each preset says how the model card builds its prompt and reads its score.
 PRESETS = {
     "bge-reranker-v2-gemma": {
         "card": "BAAI/bge-reranker-v2-gemma (FlagEmbedding FlagLLMReranker)",
         "head": "yes-token",
         "scoring_texts": ["Yes"],
-        "prompt": {
-            "style": "segments",
-            "bos": True,
-            "query_template": "A: {query}",
-            "passage_template": "B: {passage}",
-            "separator": "\n",
-            "prompt": GEMMA_PROMPT,
-        },
+        "prompt": FLAG_LLM_PROMPT,
         "supports": ["prompt"],
         "max_length": 1024,
         "attention": "causal",
@@ -76,14 +79,7 @@ PRESETS = {
     "bge-reranker-v2-minicpm-layerwise": {
         "card": "BAAI/bge-reranker-v2-minicpm-layerwise (FlagEmbedding LayerWiseFlagLLMReranker)",
         "head": "layerwise",
-        "prompt": {
-            "style": "segments",
-            "bos": True,
-            "query_template": "A: {query}",
-            "passage_template": "B: {passage}",
-            "separator": "\n",
-            "prompt": GEMMA_PROMPT,
-        },
+        "prompt": FLAG_LLM_PROMPT,
         "supports": ["prompt", "cutoffLayer"],
         "max_length": 1024,
         "attention": "causal",
