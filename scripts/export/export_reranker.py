@@ -19,6 +19,7 @@ It writes the Hub layout the library loads: config.json (with the manifest under
 the tokenizer files and onnx/model*.onnx in the dtypes asked for:
   fp32   model.onnx               everywhere
   q8     model_quantized.onnx     dynamic int8 (MatMulInteger): WASM only
+  fp16   model_fp16.onnx          float16 weights and activations: WebGPU with shader-f16
   q4     model_q4.onnx            4-bit weights (MatMulNBits), float32 activations: WASM and WebGPU
   q4f16  model_q4f16.onnx         4-bit weights, float16 activations: WebGPU with shader-f16
 
@@ -330,9 +331,12 @@ def quantize(fp32_path, dtype):
     Returns (path, number of external data files)."""
     folder, name = os.path.split(fp32_path)
     stem = name[: -len(".onnx")]
-    suffix = {"q8": "_quantized", "q4": "_q4", "q4f16": "_q4f16"}[dtype]
+    suffix = {"fp16": "_fp16", "q8": "_quantized", "q4": "_q4", "q4f16": "_q4f16"}[dtype]
     out = os.path.join(folder, f"{stem}{suffix}.onnx")
-    if dtype == "q8":
+    if dtype == "fp16":
+        model = to_float16(onnx.load(fp32_path), folder)
+        chunks = save_for_browser(model, out)
+    elif dtype == "q8":
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         with tempfile.TemporaryDirectory(dir=folder) as scratch:
@@ -356,25 +360,30 @@ def quantize(fp32_path, dtype):
         quantizer.process()
         model = quantizer.model.model
         if dtype == "q4f16":
-            from onnxruntime.transformers.float16 import convert_float_to_float16
-
-            with tempfile.TemporaryDirectory(dir=folder) as scratch:
-                # The converter infers shapes on the serialized model, which protobuf cannot hold past 2 GB:
-                # infer them from a file instead, then convert without inferring again.
-                large = sum(len(t.raw_data) for t in model.graph.initializer) >= CHUNK_BYTES
-                if large:
-                    saved, inferred = os.path.join(scratch, "q4.onnx"), os.path.join(scratch, "q4-shapes.onnx")
-                    onnx.save_model(model, saved, save_as_external_data=True, all_tensors_to_one_file=True, location="q4.onnx.data")
-                    onnx.shape_inference.infer_shapes_path(saved, inferred)
-                    model = onnx.load(inferred)
-                # Inputs and outputs stay int64 / float32 so the library feeds every dtype alike.
-                model = convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=large)
+            model = to_float16(model, folder)
         chunks = save_for_browser(model, out)
     onnx.checker.check_model(out)
     for leftover in os.listdir(folder):  # quantize_dynamic may leave -opt/-infer copies
         if leftover.endswith(("-opt.onnx", "-infer.onnx")):
             os.remove(os.path.join(folder, leftover))
     return out, chunks
+
+
+def to_float16(model, folder):
+    """float16 weights and activations; inputs and outputs stay int64 / float32 so the library feeds every
+    dtype alike."""
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        # The converter infers shapes on the serialized model, which protobuf cannot hold past 2 GB: infer them
+        # from a file instead, then convert without inferring again.
+        large = sum(len(t.raw_data) for t in model.graph.initializer) >= CHUNK_BYTES
+        if large:
+            saved, inferred = os.path.join(scratch, "graph.onnx"), os.path.join(scratch, "graph-shapes.onnx")
+            onnx.save_model(model, saved, save_as_external_data=True, all_tensors_to_one_file=True, location="graph.onnx.data")
+            onnx.shape_inference.infer_shapes_path(saved, inferred)
+            model = onnx.load(inferred)
+        return convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=large)
 
 
 def has_external_data(path):
@@ -488,7 +497,7 @@ def main():
     ap.add_argument("--preset", required=True, choices=sorted(PRESETS))
     ap.add_argument("--checkpoint", required=True, help="a local Hugging Face checkpoint folder")
     ap.add_argument("--out", required=True, help="the model folder to write (replaced if it exists)")
-    ap.add_argument("--dtypes", default="fp32,q8,q4", help="comma-separated: fp32,q8,q4,q4f16 (default fp32,q8,q4)")
+    ap.add_argument("--dtypes", default="fp32,q8,q4", help="comma-separated: fp32,fp16,q8,q4,q4f16 (default fp32,q8,q4)")
     ap.add_argument("--max-length", type=int, default=None, help="default pair length the library uses")
     ap.add_argument("--max-positions", type=int, default=None, help="positions the graph supports (default 2 x max length)")
     ap.add_argument("--cutoff-layers", default=None, help="layerwise: comma-separated cutoff layers, e.g. 8,16,28,40")
