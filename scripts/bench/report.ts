@@ -97,6 +97,22 @@ export function renderMarkdown(results: Results): string {
     lines.push('');
   }
 
+  if (results.options.length > 0) {
+    lines.push('## Runtime settings (the library\'s inference path, q8, one pair per run, 1 thread; pairs/s, median of interleaved runs)');
+    lines.push('');
+    lines.push(
+      '"tiny": 100 one-word passages (pairs of about 13 tokens), where the fixed cost of a run dominates; "short": 100 passages of 20-60 words.',
+    );
+    lines.push('');
+    const kinds = results.options.map((entry) => `${entry.count} ${entry.kind === 'tiny' ? 'tiny' : entry.kind === 'short' ? 'short' : 'mixed-length'}`);
+    lines.push(`| setting | ${kinds.join(' | ')} |`);
+    lines.push(`| --- | ${kinds.map(() => '---').join(' | ')} |`);
+    for (const [index, variant] of (results.options[0]?.byVariant ?? []).entries()) {
+      lines.push(`| ${variant.name} | ${results.options.map((entry) => fmt(entry.byVariant[index]?.medianPairsPerSecond)).join(' | ')} |`);
+    }
+    lines.push('');
+  }
+
   const latencyRows = results.throughput.filter((entry) => entry.count === 100);
   if (latencyRows.length > 0) {
     lines.push('## Latency of one 100-passage rerank (median)');

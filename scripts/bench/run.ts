@@ -5,7 +5,7 @@
  *
  *   npm run bench                 # everything (about 40 minutes on the 2-core machine when others use it too)
  *   npm run bench -- --quick      # fewer repetitions, no budget sweep, capped slow cases (about 20 minutes)
- *   npm run bench -- --only=threads,throughput,load,longtask,webgpu,sweep --dtypes=q8 --max-passages=100
+ *   npm run bench -- --only=threads,options,throughput,load,longtask,webgpu,sweep --dtypes=q8 --max-passages=100
  *   npm run bench -- --only=longtask --out=bench/.partial   # one part, written away from bench/results
  *
  * Needs fixtures/bench/ms-marco-minilm-l6-shape/ (the q8 file is committed; the fp32 file is made by
@@ -62,7 +62,7 @@ interface Options {
   readonly outDir: string;
 }
 
-const ALL_PHASES = ['threads', 'throughput', 'load', 'longtask', 'webgpu', 'sweep'] as const;
+const ALL_PHASES = ['threads', 'options', 'throughput', 'load', 'longtask', 'webgpu', 'sweep'] as const;
 
 function parseOptions(argv: readonly string[]): Options {
   const quick = argv.includes('--quick');
@@ -181,6 +181,14 @@ export interface ThreadsRecord {
   readonly byThreads: { readonly threads: number; readonly pairsPerSecondRuns: number[]; readonly medianPairsPerSecond: number; readonly bestPairsPerSecond: number }[];
 }
 
+/** One runtime setting of the library's inference path, against the library's own choice (interleaved). */
+export interface OptionsRecord {
+  readonly count: number;
+  /** 'tiny': one-word passages (pairs of about 13 tokens), so the fixed cost of a run shows. */
+  readonly kind: PassageKind | 'tiny';
+  readonly byVariant: { readonly name: string; readonly pairsPerSecondRuns: number[]; readonly medianPairsPerSecond: number }[];
+}
+
 export interface Results {
   readonly machine: MachineInfo;
   readonly mode: 'quick' | 'full';
@@ -192,6 +200,7 @@ export interface Results {
   webgpu?: WebGpuRecord;
   sweep: SweepRecord[];
   threads: ThreadsRecord[];
+  options: OptionsRecord[];
   checks: Record<string, number | string>;
   notes: string[];
   totalSeconds?: number;
@@ -796,6 +805,61 @@ async function threadsPhase(results: Results, browser: Browser, origin: string, 
   for (const page of pages) await page.context().close();
 }
 
+/**
+ * Runtime settings that could change the speed of one-pair q8 runs, each on its own probe page (the
+ * library's inference path), interleaved with native onnxruntime-node one row per run at the same thread
+ * count: onnxruntime-web's plain WASM build instead of the asyncify one its WebGPU bundle loads, graph
+ * optimization levels, the CPU memory arena off.
+ */
+async function optionsPhase(results: Results, browser: Browser, origin: string, native: NativeRunner, quick: boolean): Promise<void> {
+  const dist = `${origin}/node_modules/onnxruntime-web/dist`;
+  const variants: { name: string; extra: Record<string, unknown> }[] = [
+    { name: 'as the library (asyncify build, defaults)', extra: {} },
+    { name: 'plain WASM build', extra: { wasmPaths: { mjs: `${dist}/ort-wasm-simd-threaded.mjs`, wasm: `${dist}/ort-wasm-simd-threaded.wasm` } } },
+    { name: 'graphOptimizationLevel extended', extra: { sessionOptions: { graphOptimizationLevel: 'extended' } } },
+    { name: 'graphOptimizationLevel basic', extra: { sessionOptions: { graphOptimizationLevel: 'basic' } } },
+    { name: 'enableCpuMemArena false', extra: { sessionOptions: { enableCpuMemArena: false } } },
+  ];
+  const pages: Page[] = [];
+  for (const variant of variants) {
+    const opened = await openPage(browser, origin + PROBE_PAGE);
+    await opened.page.waitForFunction(() => window.probe !== undefined);
+    const loaded = await opened.page.evaluate(
+      async (extra) => window.probe?.load({ modelBaseUrl: '/fixtures/bench', model: 'ms-marco-minilm-l6-shape', dtype: 'q8', threads: 1, ...extra }),
+      variant.extra,
+    );
+    if (loaded?.ok !== true) throw new Error(`probe load (${variant.name}) failed: ${loaded?.error ?? 'no reply'}`);
+    await opened.page.evaluate(async () => window.probe?.run({ query: 'a b', passages: ['c d e'], maxRows: 1, tokenBudget: 4096 }));
+    pages.push(opened.page);
+  }
+  const names = [...variants.map((variant) => variant.name), 'native onnxruntime-node, 1 row per run'];
+  for (const kind of ['tiny', 'short'] as const) {
+    const passages = kind === 'tiny' ? Array.from({ length: 100 }, () => 'bamboo') : makePassages(100, kind);
+    const rates = names.map(() => [] as number[]);
+    for (let rep = 0; rep < (quick ? 2 : 3); rep += 1) {
+      for (const [index, page] of pages.entries()) {
+        const reply = await page.evaluate(
+          async ([p, q]) => window.probe?.run({ query: q, passages: p, maxRows: 1, tokenBudget: 4096 }),
+          [passages, QUERY] as const,
+        );
+        if (reply?.ok === true) rates[index]?.push(round((passages.length / reply.ms) * 1000, 2));
+        await sleep(300);
+      }
+      const reply = await native.run({ dtype: 'q8', threads: 1, query: QUERY, passages, maxRows: 1, tokenBudget: 4096 });
+      rates[variants.length]?.push(round((passages.length / reply.totalMs) * 1000, 2));
+      await sleep(300);
+    }
+    const entry: OptionsRecord = {
+      count: passages.length,
+      kind,
+      byVariant: names.map((name, index) => ({ name, pairsPerSecondRuns: rates[index] ?? [], medianPairsPerSecond: round(median(rates[index] ?? []), 2) })),
+    };
+    results.options.push(entry);
+    log(`  options q8 100 ${kind}: ${entry.byVariant.map((v) => `${v.name}: ${v.medianPairsPerSecond}`).join(' | ')} | load ${currentLoadAverage().join(' ')}`);
+  }
+  for (const page of pages) await page.context().close();
+}
+
 /** The batch token budget for fp32 on WASM: the same call under several budgets, interleaved. */
 async function sweepPhase(results: Results, browser: Browser, origin: string): Promise<void> {
   const budgets = [1024, 2048, 4096, 8192];
@@ -885,6 +949,7 @@ async function main(): Promise<void> {
     load: [],
     sweep: [],
     threads: [],
+    options: [],
     checks: {},
     notes: [],
   };
@@ -937,12 +1002,16 @@ async function main(): Promise<void> {
       await browser.close();
     }
 
-    if (options.phases.has('threads') || options.phases.has('throughput') || options.phases.has('sweep')) {
+    if (['threads', 'options', 'throughput', 'sweep'].some((name) => options.phases.has(name))) {
       const browser = await launchBrowser(false);
       try {
         if (options.phases.has('threads')) {
           log('threads: the library\'s path with numThreads forced');
           await phase('threads', () => threadsPhase(results, browser, origin, options.quick, results.machine.nproc));
+        }
+        if (options.phases.has('options')) {
+          log('options: runtime settings of the library\'s path, q8, one pair per run');
+          await phase('options', () => optionsPhase(results, browser, origin, native, options.quick));
         }
         if (options.phases.has('throughput')) {
           for (const dtype of dtypes) {

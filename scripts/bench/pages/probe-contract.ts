@@ -6,6 +6,10 @@ export interface ProbeLoad {
   readonly model: string;
   readonly dtype: 'q8' | 'fp32';
   readonly threads: number;
+  /** onnxruntime-web's .mjs/.wasm pair to use instead of the one beside its module (absolute URLs). */
+  readonly wasmPaths?: { readonly mjs: string; readonly wasm: string };
+  /** onnxruntime-web session options (graphOptimizationLevel, enableCpuMemArena, ...). */
+  readonly sessionOptions?: Record<string, unknown>;
 }
 
 export interface ProbeRun {

@@ -21,11 +21,15 @@ async function load(message: ProbeLoad): Promise<ProbeReply> {
   const wasm = env.backends.onnx.wasm;
   if (wasm !== undefined) {
     // As the library does: onnxruntime-web finds its .wasm beside its module.
-    wasm.wasmPaths = undefined as unknown as string;
+    wasm.wasmPaths = (message.wasmPaths === undefined ? undefined : { ...message.wasmPaths }) as unknown as string;
     wasm.numThreads = message.threads;
   }
   tokenizer = await AutoTokenizer.from_pretrained(message.model);
-  model = await AutoModelForSequenceClassification.from_pretrained(message.model, { device: 'wasm', dtype: message.dtype });
+  model = await AutoModelForSequenceClassification.from_pretrained(message.model, {
+    device: 'wasm',
+    dtype: message.dtype,
+    ...(message.sessionOptions === undefined ? {} : { session_options: message.sessionOptions }),
+  });
   const aIds = tokenizer.encode('a', { add_special_tokens: false });
   const bIds = tokenizer.encode('b', { add_special_tokens: false });
   const pair = tokenizer('a', { text_pair: 'b', return_tensor: false, return_token_type_ids: true }) as unknown as {
