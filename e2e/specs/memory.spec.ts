@@ -49,6 +49,19 @@ async function totalMemory(page: Page): Promise<number> {
 
 const show = (f: Figures) => `worker ${(f.worker / MB).toFixed(2)} MB, total ${(f.total / MB).toFixed(1)} MB`;
 
+/** `count` rerank calls of `documents` on the page's reranker (a checksum of the scores, so none is skipped). */
+function rerankCalls(page: Page, count: number, documents: readonly string[]): Promise<number> {
+  return page.evaluate(
+    async ({ count, documents }) => {
+      const reranker = window.reranker as NonNullable<typeof window.reranker>;
+      let checksum = 0;
+      for (let i = 0; i < count; i++) checksum += (await reranker.rerank(`query ${i % 7}`, documents, { topK: 5 }))[0]?.score ?? 0;
+      return checksum;
+    },
+    { count, documents },
+  );
+}
+
 // About 10 minutes (WASM, each of the 21 new workers compiles onnxruntime's WASM) and 12 more (WebGPU on
 // SwiftShader) on a 2-core machine: run them with `npm run test:e2e:memory` (E2E_MEMORY=1), not in every `npm test`.
 test.skip(process.env['E2E_MEMORY'] !== '1', 'memory test: set E2E_MEMORY=1 (npm run test:e2e:memory)');
@@ -69,16 +82,7 @@ test('1,000 rerank calls of 100 passages: the heap does not grow; dispose and 20
     await page.evaluate(async (base) => {
       window.reranker = await window.lib.createReranker({ model: 'tiny-bert-reranker', modelBaseUrl: base, device: 'wasm', dtype: 'fp32' });
     }, FIXTURE_BASE);
-    const runCalls = (count: number) =>
-      page.evaluate(
-        async ({ count, documents }) => {
-          const reranker = window.reranker as NonNullable<typeof window.reranker>;
-          let checksum = 0;
-          for (let i = 0; i < count; i++) checksum += (await reranker.rerank(`query ${i % 7}`, documents, { topK: 5 }))[0]?.score ?? 0;
-          return checksum;
-        },
-        { count, documents },
-      );
+    const runCalls = (count: number) => rerankCalls(page, count, documents);
     await runCalls(50); // warm-up: kernels, allocator pools, JIT
     const warm = await figures(page);
     const samples = [warm];
@@ -220,16 +224,7 @@ test('WebGPU: rerank calls of 100 passages do not grow the number of live GPU bu
     expect(info.device).toBe('webgpu');
     expect(instrumented).toBe(1);
     const loadedCounts = await gpuBuffers(page);
-    const runCalls = (count: number) =>
-      page.evaluate(
-        async ({ count, documents }) => {
-          const reranker = window.reranker as NonNullable<typeof window.reranker>;
-          let checksum = 0;
-          for (let i = 0; i < count; i++) checksum += (await reranker.rerank(`query ${i % 7}`, documents, { topK: 5 }))[0]?.score ?? 0;
-          return checksum;
-        },
-        { count, documents },
-      );
+    const runCalls = (count: number) => rerankCalls(page, count, documents);
     const started = Date.now();
     await runCalls(GPU_WARMUP_CALLS);
     const warmMs = Date.now() - started;
