@@ -6,7 +6,7 @@ import type { BatchTensors } from './batching.js';
 import type { ScoreHead } from './heads/score-head.js';
 import type { PromptFormat } from './prompt-format.js';
 import type { ModelFiles } from '../shared/model-files.js';
-import type { Device, Dtype, LoadProgress, RerankerOptions, ScoringInfo } from '../shared/types.js';
+import type { Device, Dtype, GraphCaptureInfo, LoadProgress, RerankerOptions, ScoringInfo } from '../shared/types.js';
 
 /**
  * `createReranker` options as they cross into the worker (functions cannot be posted); picked model files
@@ -34,6 +34,14 @@ export interface LoadedModel {
    * 0 when each pair runs alone).
    */
   readonly maxBatchRows: number;
+  /**
+   * Lengths batches are padded to (ascending), when the runner replays captured fixed-shape graphs: pairs
+   * are grouped by the bucket they pad to, so every batch the budget allows fits a captured shape. Unset:
+   * each batch pads to its own longest pair.
+   */
+  readonly batchLengths?: readonly number[];
+  /** What `info.graphCapture` reports. */
+  readonly graphCapture: GraphCaptureInfo;
   /** Token ids of `text` without special tokens, as the Python tokenizer gives them. */
   tokenize(text: string): number[];
   /** Runs one padded batch; returns the graph's flat [batch, width] output for `head`. */

@@ -49,38 +49,65 @@ export function planRows(
   chunking: ChunkingSettings | false,
   argument: 'documents' | 'pairs' = 'pairs',
 ): PlannedRows {
-  const { prompt } = model;
-  if (chunking !== false && !supportsChunking(prompt)) throw chunkingUnsupported();
-  const where = (index: number, part: 0 | 1): string =>
-    argument === 'documents' ? (part === 0 ? 'query' : `documents[${index}]`) : `pairs[${index}][${part}]`;
-  const tokenize = (text: string, index: number, part: 0 | 1): number[] =>
-    tokenizeOrExplain(model, text, where(index, part), argument, index);
-  const rows: EncodedPair[] = [];
-  if (prompt.kind === 'chat') {
-    // The whole prompt is tokenized at once (see prompt-format.ts); a failure is reported at the pair's passage.
-    const planned = pairs.map(([query, passage], index): PlannedPair => {
-      const row = explainTokenizerFailure(passage, where(index, 1), argument, index, () =>
+  const planner = new RowPlanner(model, chunking, argument);
+  pairs.forEach((pair, index) => planner.add(pair, index));
+  return planner.planned;
+}
+
+/**
+ * Plans rows one pair at a time, so a caller can start running full batches while later pairs are still
+ * being tokenized (see RerankEngine's streamed path). Pairs must be added in index order.
+ */
+export class RowPlanner {
+  readonly #model: RowModel;
+  readonly #chunking: ChunkingSettings | false;
+  readonly #argument: 'documents' | 'pairs';
+  readonly #rows: EncodedPair[] = [];
+  readonly #pairs: PlannedPair[] = [];
+  /** The query repeats in every pair of a rerank call: tokenize each distinct query once. */
+  readonly #queryIds = new Map<string, number[]>();
+
+  constructor(model: RowModel, chunking: ChunkingSettings | false, argument: 'documents' | 'pairs') {
+    if (chunking !== false && !supportsChunking(model.prompt)) throw chunkingUnsupported();
+    this.#model = model;
+    this.#chunking = chunking;
+    this.#argument = argument;
+  }
+
+  get planned(): PlannedRows {
+    return { rows: this.#rows, pairs: this.#pairs };
+  }
+
+  /** Tokenizes one pair; returns how many rows it added (at the end of `planned.rows`). */
+  add([query, passage]: readonly [string, string], index: number): number {
+    const model = this.#model;
+    const { prompt } = model;
+    const rows = this.#rows;
+    const before = rows.length;
+    const argument = this.#argument;
+    const where = (part: 0 | 1): string =>
+      argument === 'documents' ? (part === 0 ? 'query' : `documents[${index}]`) : `pairs[${index}][${part}]`;
+    if (prompt.kind === 'chat') {
+      // The whole prompt is tokenized at once (see prompt-format.ts); a failure is reported at the pair's passage.
+      const row = explainTokenizerFailure(passage, where(1), argument, index, () =>
         encodeChatRow(query, passage, prompt, model.tokenize, model.maxLength),
       );
       rows.push(row);
-      return { firstRow: index, windows: [{ start: 0, end: 0 }], total: 1, truncated: row.truncated, passageIds: [] };
-    });
-    return { rows, pairs: planned };
-  }
-  // The query repeats in every pair of a rerank call: tokenize each distinct query once.
-  const queryIds = new Map<string, number[]>();
-  const planned = pairs.map(([query, passage], index): PlannedPair => {
-    let ids = queryIds.get(query);
-    if (ids === undefined) {
-      ids = tokenize(prompt.queryText(query), index, 0);
-      queryIds.set(query, ids);
+      this.#pairs.push({ firstRow: before, windows: [{ start: 0, end: 0 }], total: 1, truncated: row.truncated, passageIds: [] });
+      return 1;
     }
-    const passageIds = tokenize(prompt.passageText(passage), index, 1);
-    const firstRow = rows.length;
+    let ids = this.#queryIds.get(query);
+    if (ids === undefined) {
+      ids = tokenizeOrExplain(model, prompt.queryText(query), where(0), argument, index);
+      this.#queryIds.set(query, ids);
+    }
+    const passageIds = tokenizeOrExplain(model, prompt.passageText(passage), where(1), argument, index);
+    const chunking = this.#chunking;
     if (chunking === false) {
       const row = encodeSegmentsRow(ids, passageIds, prompt, model.maxLength);
       rows.push(row);
-      return { firstRow, windows: [{ start: 0, end: passageIds.length }], total: 1, truncated: row.truncated, passageIds };
+      this.#pairs.push({ firstRow: before, windows: [{ start: 0, end: passageIds.length }], total: 1, truncated: row.truncated, passageIds });
+      return 1;
     }
     const room = segmentsPassageRoom(ids.length, prompt, model.maxLength);
     const plan = planWindows(passageIds.length, room, chunking);
@@ -88,9 +115,9 @@ export function planRows(
       rows.push(encodeSegmentsRow(ids, passageIds.slice(window.start, window.end), prompt, model.maxLength));
     }
     const queryTruncated = ids.length > queryTokenLimit(model.maxLength);
-    return { firstRow, windows: plan.windows, total: plan.total, truncated: plan.truncated || queryTruncated, passageIds };
-  });
-  return { rows, pairs: planned };
+    this.#pairs.push({ firstRow: before, windows: plan.windows, total: plan.total, truncated: plan.truncated || queryTruncated, passageIds });
+    return rows.length - before;
+  }
 }
 
 /** Chunking scores windows of the passage's own tokens; a prompt that wraps the passage has none to offer. */

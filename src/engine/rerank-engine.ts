@@ -4,12 +4,12 @@
  * calls by id, and turns pairs into scores. It knows nothing of workers or Comlink, so tests drive it
  * directly.
  */
-import { buildBatchTensors, planBatches } from './batching.js';
+import { buildBatchTensors, planBatches, type BatchPlan } from './batching.js';
 import { chunkSpan } from './char-spans.js';
 import { resolveChunking } from './chunking.js';
 import type { LoadedModel, LoadRequest, ModelLoader } from './model-backend.js';
 import type { EncodedPair } from './pair-encoding.js';
-import { chunkingUnsupported, pairScores, planRows, type PairScore, type PlannedPair } from './pair-rows.js';
+import { chunkingUnsupported, pairScores, RowPlanner, type PairScore, type PlannedPair, type PlannedRows } from './pair-rows.js';
 import { encodeChatRow, encodeSegmentsRow } from './prompt-format.js';
 import { RerankerError, describeCause } from '../shared/errors.js';
 import type {
@@ -87,6 +87,7 @@ export class RerankEngine {
       chunking: this.#chunking,
       limits: this.#limits,
       scoring: model.scoring,
+      graphCapture: model.graphCapture,
     };
     report({ stage: 'ready', info: this.#info });
     return this.#info;
@@ -180,19 +181,99 @@ export class RerankEngine {
     argument: 'documents' | 'pairs',
     chunking: ChunkingSettings | false,
   ): Promise<{ scores: PairScore[]; planned: readonly PlannedPair[] }> {
-    const tokenizeStart = performance.now();
-    const planned = planRows(pairs, model, chunking, argument);
-    const tokenizeMs = performance.now() - tokenizeStart;
-    const inferenceStart = performance.now();
-    const { scores, batches } = await this.#runPairs(model, planned.rows, () => this.#throwIfStopped(callId));
+    const checkpoint = (): void => this.#throwIfStopped(callId);
+    const start = performance.now();
+    const { planned, scores, batches, tokenizeMs } =
+      model.batchLengths === undefined
+        ? await this.#planThenRun(model, pairs, argument, chunking, checkpoint)
+        : await this.#streamPairs(model, model.batchLengths, pairs, argument, chunking, checkpoint);
     this.#lastTimings = {
       tokenizeMs,
-      inferenceMs: performance.now() - inferenceStart,
+      inferenceMs: performance.now() - start - tokenizeMs,
       pairs: pairs.length,
       windows: planned.rows.length,
       batches,
     };
     return { scores: pairScores(planned, scores, chunking !== false), planned: planned.pairs };
+  }
+
+  /** Tokenizes every pair, then runs length-sorted batches: each pads only to its own longest row. */
+  async #planThenRun(
+    model: LoadedModel,
+    pairs: readonly (readonly [string, string])[],
+    argument: 'documents' | 'pairs',
+    chunking: ChunkingSettings | false,
+    checkpoint: () => void,
+  ): Promise<StreamedRows> {
+    const tokenizeStart = performance.now();
+    const planner = new RowPlanner(model, chunking, argument);
+    pairs.forEach((pair, index) => planner.add(pair, index));
+    const tokenizeMs = performance.now() - tokenizeStart;
+    const { scores, batches } = await this.#runPairs(model, planner.planned.rows, checkpoint);
+    return { planned: planner.planned, scores, batches, tokenizeMs };
+  }
+
+  /**
+   * Fixed-shape models (graph capture): a row only needs its bucket, so a batch can start as soon as a
+   * bucket holds as many rows as the budget allows, and the GPU runs it while the next passages are
+   * tokenized. Leftover rows run at the end, shortest bucket first. Every batch still pads to its bucket
+   * and holds at most the budget, as the length-sorted plan would.
+   */
+  async #streamPairs(
+    model: LoadedModel,
+    buckets: readonly number[],
+    pairs: readonly (readonly [string, string])[],
+    argument: 'documents' | 'pairs',
+    chunking: ChunkingSettings | false,
+    checkpoint: () => void,
+  ): Promise<StreamedRows> {
+    const planner = new RowPlanner(model, chunking, argument);
+    const rows = planner.planned.rows;
+    const scores: number[] = [];
+    const waiting = new Map<number, number[]>();
+    let tokenizeMs = 0;
+    let batches = 0;
+    let chain: Promise<void> = Promise.resolve();
+    let failure: { error: unknown } | undefined;
+    const dispatch = (length: number, members: number[]): void => {
+      batches += 1;
+      chain = chain
+        .then(() => (failure === undefined ? this.#runBatch(model, { members, length }, rows, scores, checkpoint) : undefined))
+        .catch((error: unknown) => {
+          failure ??= { error };
+        });
+    };
+    try {
+      for (let index = 0; index < pairs.length; index++) {
+        if (failure !== undefined) break;
+        checkpoint();
+        const tokenizeStart = performance.now();
+        const added = planner.add(pairs[index] as readonly [string, string], index);
+        tokenizeMs += performance.now() - tokenizeStart;
+        for (let row = rows.length - added; row < rows.length; row++) {
+          const length = paddedLength(rows[row]?.inputIds.length ?? 0, buckets);
+          const members = waiting.get(length) ?? [];
+          members.push(row);
+          waiting.set(length, members);
+          if (members.length >= Math.min(model.maxBatchRows, Math.max(1, Math.floor(this.#batchTokenBudget / length)))) {
+            waiting.delete(length);
+            dispatch(length, members);
+            // One task turn lets the batch reach the GPU before the next passages are tokenized.
+            await nextTask();
+          }
+        }
+      }
+      for (const length of [...waiting.keys()].sort((a, b) => a - b)) dispatch(length, waiting.get(length) ?? []);
+    } catch (error) {
+      // Bad input or an abort: batches already queued are skipped; the running one finishes before the
+      // session takes the next call.
+      failure ??= { error };
+      throw error;
+    } finally {
+      await chain;
+    }
+    if (failure !== undefined) throw failure.error;
+    return { planned: planner.planned, scores, batches, tokenizeMs };
   }
 
   async #runPairs(
@@ -201,32 +282,62 @@ export class RerankEngine {
     checkpoint: () => void,
   ): Promise<{ scores: number[]; batches: number }> {
     const plans = planBatches(
-      encoded.map((pair) => pair.inputIds.length),
+      encoded.map((pair) => paddedLength(pair.inputIds.length, model.batchLengths)),
       this.#batchTokenBudget,
       model.maxBatchRows,
     );
     const scores = new Array<number>(encoded.length).fill(Number.NaN);
-    for (const plan of plans) {
-      checkpoint();
-      const tensors = buildBatchTensors(plan, encoded, model.padTokenId);
-      let logits: Float32Array;
-      try {
-        logits = await model.run(tensors);
-      } catch (error) {
-        if (error instanceof RerankerError) throw error;
-        throw new RerankerError(
-          'inference-failed',
-          `The ONNX session failed on a batch of ${tensors.batchSize} x ${tensors.length} tokens: ${describeCause(error)}. ` +
-            'Try a smaller batchTokenBudget, or device: "wasm".',
-          { cause: error },
-        );
-      }
-      model.head.scores(logits, plan.members.length).forEach((score, row) => {
-        scores[plan.members[row] as number] = score;
-      });
-    }
+    for (const plan of plans) await this.#runBatch(model, plan, encoded, scores, checkpoint);
     return { scores, batches: plans.length };
   }
+
+  /** Runs one planned batch and writes its rows' scores into `scores`. */
+  async #runBatch(model: LoadedModel, plan: BatchPlan, encoded: readonly EncodedPair[], scores: number[], checkpoint: () => void): Promise<void> {
+    checkpoint();
+    const tensors = buildBatchTensors(plan, encoded, model.padTokenId);
+    let logits: Float32Array;
+    try {
+      logits = await model.run(tensors);
+    } catch (error) {
+      if (error instanceof RerankerError) throw error;
+      throw new RerankerError(
+        'inference-failed',
+        `The ONNX session failed on a batch of ${tensors.batchSize} x ${tensors.length} tokens: ${describeCause(error)}. ` +
+          'Try a smaller batchTokenBudget, or device: "wasm".',
+        { cause: error },
+      );
+    }
+    model.head.scores(logits, plan.members.length).forEach((score, row) => {
+      scores[plan.members[row] as number] = score;
+    });
+  }
+}
+
+interface StreamedRows {
+  readonly planned: PlannedRows;
+  readonly scores: number[];
+  readonly batches: number;
+  readonly tokenizeMs: number;
+}
+
+/**
+ * Resolves after the current task, once pending work (a batch's submission to the GPU) has had its turn.
+ * A MessageChannel message, not setTimeout, which browsers clamp to 4 ms once nested.
+ */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(undefined);
+  });
+}
+
+/** The bucket a row pads to when the model runs fixed shapes; its own length otherwise (or past the last bucket). */
+function paddedLength(length: number, buckets: readonly number[] | undefined): number {
+  return buckets?.find((bucket) => bucket >= length) ?? length;
 }
 
 function describeResult(

@@ -15,18 +15,23 @@ import {
   type PreTrainedTokenizer,
   type ProgressInfo,
 } from '@huggingface/transformers';
+// The same module instance transformers.js imports: its Tensor wraps GPU buffers for graph capture.
+import { Tensor as OrtTensor, type InferenceSession } from 'onnxruntime-web/webgpu';
 import type { BatchTensors } from '../engine/batching.js';
 import { checkScoringOptions, scoringSetup, type TokenizerTools } from '../engine/manifest-prompt.js';
 import type { LoadedModel, LoadRequest } from '../engine/model-backend.js';
 import { deriveTemplate } from '../engine/pair-encoding.js';
 import { readManifest, type RerankerManifest } from '../engine/reranker-manifest.js';
+import { DEFAULT_BATCH_TOKEN_BUDGET } from '../engine/rerank-engine.js';
 import { RerankerError, describeCause, deviceLostError } from '../shared/errors.js';
 import type { Device, Dtype, LoadProgress } from '../shared/types.js';
 import { MAX_SUPPORTED_LENGTH } from '../shared/validate.js';
+import { estimateWeightBytes, planGraphCapture, type CapturePlan } from './capture-policy.js';
 import { chooseDevice, type WebGpuProbe } from './device-choice.js';
 import { isDeviceLoss, watchDeviceLoss } from './device-loss.js';
 import { evictCachedFiles } from './model-cache.js';
 import { PICKED_FILES_HOST, pickedFilesCache } from './picked-files-cache.js';
+import { createWebGpuRunner, type CaptureBackend, type WebGpuRunner } from './webgpu-runner.js';
 
 const HUB_HOST = 'https://huggingface.co/';
 /** Rows per batch for float and weight-only-quantized graphs; the token budget usually binds first. */
@@ -58,6 +63,10 @@ interface SequenceClassificationConfig {
   num_labels?: number;
   max_position_embeddings?: number;
   pad_token_id?: number;
+  vocab_size?: number;
+  hidden_size?: number;
+  num_hidden_layers?: number;
+  intermediate_size?: number;
 }
 
 export async function loadCrossEncoder(
@@ -129,12 +138,31 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     model = await build();
   }
 
-  const session = (model as unknown as { sessions: Record<string, { inputNames: readonly string[] }> }).sessions['model'];
-  const needsTokenTypeIds = session?.inputNames.includes('token_type_ids') ?? false;
+  const session = (model as unknown as { sessions: Record<string, InferenceSession | undefined> }).sessions['model'];
+  const inputNames = session?.inputNames ?? ['input_ids', 'attention_mask'];
+  const needsTokenTypeIds = inputNames.includes('token_type_ids');
   const padTokenId = manifest?.pad_token_id ?? tokenizer.pad_token_id ?? config.pad_token_id ?? 0;
   const outputName = manifest?.output ?? 'logits';
   // After a lost device every later run fails; say so in a way the page can act on (it moves to WASM).
   const deviceLoss = device === 'webgpu' ? watchDeviceLoss(env.backends.onnx.webgpu) : undefined;
+  // See LoadedModel.maxBatchRows: q8 activations are quantized per batch, so q8 pairs run one by one.
+  const maxBatchRows = dtype === 'q8' ? 1 : MAX_BATCH_ROWS;
+  const capture = planGraphCapture({
+    request: request.webgpuGraphCapture ?? 'auto',
+    device,
+    dtype,
+    weightBytes: estimateWeightBytes(config, dtype),
+    maxLength,
+    batchTokenBudget: request.batchTokenBudget ?? DEFAULT_BATCH_TOKEN_BUDGET,
+    maxBatchRows,
+    outputWidth: session === undefined ? undefined : outputWidthOf(session, outputName),
+  });
+  const runDynamic = (batch: BatchTensors): Promise<Float32Array> => runBatch(model, batch, needsTokenTypeIds, outputName);
+  const runner =
+    capture.enabled && session !== undefined
+      ? await captureRunner(session, capture, { request, dtype, manifest, graph: setup.graph, inputNames, outputName, padTokenId, runDynamic })
+      : undefined;
+  const runOn = runner === undefined ? runDynamic : (batch: BatchTensors) => runner.run(batch);
 
   return {
     device,
@@ -146,12 +174,23 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     head: setup.head,
     scoring: setup.info,
     padTokenId,
-    // See LoadedModel.maxBatchRows: q8 activations are quantized per batch, so q8 pairs run one by one.
-    maxBatchRows: dtype === 'q8' ? 1 : MAX_BATCH_ROWS,
+    maxBatchRows,
+    ...(runner === undefined ? {} : { batchLengths: capture.shapes.map((shape) => shape.length) }),
+    // Read after the warm-up batch, which builds the first captured shape: a model that cannot be captured says so.
+    get graphCapture() {
+      if (capture.enabled && runner === undefined) {
+        return { enabled: false, reason: 'the graph has no symbolic batch and sequence axes to fix for capture.' };
+      }
+      const disabled = runner?.disabledReason;
+      if (disabled !== undefined) {
+        return { enabled: false, reason: `the graph could not be captured, so batches run on the dynamic session: ${disabled}` };
+      }
+      return { enabled: capture.enabled, reason: capture.reason };
+    },
     tokenize: (text) => tokenizer.encode(text, { add_special_tokens: false }),
     run: async (batch) => {
       try {
-        return await runBatch(model, batch, needsTokenTypeIds, outputName);
+        return await runOn(batch);
       } catch (error) {
         if (deviceLoss !== undefined && isDeviceLoss(deviceLoss, describeCause(error))) {
           throw deviceLostError(deviceLoss.reason ?? describeCause(error), { cause: error });
@@ -159,8 +198,89 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
         throw error;
       }
     },
-    dispose: () => model.dispose().then(() => undefined),
+    dispose: async () => {
+      await runner?.dispose();
+      await model.dispose();
+    },
   };
+}
+
+interface CaptureContext {
+  readonly request: LoadRequest;
+  readonly dtype: Dtype;
+  readonly manifest: RerankerManifest | undefined;
+  readonly graph: string;
+  readonly inputNames: readonly string[];
+  readonly outputName: string;
+  readonly padTokenId: number;
+  readonly runDynamic: (batch: BatchTensors) => Promise<Float32Array>;
+}
+
+/**
+ * The graph-capture runner over sessions that transformers.js builds from the same (cached) files, with
+ * the batch and sequence axes fixed to each shape. Undefined when the graph has no such axes to fix.
+ */
+async function captureRunner(dynamic: InferenceSession, capture: CapturePlan, context: CaptureContext): Promise<WebGpuRunner | undefined> {
+  const dims = symbolicDims(dynamic);
+  const width = outputWidthOf(dynamic, context.outputName);
+  if (dims === undefined || width === undefined) return undefined;
+  const device = await env.backends.onnx.webgpu?.device;
+  if (device === undefined) return undefined;
+  const { request, dtype, manifest, graph } = context;
+  const backend: CaptureBackend = {
+    device,
+    createCapturedSession: async (rows, length) => {
+      const session_options: InferenceSession.SessionOptions = {
+        // enableGraphCapture reaches the WebGPU EP only when the provider is given as an object.
+        executionProviders: [{ name: 'webgpu' }],
+        enableGraphCapture: true,
+        // Fixed axes let onnxruntime fold the shape arithmetic it would otherwise run on the CPU (capture
+        // needs every node on the GPU) and fuse more (Gemm, SkipLayerNorm).
+        freeDimensionOverrides: { [dims[0]]: rows, [dims[1]]: length },
+        preferredOutputLocation: 'gpu-buffer',
+        // A graph onnxruntime cannot capture fails to build with an error it also logs; the failure is
+        // reported in info.graphCapture instead, and the batches run on the dynamic session.
+        logSeverityLevel: 4,
+      };
+      const options = { device: 'webgpu' as const, dtype, session_options };
+      const captured =
+        manifest === undefined
+          ? await AutoModelForSequenceClassification.from_pretrained(request.model, options)
+          : await PreTrainedModel.from_pretrained(request.model, { ...options, model_file_name: graph });
+      const session = (captured as unknown as { sessions: Record<string, InferenceSession | undefined> }).sessions['model'];
+      if (session === undefined) throw new Error('transformers.js built no "model" session');
+      return {
+        inputNames: session.inputNames,
+        run: (feeds, fetches) => session.run(feeds as InferenceSession.FeedsType, fetches as InferenceSession.FetchesType),
+        release: () => captured.dispose().then(() => undefined),
+      };
+    },
+    gpuTensor: (buffer, dataType, dims) => OrtTensor.fromGpuBuffer(buffer, { dataType, dims }),
+  };
+  return createWebGpuRunner({
+    backend,
+    padTokenId: context.padTokenId,
+    inputNames: context.inputNames,
+    outputName: context.outputName,
+    outputWidth: width,
+    shapes: capture.shapes,
+    runDynamic: context.runDynamic,
+  });
+}
+
+/** The graph's names for the batch and sequence axes of `input_ids` (`batch_size`, `sequence_length` in Hub exports). */
+function symbolicDims(session: InferenceSession): readonly [string, string] | undefined {
+  const meta = session.inputMetadata.find((input) => input.name === 'input_ids');
+  const [rows, length] = meta !== undefined && meta.isTensor ? meta.shape : [];
+  return typeof rows === 'string' && typeof length === 'string' ? [rows, length] : undefined;
+}
+
+/** Values per row of a [batch, width] output, when the graph fixes the width. */
+function outputWidthOf(session: InferenceSession, outputName: string): number | undefined {
+  const meta = session.outputMetadata.find((output) => output.name === outputName);
+  const shape = meta !== undefined && meta.isTensor ? meta.shape : [];
+  const width = shape.length === 2 ? shape[1] : shape.length === 1 ? 1 : undefined;
+  return typeof width === 'number' && width > 0 ? width : undefined;
 }
 
 function configureEnvironment(request: LoadRequest): void {

@@ -148,6 +148,7 @@ export interface CreateOptionsToCheck {
   dtype?: unknown;
   maxLength?: unknown;
   batchTokenBudget?: unknown;
+  webgpuGraphCapture?: unknown;
   onProgress?: unknown;
   useBrowserCache?: unknown;
   chunking?: unknown;
@@ -198,6 +199,10 @@ export function validateCreateOptions(options: CreateOptionsToCheck | undefined)
     throw invalid(`batchTokenBudget must be an integer of at least ${MIN_BATCH_TOKEN_BUDGET}; got ${String(batchTokenBudget)}.`, {
       argument: 'batchTokenBudget',
     });
+  }
+  const capture = options.webgpuGraphCapture;
+  if (capture !== undefined && capture !== 'auto' && typeof capture !== 'boolean') {
+    throw invalid(`webgpuGraphCapture must be 'auto', true or false; got ${String(capture)}.`, { argument: 'webgpuGraphCapture' });
   }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw invalid(`onProgress must be a function.`, { argument: 'onProgress' });

@@ -45,6 +45,7 @@ export function fakeLoader(controls: FakeModelControls, maxLength = 64): ModelLo
       scoring: { head: 'sequence-classification', promptStyle: 'pair', supportsChunking: true },
       padTokenId: 0,
       maxBatchRows: 64,
+      graphCapture: { enabled: false, reason: 'graph capture is a WebGPU feature; this model runs on WASM.' },
       tokenize: charIds,
       run: async (batch) => {
         controls.batches.push(batch);

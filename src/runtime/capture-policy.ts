@@ -1,0 +1,101 @@
+/**
+ * Whether a WebGPU model runs through graph capture (src/runtime/webgpu-runner.ts), and on which padded
+ * shapes. Pure, so the rules are unit-tested without a GPU.
+ *
+ * Shapes: one per length bucket, each with as many rows as the batch token budget allows at that length
+ * (capped by the batch row limit), so a batch the engine plans under the budget always fits its bucket.
+ * Every captured shape is a session with its own copy of the weights, so `'auto'` captures only models
+ * whose weights, times the sessions that would hold them, stay under `AUTO_CAPTURE_BYTES`.
+ */
+import type { Device, Dtype, GraphCaptureInfo } from '../shared/types.js';
+import type { CaptureShape } from './webgpu-runner.js';
+
+/** Pairs are padded up to the next of these lengths (and the model's maxLength, the last bucket). */
+export const CAPTURE_LENGTHS: readonly number[] = [32, 64, 128, 256, 512];
+
+/**
+ * `'auto'` captures when weights x (captured shapes + the dynamic session) stay under this: MiniLM-L6 in
+ * fp32 (90 MB, 6 copies: 540 MB) does; bge-reranker-base in fp16 (560 MB) does not.
+ */
+export const AUTO_CAPTURE_BYTES = 1024 * 1024 * 1024;
+
+export interface CapturePolicyInput {
+  readonly request: 'auto' | boolean;
+  readonly device: Device;
+  readonly dtype: Dtype;
+  /** Estimated bytes of the weights (see estimateWeightBytes); undefined when the config does not say. */
+  readonly weightBytes: number | undefined;
+  readonly maxLength: number;
+  readonly batchTokenBudget: number;
+  readonly maxBatchRows: number;
+  /** Values per row of the graph's output; undefined when the graph does not fix it. */
+  readonly outputWidth: number | undefined;
+}
+
+export interface CapturePlan extends GraphCaptureInfo {
+  readonly shapes: readonly CaptureShape[];
+}
+
+export function planGraphCapture(input: CapturePolicyInput): CapturePlan {
+  const off = (reason: string): CapturePlan => ({ enabled: false, reason, shapes: [] });
+  if (input.device !== 'webgpu') return off('graph capture is a WebGPU feature; this model runs on WASM.');
+  if (input.request === false) return off('webgpuGraphCapture: false was passed.');
+  if (input.dtype === 'q8' || input.maxBatchRows === 1) {
+    return off('q8 graphs quantize activations per batch, so each pair runs alone at its own length; padding it to a captured shape would change its score.');
+  }
+  if (input.outputWidth === undefined) return off('the graph output has no fixed width per row to bind a buffer to.');
+  const shapes = captureShapes(input.maxLength, input.batchTokenBudget, input.maxBatchRows);
+  if (input.request === 'auto') {
+    const copies = shapes.length + 1;
+    if (input.weightBytes === undefined) {
+      return off("the model's size cannot be estimated from its config; pass webgpuGraphCapture: true to capture anyway.");
+    }
+    if (input.weightBytes * copies > AUTO_CAPTURE_BYTES) {
+      return off(
+        `about ${megabytes(input.weightBytes)} MB of weights x ${copies} sessions would exceed ` +
+          `${megabytes(AUTO_CAPTURE_BYTES)} MB of GPU memory; pass webgpuGraphCapture: true to capture anyway.`,
+      );
+    }
+  }
+  const listed = shapes.map((shape) => `${shape.rows}x${shape.length}`).join(', ');
+  return {
+    enabled: true,
+    reason: `${input.request === true ? 'webgpuGraphCapture: true' : 'the model is small enough'}; shapes ${listed} are captured on first use.`,
+    shapes,
+  };
+}
+
+export function captureShapes(maxLength: number, batchTokenBudget: number, maxBatchRows: number): CaptureShape[] {
+  const lengths = [...CAPTURE_LENGTHS.filter((length) => length < maxLength), maxLength];
+  return lengths.map((length) => ({
+    length,
+    rows: Math.max(1, Math.min(maxBatchRows, Math.floor(batchTokenBudget / length))),
+  }));
+}
+
+export interface SizeConfig {
+  readonly vocab_size?: number;
+  readonly hidden_size?: number;
+  readonly num_hidden_layers?: number;
+  readonly intermediate_size?: number;
+  readonly max_position_embeddings?: number;
+}
+
+const BYTES_PER_WEIGHT: Record<Dtype, number> = { fp32: 4, fp16: 2, q8: 1, q4: 0.6, q4f16: 0.6 };
+
+/**
+ * Transformer weights from the config: embeddings plus, per layer, attention (4 h^2) and the feed-forward
+ * block (2 h i; gated LLM blocks have a third matrix, counted too when the config has no BERT-style type).
+ */
+export function estimateWeightBytes(config: SizeConfig & { readonly model_type?: string }, dtype: Dtype): number | undefined {
+  const { vocab_size: vocab, hidden_size: hidden, num_hidden_layers: layers, intermediate_size: inner } = config;
+  if (vocab === undefined || hidden === undefined || layers === undefined || inner === undefined) return undefined;
+  const gated = !['bert', 'roberta', 'xlm-roberta', 'camembert', 'electra', 'distilbert'].includes(config.model_type ?? '');
+  const perLayer = 4 * hidden * hidden + (gated ? 3 : 2) * hidden * inner;
+  const embeddings = (vocab + (config.max_position_embeddings ?? 0)) * hidden;
+  return (embeddings + layers * perLayer) * BYTES_PER_WEIGHT[dtype];
+}
+
+function megabytes(bytes: number): string {
+  return Math.round(bytes / 1e6).toLocaleString('en-US');
+}

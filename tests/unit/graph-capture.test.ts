@@ -1,0 +1,313 @@
+/**
+ * Graph capture without a GPU: the policy that turns it on, the shapes it captures, the engine's
+ * bucketed batches, and the runner over a fake GPUDevice whose "session" computes each row's logit from
+ * the bound input buffers, as onnxruntime's captured session would.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BatchTensors } from '../../src/engine/batching.js';
+import { RerankEngine } from '../../src/engine/rerank-engine.js';
+import { AUTO_CAPTURE_BYTES, captureShapes, estimateWeightBytes, planGraphCapture, type CapturePolicyInput } from '../../src/runtime/capture-policy.js';
+import { createWebGpuRunner, type CaptureBackend, type CaptureSession } from '../../src/runtime/webgpu-runner.js';
+import { fakeLoader, fakeLogit, type FakeModelControls } from './fake-model.js';
+
+const MINILM_L6 = { model_type: 'bert', vocab_size: 30522, hidden_size: 384, num_hidden_layers: 6, intermediate_size: 1536, max_position_embeddings: 512 };
+const XLMR_BASE = { model_type: 'xlm-roberta', vocab_size: 250002, hidden_size: 768, num_hidden_layers: 12, intermediate_size: 3072, max_position_embeddings: 514 };
+
+const webgpu = (overrides: Partial<CapturePolicyInput> = {}): CapturePolicyInput => ({
+  request: 'auto',
+  device: 'webgpu',
+  dtype: 'fp32',
+  weightBytes: estimateWeightBytes(MINILM_L6, 'fp32'),
+  maxLength: 512,
+  batchTokenBudget: 4096,
+  maxBatchRows: 64,
+  outputWidth: 1,
+  ...overrides,
+});
+
+describe('planGraphCapture', () => {
+  it('captures a MiniLM-L6-size fp32 model on WebGPU by default, one shape per length bucket', () => {
+    const plan = planGraphCapture(webgpu());
+    expect(plan.enabled).toBe(true);
+    expect(plan.shapes).toEqual([
+      { length: 32, rows: 64 },
+      { length: 64, rows: 64 },
+      { length: 128, rows: 32 },
+      { length: 256, rows: 16 },
+      { length: 512, rows: 8 },
+    ]);
+    expect(plan.reason).toContain('64x32, 64x64, 32x128, 16x256, 8x512');
+  });
+
+  it('leaves large models to the dynamic session under auto, and captures them when asked', () => {
+    const big = webgpu({ dtype: 'fp16', weightBytes: estimateWeightBytes(XLMR_BASE, 'fp16') });
+    const auto = planGraphCapture(big);
+    expect(auto.enabled).toBe(false);
+    expect(auto.reason).toMatch(/webgpuGraphCapture: true/);
+    expect(planGraphCapture({ ...big, request: true }).enabled).toBe(true);
+    expect(planGraphCapture(webgpu({ weightBytes: undefined })).enabled).toBe(false);
+    expect(planGraphCapture(webgpu({ weightBytes: undefined, request: true })).enabled).toBe(true);
+  });
+
+  it('never captures on WASM, for q8, when turned off, or without a fixed output width', () => {
+    expect(planGraphCapture(webgpu({ device: 'wasm', request: true })).reason).toMatch(/WASM/);
+    expect(planGraphCapture(webgpu({ dtype: 'q8', maxBatchRows: 1, request: true })).reason).toMatch(/q8/);
+    expect(planGraphCapture(webgpu({ request: false })).enabled).toBe(false);
+    expect(planGraphCapture(webgpu({ outputWidth: undefined, request: true })).enabled).toBe(false);
+  });
+
+  it('ends the buckets at maxLength and gives every bucket at least one row', () => {
+    expect(captureShapes(200, 4096, 64)).toEqual([
+      { length: 32, rows: 64 },
+      { length: 64, rows: 64 },
+      { length: 128, rows: 32 },
+      { length: 200, rows: 20 },
+    ]);
+    expect(captureShapes(1024, 512, 64).at(-1)).toEqual({ length: 1024, rows: 1 });
+  });
+});
+
+describe('estimateWeightBytes', () => {
+  it('lands near the real exports (MiniLM-L6 fp32 91 MB, bge-reranker-base fp32 1.11 GB)', () => {
+    expect((estimateWeightBytes(MINILM_L6, 'fp32') ?? 0) / 91e6).toBeCloseTo(1, 1);
+    expect((estimateWeightBytes(XLMR_BASE, 'fp32') ?? 0) / 1.11e9).toBeCloseTo(1, 1);
+    expect(estimateWeightBytes(MINILM_L6, 'fp32')! * 6).toBeLessThan(AUTO_CAPTURE_BYTES);
+    expect(estimateWeightBytes({ hidden_size: 8 }, 'fp32')).toBeUndefined();
+  });
+});
+
+describe('the engine with bucketed batch lengths', () => {
+  it('pads every batch to a bucket and keeps each pair its unpadded score', async () => {
+    const controls: FakeModelControls = { batches: [], disposed: false };
+    const base = fakeLoader(controls, 64);
+    const engine = new RerankEngine(async (request, progress) => ({ ...(await base(request, progress)), batchLengths: [16, 32, 64] }));
+    await engine.load({ model: 'fake', batchTokenBudget: 512 });
+    controls.batches.length = 0;
+    const documents = ['a', 'bb bb', 'a much longer passage about many things', 'x'.repeat(40), 'mid length text'];
+    const results = await engine.rerank(1, 'q?', documents);
+    expect(controls.batches.map((batch) => batch.length).every((length) => [16, 32, 64].includes(length))).toBe(true);
+    for (const batch of controls.batches) expect(batch.batchSize * batch.length).toBeLessThanOrEqual(512);
+    for (const result of results) {
+      const text = documents[result.index] ?? '';
+      // The fake template: [101] query [102] passage [102], one id per character.
+      const ids = [101, ...Array.from('q?', (c) => 1000 + c.charCodeAt(0)), 102, ...Array.from(text, (c) => 1000 + c.charCodeAt(0)), 102];
+      expect(result.score).toBeCloseTo(fakeLogit(ids.slice(0, 64)), 6);
+    }
+  });
+});
+
+describe('the streamed path (fixed-shape models)', () => {
+  it('starts a full batch before later passages are tokenized, and scores every pair as the sorted plan does', async () => {
+    const controls: FakeModelControls = { batches: [], disposed: false };
+    const base = fakeLoader(controls, 64);
+    let tokenized = 0;
+    const tokenizedAtRun: number[] = [];
+    const engine = new RerankEngine(async (request, progress) => {
+      const model = await base(request, progress);
+      return {
+        ...model,
+        batchLengths: [16, 32, 64],
+        tokenize: (text: string) => (tokenized++, model.tokenize(text)),
+        run: (batch: BatchTensors) => (tokenizedAtRun.push(tokenized), model.run(batch)),
+      };
+    });
+    await engine.load({ model: 'fake', batchTokenBudget: 512 });
+    tokenized = 0;
+    tokenizedAtRun.length = 0;
+    controls.batches.length = 0;
+    // 40 rows of 14 tokens pad to 16: 32 rows fill a batch (512 / 16), the other 8 run at the end.
+    const documents = Array.from({ length: 40 }, (_, i) => `doc ${String(i).padStart(4, '0')}`);
+    const results = await engine.rerank(1, 'q?', documents);
+    expect(controls.batches.map((batch) => [batch.batchSize, batch.length])).toEqual([[32, 16], [8, 16]]);
+    // The first batch ran after the query and 32 passages were tokenized, before the last 8.
+    expect(tokenizedAtRun[0]).toBe(33);
+    const timings = engine.lastTimings();
+    expect(timings).toMatchObject({ pairs: 40, windows: 40, batches: 2 });
+    const expected = documents.map((text) => fakeLogit([101, ...Array.from('q?', (c) => 1000 + c.charCodeAt(0)), 102, ...Array.from(text, (c) => 1000 + c.charCodeAt(0)), 102]));
+    for (const result of results) expect(result.score).toBeCloseTo(expected[result.index] ?? Number.NaN, 6);
+  });
+
+  it('rejects bad input found mid-call only after the running batch is done, and the next call runs', async () => {
+    const controls: FakeModelControls = { batches: [], disposed: false };
+    const base = fakeLoader(controls, 64);
+    let running = 0;
+    let overlapped = false;
+    const engine = new RerankEngine(async (request, progress) => {
+      const model = await base(request, progress);
+      return {
+        ...model,
+        batchLengths: [16, 32, 64],
+        tokenize: (text: string) => {
+          if (text.includes('BAD')) throw new Error('tokenizer blew up');
+          return model.tokenize(text);
+        },
+        run: async (batch: BatchTensors) => {
+          running += 1;
+          if (running > 1) overlapped = true;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          running -= 1;
+          return model.run(batch);
+        },
+      };
+    });
+    await engine.load({ model: 'fake', batchTokenBudget: 512 });
+    const documents = Array.from({ length: 40 }, (_, i) => (i === 35 ? 'BAD text' : `doc ${String(i).padStart(4, '0')}`));
+    await expect(engine.rerank(1, 'q?', documents)).rejects.toMatchObject({ code: 'invalid-input', details: { argument: 'documents', index: 35 } });
+    expect(running).toBe(0);
+    await expect(engine.rerank(2, 'q?', ['fine'])).resolves.toHaveLength(1);
+    expect(overlapped).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// A fake WebGPU device: buffers are byte arrays, a copy is a copy, mapAsync resolves at once.
+
+class FakeBuffer {
+  readonly bytes: Uint8Array;
+  destroyed = false;
+  constructor(readonly size: number) {
+    this.bytes = new Uint8Array(size);
+  }
+  async mapAsync(): Promise<void> {}
+  getMappedRange(): ArrayBuffer {
+    return this.bytes.slice().buffer;
+  }
+  unmap(): void {}
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
+
+function fakeDevice(): GPUDevice {
+  const device = {
+    createBuffer: ({ size }: { size: number }) => new FakeBuffer(size),
+    createCommandEncoder: () => {
+      const copies: [FakeBuffer, FakeBuffer, number][] = [];
+      return {
+        copyBufferToBuffer: (from: FakeBuffer, _a: number, to: FakeBuffer, _b: number, size: number) => copies.push([from, to, size]),
+        finish: () => copies,
+      };
+    },
+    queue: {
+      writeBuffer: (buffer: FakeBuffer, offset: number, data: BigInt64Array) => buffer.bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset),
+      submit: (lists: [FakeBuffer, FakeBuffer, number][][]) => {
+        for (const [from, to, size] of lists.flat()) to.bytes.set(from.bytes.subarray(0, size));
+      },
+    },
+  };
+  return device as unknown as GPUDevice;
+}
+
+interface FakeTensor {
+  readonly buffer: FakeBuffer;
+  readonly dims: readonly number[];
+}
+
+/** Mimics onnxruntime-web: a per-run registration record on each bound buffer, dropped when the run ends. */
+const REGISTRATION = Symbol('gpuBufferMetadata');
+
+function fakeBackend(log: { created: string[]; runs: string[] }, failShape?: string): CaptureBackend {
+  return {
+    device: fakeDevice(),
+    gpuTensor: (buffer, _type, dims) => ({ buffer: buffer as unknown as FakeBuffer, dims }) satisfies FakeTensor,
+    createCapturedSession: async (rows, length): Promise<CaptureSession> => {
+      const key = `${rows}x${length}`;
+      if (key === failShape) throw new Error('graph capture needs every node on the GPU');
+      log.created.push(key);
+      return {
+        inputNames: ['input_ids', 'attention_mask'],
+        run: async (feeds, fetches) => {
+          const ids = feeds['input_ids'] as FakeTensor;
+          const mask = feeds['attention_mask'] as FakeTensor;
+          const out = Object.values(fetches)[0] as FakeTensor;
+          for (const tensor of [ids, mask, out]) (tensor.buffer as unknown as Record<symbol, unknown>)[REGISTRATION] = [1, 1];
+          expect(ids.dims).toEqual([rows, length]);
+          await Promise.resolve();
+          const idValues = new BigInt64Array(ids.buffer.bytes.buffer, 0, rows * length);
+          const maskValues = new BigInt64Array(mask.buffer.bytes.buffer, 0, rows * length);
+          const logits = new Float32Array(out.buffer.bytes.buffer, 0, rows);
+          for (let row = 0; row < rows; row++) {
+            const kept: number[] = [];
+            for (let p = 0; p < length; p++) if (maskValues[row * length + p] === 1n) kept.push(Number(idValues[row * length + p]));
+            logits[row] = fakeLogit(kept);
+          }
+          log.runs.push(key);
+          return {};
+        },
+        release: async () => undefined,
+      };
+    },
+  };
+}
+
+function batchOf(rows: number[][]): BatchTensors {
+  const length = Math.max(...rows.map((row) => row.length));
+  const inputIds = new BigInt64Array(rows.length * length);
+  const attentionMask = new BigInt64Array(rows.length * length);
+  rows.forEach((row, r) => row.forEach((id, p) => {
+    inputIds[r * length + p] = BigInt(id);
+    attentionMask[r * length + p] = 1n;
+  }));
+  return { batchSize: rows.length, length, inputIds, attentionMask, tokenTypeIds: new BigInt64Array(rows.length * length) };
+}
+
+describe('createWebGpuRunner', () => {
+  beforeEach(() => {
+    Object.assign(globalThis, { GPUBufferUsage: { STORAGE: 128, COPY_DST: 8, COPY_SRC: 4, MAP_READ: 1 }, GPUMapMode: { READ: 1 } });
+  });
+  afterEach(() => {
+    delete (globalThis as Record<string, unknown>)['GPUBufferUsage'];
+    delete (globalThis as Record<string, unknown>)['GPUMapMode'];
+  });
+
+  const shapes = [
+    { length: 8, rows: 4 },
+    { length: 16, rows: 2 },
+  ];
+
+  it('pads batches into the captured shape, captures it once and returns the real rows only', async () => {
+    const log = { created: [] as string[], runs: [] as string[] };
+    const dynamic: BatchTensors[] = [];
+    const runner = createWebGpuRunner({
+      backend: fakeBackend(log),
+      padTokenId: 0,
+      inputNames: ['input_ids', 'attention_mask'],
+      outputName: 'logits',
+      outputWidth: 1,
+      shapes,
+      runDynamic: async (batch) => (dynamic.push(batch), new Float32Array(batch.batchSize)),
+    });
+    const rows = [[5, 6, 7], [9, 9], [1, 2, 3, 4, 5]];
+    const first = await runner.run(batchOf(rows));
+    const second = await runner.run(batchOf(rows.slice(0, 2)));
+    expect([...first]).toEqual(rows.map((row) => Math.fround(fakeLogit(row))));
+    expect([...second]).toEqual(rows.slice(0, 2).map((row) => Math.fround(fakeLogit(row))));
+    expect(log.created).toEqual(['4x8']);
+    // Three warm-up runs (run, capture, first replay) when the shape is built, then one per batch.
+    expect(log.runs).toEqual(['4x8', '4x8', '4x8', '4x8', '4x8']);
+    expect(runner.stats()).toMatchObject({ sessions: 1, capturedBatches: 2, dynamicBatches: 0, paddedTokens: 64, requestedTokens: 3 * 5 + 2 * 3 });
+    expect(dynamic).toEqual([]);
+  });
+
+  it('runs a batch that fits no shape, or whose shape failed to capture, on the dynamic session', async () => {
+    const log = { created: [] as string[], runs: [] as string[] };
+    const dynamic: BatchTensors[] = [];
+    const runner = createWebGpuRunner({
+      backend: fakeBackend(log, '2x16'),
+      padTokenId: 0,
+      inputNames: ['input_ids', 'attention_mask'],
+      outputName: 'logits',
+      outputWidth: 1,
+      shapes,
+      runDynamic: async (batch) => (dynamic.push(batch), new Float32Array(batch.batchSize).fill(7)),
+    });
+    expect(runner.shapeFor(3, 12)).toBeUndefined();
+    expect([...(await runner.run(batchOf([Array(20).fill(1)])))]).toEqual([7]);
+    expect([...(await runner.run(batchOf([Array(12).fill(1)])))]).toEqual([7]);
+    expect(runner.shapeFor(1, 12)).toBeUndefined();
+    expect(dynamic.map((batch) => batch.length)).toEqual([20, 12]);
+    expect(runner.stats().failedShapes).toEqual(['2x16: graph capture needs every node on the GPU']);
+    await runner.dispose();
+    await expect(runner.run(batchOf([[1]]))).rejects.toThrow(/disposed/);
+  });
+});
