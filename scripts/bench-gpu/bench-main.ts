@@ -1,7 +1,8 @@
 /**
  * The GPU benchmark proper: the library's engine (RerankEngine) over the library's runtime
- * (loadCrossEncoder: transformers.js + onnxruntime-web's WebGPU EP) and over the IO-binding / graph-capture
- * runner (src/runtime/webgpu-runner.ts), in Node with Dawn as WebGPU.
+ * (loadCrossEncoder: transformers.js + onnxruntime-web's WebGPU EP, with graph capture as configured), in
+ * Node with Dawn as WebGPU. Variants: `library` (defaults), `library+capture` (webgpuGraphCapture: true),
+ * `library+dynamic` (false: the dynamic-shape session for every batch).
  *
  * Per model and variant: throughput by rows x tokens, a 100-passage rerank's latency, time to first result,
  * kernel profiles (WebGPU timestamp queries) and the scores of a fidelity set, which check_fidelity.py
@@ -12,9 +13,11 @@ import { hostname, cpus } from 'node:os';
 import { join } from 'node:path';
 import type { LoadedModel } from '../../src/engine/model-backend.js';
 import { planRows } from '../../src/engine/pair-rows.js';
-import { RerankEngine } from '../../src/engine/rerank-engine.js';
+import { DEFAULT_BATCH_TOKEN_BUDGET, RerankEngine } from '../../src/engine/rerank-engine.js';
 import { loadCrossEncoder } from '../../src/runtime/transformers-runtime.js';
-import { createWebGpuRunner, onnxWebGpuEnv, type WebGpuRunner, type WebGpuRunnerMode } from '../../src/runtime/webgpu-runner.js';
+import type { LoadProgress } from '../../src/shared/types.js';
+// The onnxruntime-web instance transformers.js uses (bundled once): its env takes the .wasm bytes.
+import * as ort from 'onnxruntime-web/webgpu';
 import type { DawnSetup, ProfileWindow } from './node-webgpu.js';
 import { QUERY as BENCH_QUERY, makePassages, type PassageKind } from '../bench/text.js';
 import { corpusSentences, passageOfWords, QUERIES, seededRandom } from './passages.js';
@@ -35,8 +38,8 @@ export interface BenchConfig {
   readonly rerankSets: readonly PassageKind[];
   /** maxLength of the first (time-to-first-result) rerank; the model's own unless lowered for a quick local run. */
   readonly firstResultMaxLength: number;
-  readonly rowBuckets: readonly number[];
-  readonly lengthBuckets: readonly number[];
+  /** maxLength the library loads with (0: the model's own); it sets the last captured length bucket. */
+  readonly loadMaxLength: number;
   readonly fidelity: boolean;
   readonly corpus: string;
   readonly wasmPath: string;
@@ -45,21 +48,14 @@ export interface BenchConfig {
   readonly dawnFlags: readonly string[];
   /** Longest pair of the fidelity set (and its engine's maxLength). */
   readonly fidelityLength: number;
-  /** Free the transformers.js session before the runner variants (large models: WebAssembly memory). */
-  readonly releaseLibrary: boolean;
   /** Seconds after start past which no new measurement starts (what ran is written). */
   readonly deadlineSeconds: number;
 }
 
 interface Variant {
   readonly name: string;
-  readonly mode: 'library' | WebGpuRunnerMode;
-  readonly validation: 'disabled' | 'wgpuOnly' | 'basic' | undefined;
-  readonly modelFile: string;
-  /** `+simple`: onnxruntime's exact-size storage-buffer cache instead of its size buckets. */
-  readonly simpleCache: boolean;
-  /** `+nodyn`: graph capture without a dynamic session (large models; see WebGpuRunnerOptions). */
-  readonly noDynamic: boolean;
+  /** webgpuGraphCapture: `library` the default ('auto'), `library+capture` true, `library+dynamic` false. */
+  readonly capture: 'auto' | boolean;
 }
 
 interface GridRow {
@@ -100,9 +96,9 @@ export async function runBench(config: BenchConfig, setup: DawnSetup): Promise<v
   mkdirSync(config.outDir, { recursive: true });
   const wasmPath = config.wasmPath || 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm';
   const wasmBinary = readFileSync(wasmPath);
-  onnxWebGpuEnv.wasm.wasmBinary = wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength);
-  onnxWebGpuEnv.wasm.numThreads = 1;
-  onnxWebGpuEnv.webgpu.powerPreference = 'high-performance';
+  ort.env.wasm.wasmBinary = wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength);
+  ort.env.wasm.numThreads = 1;
+  ort.env.webgpu.powerPreference = 'high-performance';
 
   const sentences = corpusSentences(config.corpus);
   const server = await serveFolder(config.modelsDir);
@@ -124,34 +120,14 @@ export async function runBench(config: BenchConfig, setup: DawnSetup): Promise<v
       const modelConfig = JSON.parse(readFileSync(join(config.modelsDir, modelName, 'config.json'), 'utf8')) as Record<string, unknown>;
       modelReport['config'] = pick(modelConfig, ['model_type', 'num_hidden_layers', 'hidden_size', 'num_attention_heads', 'intermediate_size', 'vocab_size', 'max_position_embeddings']);
       const flopsPerPair = (length: number): number => pairFlops(modelConfig, length);
-
-      // --- The library as shipped: loadCrossEncoder (transformers.js) + the engine; time to first result.
-      const rerankQuery = BENCH_QUERY;
       const rerankSets = new Map(config.rerankSets.map((kind) => [kind, makePassages(100, kind)] as const));
-      const firstPassages = makePassages(100, 'mixed');
-      const loadStart = performance.now();
-      let progressSessionAt = 0;
-      const libraryModel = await loadCrossEncoder(
-        { model: modelName, modelBaseUrl: server.baseUrl, device: 'webgpu', dtype: 'fp32', useBrowserCache: false },
-        (progress) => {
-          if (progress.stage === 'session') progressSessionAt = performance.now() - loadStart;
-        },
-      );
-      const loadedAt = performance.now() - loadStart;
-      const firstEngine = new RerankEngine(async () => ({ ...libraryModel, maxLength: Math.min(libraryModel.maxLength, config.firstResultMaxLength) }));
-      await firstEngine.load({ model: modelName });
-      const warmedAt = performance.now() - loadStart;
-      await firstEngine.rerank(1, rerankQuery, firstPassages);
-      const firstResultAt = performance.now() - loadStart;
-      modelReport['libraryTimeToFirstResult'] = {
-        downloadMs: progressSessionAt,
-        sessionReadyMs: loadedAt,
-        warmedUpMs: warmedAt,
-        firstRerank100Ms: firstResultAt,
-        note: 'fresh process: wasm compile, model fetch over localhost, session build, warm-up pair, first rerank of the 100 mixed passages of npm run bench (maxLength = model max, budget 4096)',
-      };
-      log(`${modelName}: library first result after ${firstResultAt.toFixed(0)} ms (session ${loadedAt.toFixed(0)} ms)`);
-      write();
+      /** The library as an app loads it: loadCrossEncoder (transformers.js + onnxruntime-web) at this budget. */
+      const load = (capture: 'auto' | boolean, batchTokenBudget: number, onProgress: (progress: LoadProgress) => void = () => undefined): Promise<LoadedModel> =>
+        loadCrossEncoder(
+          { model: modelName, modelBaseUrl: server.baseUrl, device: 'webgpu', dtype: 'fp32', useBrowserCache: false, webgpuGraphCapture: capture, batchTokenBudget,
+            ...(config.loadMaxLength > 0 ? { maxLength: config.loadMaxLength } : {}) },
+          onProgress,
+        );
 
       const fidelity: { tag: string; model: string; pairs: { inputIds: number[]; tokenTypeIds: number[] }[]; scores: Record<string, number[]> } = {
         tag: config.tag,
@@ -159,13 +135,7 @@ export async function runBench(config: BenchConfig, setup: DawnSetup): Promise<v
         pairs: [],
         scores: {},
       };
-      const fidelityLength = Math.min(config.fidelityLength, libraryModel.maxLength);
-      const fidelityPairs = fidelitySet(sentences, fidelityLength);
-      for (const encoded of planRows(fidelityPairs, { ...libraryModel, maxLength: fidelityLength }, false).rows) {
-        fidelity.pairs.push({ inputIds: encoded.inputIds, tokenTypeIds: encoded.tokenTypeIds });
-      }
 
-      let libraryReleased = false;
       for (const variantName of config.variants) {
         if (late()) {
           log(`${modelName}: deadline reached, ${variantName} not run`);
@@ -175,110 +145,121 @@ export async function runBench(config: BenchConfig, setup: DawnSetup): Promise<v
         log(`${modelName}: variant ${variant.name}`);
         const variantReport: Record<string, unknown> = {};
         (modelReport['variants'] as Record<string, unknown>)[variant.name] = variantReport;
-        let runner: WebGpuRunner | undefined;
-        let base: LoadedModel = libraryModel;
+        // One loaded model at a time (each holds the weights, and captured shapes a copy each), per budget.
+        let held: { budget: number; model: LoadedModel } | undefined;
+        const modelAt = async (budget: number): Promise<LoadedModel> => {
+          if (held?.budget === budget) return held.model;
+          await held?.model.dispose();
+          held = undefined;
+          const model = await load(variant.capture, budget);
+          held = { budget, model };
+          return model;
+        };
         try {
-          if (variant.mode !== 'library') {
-            if (config.releaseLibrary && !libraryReleased) {
-              // The transformers.js session's copy of the model leaves WebAssembly memory; its tokenizer stays.
-              await libraryModel.dispose();
-              libraryReleased = true;
-            }
-            const bytes = readFileSync(join(config.modelsDir, modelName, variant.modelFile));
-            const createStart = performance.now();
-            runner = await createWebGpuRunner({
-              modelBytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-              padTokenId: libraryModel.padTokenId,
-              mode: variant.mode,
-              rowBuckets: config.rowBuckets,
-              lengthBuckets: config.lengthBuckets,
-              ...(variant.validation === undefined ? {} : { validationMode: variant.validation }),
-              ...(variant.simpleCache ? { storageBufferCacheMode: 'simple' as const } : {}),
-              ...(variant.noDynamic ? { keepDynamicSession: false } : {}),
-            });
-            variantReport['runnerCreateMs'] = performance.now() - createStart;
-            const activeRunner = runner;
-            base = {
-              ...libraryModel,
-              maxBatchRows: Math.min(activeRunner.maxRows, 4096),
-              run: (batch) => activeRunner.run(batch),
-            };
-          }
-          const timedBase = timedRuns(base);
+          // --- Time to first result in a fresh load (default budget): session, warm-up, one 100-passage rerank.
+          const loadStart = performance.now();
+          let progressSessionAt = 0;
+          const first = await load(variant.capture, DEFAULT_BATCH_TOKEN_BUDGET, (progress) => {
+            if (progress.stage === 'session') progressSessionAt = performance.now() - loadStart;
+          });
+          const loadedAt = performance.now() - loadStart;
+          const firstEngine = await engineFor(first, modelName, DEFAULT_BATCH_TOKEN_BUDGET, config.firstResultMaxLength);
+          const warmedAt = performance.now() - loadStart;
+          await firstEngine.rerank(1, BENCH_QUERY, makePassages(100, 'mixed'));
+          const firstResultAt = performance.now() - loadStart;
+          variantReport['timeToFirstResult'] = {
+            downloadMs: progressSessionAt,
+            sessionReadyMs: loadedAt,
+            warmedUpMs: warmedAt,
+            firstRerank100Ms: firstResultAt,
+            graphCapture: firstEngine.info.graphCapture,
+            note: 'fresh load: model fetch over localhost, session build, warm-up pair (captures the first shape), first rerank of the 100 mixed passages of npm run bench (budget 4096; new shapes are captured on first use)',
+          };
+          log(`${modelName}: ${variant.name} first result after ${firstResultAt.toFixed(0)} ms (session ${loadedAt.toFixed(0)} ms); ${firstEngine.info.graphCapture.reason}`);
+          await first.dispose();
+          held = undefined;
+          write();
 
+          const fidelityLength = Math.min(config.fidelityLength, first.maxLength);
+          const fidelityPairs = fidelitySet(sentences, fidelityLength);
           if (config.fidelity) {
-            const engine = await engineFor(timedBase.model, modelName, 16 * fidelityLength, fidelityLength);
+            const model = await modelAt(16 * fidelityLength);
+            if (fidelity.pairs.length === 0) {
+              for (const encoded of planRows(fidelityPairs, { ...model, maxLength: fidelityLength }, false).rows) {
+                fidelity.pairs.push({ inputIds: encoded.inputIds, tokenTypeIds: encoded.tokenTypeIds });
+              }
+            }
+            const engine = await engineFor(model, modelName, 16 * fidelityLength, fidelityLength);
             // Twice: graph capture replays from the second batch of a shape on; both must agree.
             await engine.score(1, fidelityPairs);
             fidelity.scores[variant.name] = await engine.score(2, fidelityPairs);
             write();
           }
 
-          // --- Throughput by rows x length (all pairs truncated to exactly `length` tokens).
+          // --- Throughput by rows x length (all pairs truncated to exactly `length` tokens), budget rows x length.
           const grid: GridRow[] = [];
           variantReport['grid'] = grid;
-          for (const length of config.lengths) {
-            if (length > libraryModel.maxLength) continue;
+          const cells = config.lengths.flatMap((length) => config.rows.map((rows) => ({ rows, length, budget: rows * length })));
+          cells.sort((a, b) => a.budget - b.budget || a.length - b.length);
+          for (const { rows, length, budget } of cells) {
+            if (length > first.maxLength || rows > 64 || budget > config.maxTokensPerBatch || late()) continue;
+            const timed = timedRuns(await modelAt(budget));
             const longPassage = passageOfWords(sentences, length * 2, seededRandom(length));
-            for (const rows of config.rows) {
-              if (rows > base.maxBatchRows || rows * length > config.maxTokensPerBatch || late()) continue;
-              const memo = memoTokenize(timedBase.model);
-              const engine = await engineFor(memo, modelName, rows * length, length);
-              const pairs = (count: number): [string, string][] =>
-                Array.from({ length: count }, (_, i) => [QUERIES[i % QUERIES.length] ?? '', longPassage]);
-              await engine.score(1, pairs(rows)); // compile / capture this shape
-              timedBase.reset();
-              const probeStart = performance.now();
-              await engine.score(2, pairs(rows));
-              const oneBatch = performance.now() - probeStart;
-              const batches = Math.max(2, Math.min(60, Math.ceil((config.minSeconds * 1000) / Math.max(oneBatch, 0.01))));
-              // Calls stay under the engine's per-call limits (documents, characters).
-              const perCall = Math.max(1, Math.floor(Math.min(9000, 9e6 / (longPassage.length + 80)) / rows));
-              timedBase.reset();
-              let inferenceMs = 0;
-              let callId = 3;
-              const start = performance.now();
-              for (let done = 0; done < batches; done += perCall) {
-                await engine.score(callId++, pairs(rows * Math.min(perCall, batches - done)));
-                inferenceMs += engine.lastTimings()?.inferenceMs ?? 0;
-              }
-              const wallMs = performance.now() - start;
-              const pairsDone = rows * batches;
-              const row: GridRow = {
-                rows,
-                length,
-                batches,
-                pairs: pairsDone,
-                pairsPerSecond: (pairsDone / wallMs) * 1000,
-                inferencePairsPerSecond: (pairsDone / inferenceMs) * 1000,
-                msPerBatchMedian: median(timedBase.times()),
-                msPerBatchMin: Math.min(...timedBase.times()),
-                paddedShape: runner?.shapeFor(rows, length) ?? [rows, length],
-                gflopsPerSecond: (pairsDone * flopsPerPair(length)) / inferenceMs / 1e6,
-              };
-              grid.push(row);
-              log(
-                `  ${variant.name} ${rows}x${length}: ${row.pairsPerSecond.toFixed(1)} pairs/s ` +
-                  `(inference ${row.inferencePairsPerSecond.toFixed(1)}), ${row.msPerBatchMedian.toFixed(2)} ms/batch, ${row.gflopsPerSecond.toFixed(0)} GFLOP/s`,
-              );
-              write();
+            const engine = await engineFor(memoTokenize(timed.model), modelName, budget, length);
+            const pairs = (count: number): [string, string][] =>
+              Array.from({ length: count }, (_, i) => [QUERIES[i % QUERIES.length] ?? '', longPassage]);
+            await engine.score(1, pairs(rows)); // compile / capture this shape
+            timed.reset();
+            const probeStart = performance.now();
+            await engine.score(2, pairs(rows));
+            const oneBatch = performance.now() - probeStart;
+            const batches = Math.max(2, Math.min(60, Math.ceil((config.minSeconds * 1000) / Math.max(oneBatch, 0.01))));
+            // Calls stay under the engine's per-call limits (documents, characters).
+            const perCall = Math.max(1, Math.floor(Math.min(9000, 9e6 / (longPassage.length + 80)) / rows));
+            timed.reset();
+            let inferenceMs = 0;
+            let callId = 3;
+            const start = performance.now();
+            for (let done = 0; done < batches; done += perCall) {
+              await engine.score(callId++, pairs(rows * Math.min(perCall, batches - done)));
+              inferenceMs += engine.lastTimings()?.inferenceMs ?? 0;
             }
+            const wallMs = performance.now() - start;
+            const pairsDone = rows * batches;
+            const row: GridRow = {
+              rows,
+              length,
+              batches,
+              pairs: pairsDone,
+              pairsPerSecond: (pairsDone / wallMs) * 1000,
+              inferencePairsPerSecond: (pairsDone / inferenceMs) * 1000,
+              msPerBatchMedian: median(timed.times()),
+              msPerBatchMin: Math.min(...timed.times()),
+              paddedShape: [rows, length],
+              gflopsPerSecond: (pairsDone * flopsPerPair(length)) / inferenceMs / 1e6,
+            };
+            grid.push(row);
+            log(
+              `  ${variant.name} ${rows}x${length}: ${row.pairsPerSecond.toFixed(1)} pairs/s ` +
+                `(inference ${row.inferencePairsPerSecond.toFixed(1)}), ${row.msPerBatchMedian.toFixed(2)} ms/batch, ${row.gflopsPerSecond.toFixed(0)} GFLOP/s`,
+            );
+            write();
           }
 
           // --- Where the time goes: call counts, and per-kernel GPU time from timestamp queries.
           const profiles: unknown[] = [];
           variantReport['profiles'] = profiles;
           for (const [rows, length] of config.profileShapes) {
-            if (rows > base.maxBatchRows || length > libraryModel.maxLength || late()) continue;
+            if (length > first.maxLength || late()) continue;
+            const timed = timedRuns(await modelAt(rows * length));
             const longPassage = passageOfWords(sentences, length * 2, seededRandom(length));
-            const memo = memoTokenize(timedBase.model);
-            const engine = await engineFor(memo, modelName, rows * length, length);
+            const engine = await engineFor(memoTokenize(timed.model), modelName, rows * length, length);
             const pairs = Array.from({ length: rows }, (_, i): [string, string] => [QUERIES[i % QUERIES.length] ?? '', longPassage]);
             await engine.score(1, pairs);
             await engine.score(2, pairs);
             const windows: Record<string, ProfileWindow> = {};
             for (const timing of [false, true]) {
-              timedBase.reset();
+              timed.reset();
               setup.profiler.open(timing);
               for (let repeat = 0; repeat < 3; repeat++) {
                 setup.profiler.countRun();
@@ -287,84 +268,81 @@ export async function runBench(config: BenchConfig, setup: DawnSetup): Promise<v
               windows[timing ? 'timed' : 'counted'] = await setup.profiler.close();
             }
             const counted = windows['counted'];
-            const timed = windows['timed'];
-            profiles.push({ rows, length, counted, timed, msPerBatchCounted: counted === undefined ? 0 : counted.wallMs / counted.runs });
-            if (counted !== undefined && timed !== undefined) {
+            const timedWindow = windows['timed'];
+            profiles.push({ rows, length, counted, timed: timedWindow, msPerBatchCounted: counted === undefined ? 0 : counted.wallMs / counted.runs });
+            if (counted !== undefined && timedWindow !== undefined) {
               log(
                 `  profile ${variant.name} ${rows}x${length}: wall ${(counted.wallMs / counted.runs).toFixed(2)} ms/batch, ` +
-                  `${(counted.dispatches / counted.runs).toFixed(0)} dispatches, GPU busy ${(timed.gpuBusyMs / timed.runs).toFixed(2)} ms/batch; top: ` +
-                  timed.kernels
+                  `${(counted.dispatches / counted.runs).toFixed(0)} dispatches, GPU busy ${(timedWindow.gpuBusyMs / timedWindow.runs).toFixed(2)} ms/batch; top: ` +
+                  timedWindow.kernels
                     .slice(0, 5)
-                    .map((k) => `${k.name} ${(k.totalMs / timed.runs).toFixed(2)}`)
+                    .map((k) => `${k.name} ${(k.totalMs / timedWindow.runs).toFixed(2)}`)
                     .join(', '),
               );
             }
             write();
           }
 
-          // --- A 100-passage rerank (mixed lengths), as an app calls it.
+          // --- A 100-passage rerank, as an app calls it.
           const reranks: RerankRow[] = [];
           variantReport['rerank100'] = reranks;
-          for (const [kind, rerankPassages] of rerankSets) for (const maxLength of config.rerankLengths) {
-            const cappedLength = Math.min(maxLength, libraryModel.maxLength);
-            for (const budget of config.rerankBudgets) {
-              if (late()) continue;
-              const engine = await engineFor(timedBase.model, modelName, budget, cappedLength);
-              const firstStart = performance.now();
-              await engine.rerank(1, rerankQuery, rerankPassages);
-              const firstCallMs = performance.now() - firstStart;
-              // Slow variants get fewer repeats, so the whole plan fits a device call.
-              const repeats = firstCallMs > 3000 ? 2 : firstCallMs > 800 ? 4 : 10;
-              for (let warm = 0; warm < (repeats > 4 ? 2 : 1); warm++) await engine.rerank(2 + warm, rerankQuery, rerankPassages);
-              const totals: number[] = [];
-              const tokenize: number[] = [];
-              const inference: number[] = [];
-              let batches = 0;
-              const shapes = new Set<string>();
-              for (let repeat = 0; repeat < repeats; repeat++) {
-                timedBase.reset();
-                const start = performance.now();
-                await engine.rerank(10 + repeat, rerankQuery, rerankPassages);
-                totals.push(performance.now() - start);
-                const timings = engine.lastTimings();
-                tokenize.push(timings?.tokenizeMs ?? 0);
-                inference.push(timings?.inferenceMs ?? 0);
-                batches = timings?.batches ?? 0;
-                for (const [rows, length] of timedBase.shapes()) shapes.add(`${rows}x${length}`);
-              }
-              const row: RerankRow = {
-                set: kind,
-                maxLength: cappedLength,
-                budget,
-                passages: rerankPassages.length,
-                batches,
-                shapes: [...shapes],
-                medianMs: median(totals),
-                minMs: Math.min(...totals),
-                p90Ms: quantile(totals, 0.9),
-                tokenizeMsMedian: median(tokenize),
-                inferenceMsMedian: median(inference),
-                firstCallMs,
-              };
-              reranks.push(row);
-              log(
-                `  rerank100 ${kind} ${variant.name} maxLength ${cappedLength} budget ${budget}: median ${row.medianMs.toFixed(1)} ms ` +
-                  `(tokenize ${row.tokenizeMsMedian.toFixed(1)}, inference ${row.inferenceMsMedian.toFixed(1)}), ${batches} batches [${row.shapes.join(' ')}]`,
-              );
-              write();
+          for (const budget of config.rerankBudgets) for (const [kind, rerankPassages] of rerankSets) for (const maxLength of config.rerankLengths) {
+            if (late()) continue;
+            const timed = timedRuns(await modelAt(budget));
+            const cappedLength = Math.min(maxLength, timed.model.maxLength);
+            const engine = await engineFor(timed.model, modelName, budget, cappedLength);
+            const firstStart = performance.now();
+            await engine.rerank(1, BENCH_QUERY, rerankPassages);
+            const firstCallMs = performance.now() - firstStart;
+            // Slow variants get fewer repeats, so the whole plan fits a device call.
+            const repeats = firstCallMs > 3000 ? 2 : firstCallMs > 800 ? 4 : 10;
+            for (let warm = 0; warm < (repeats > 4 ? 2 : 1); warm++) await engine.rerank(2 + warm, BENCH_QUERY, rerankPassages);
+            const totals: number[] = [];
+            const tokenize: number[] = [];
+            const inference: number[] = [];
+            let batches = 0;
+            const shapes = new Set<string>();
+            for (let repeat = 0; repeat < repeats; repeat++) {
+              timed.reset();
+              const start = performance.now();
+              await engine.rerank(10 + repeat, BENCH_QUERY, rerankPassages);
+              totals.push(performance.now() - start);
+              const timings = engine.lastTimings();
+              tokenize.push(timings?.tokenizeMs ?? 0);
+              inference.push(timings?.inferenceMs ?? 0);
+              batches = timings?.batches ?? 0;
+              for (const [rows, length] of timed.shapes()) shapes.add(`${rows}x${length}`);
             }
+            const row: RerankRow = {
+              set: kind,
+              maxLength: cappedLength,
+              budget,
+              passages: rerankPassages.length,
+              batches,
+              shapes: [...shapes],
+              medianMs: median(totals),
+              minMs: Math.min(...totals),
+              p90Ms: quantile(totals, 0.9),
+              tokenizeMsMedian: median(tokenize),
+              inferenceMsMedian: median(inference),
+              firstCallMs,
+            };
+            reranks.push(row);
+            log(
+              `  rerank100 ${kind} ${variant.name} maxLength ${cappedLength} budget ${budget}: median ${row.medianMs.toFixed(1)} ms ` +
+                `(tokenize ${row.tokenizeMsMedian.toFixed(1)}, rest ${row.inferenceMsMedian.toFixed(1)}), ${batches} batches [${row.shapes.join(' ')}]`,
+            );
+            write();
           }
-          if (runner !== undefined) variantReport['runnerStats'] = runner.stats();
         } catch (error) {
           variantReport['error'] = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
           log(`  ${variant.name} failed: ${String(error)}`);
         } finally {
-          await runner?.dispose();
+          await held?.model.dispose();
           write();
         }
       }
       writeFileSync(join(config.outDir, `fidelity-${config.tag}-${modelName}.json`), JSON.stringify(fidelity));
-      if (!libraryReleased) await libraryModel.dispose();
     }
   } finally {
     write();
@@ -373,17 +351,9 @@ export async function runBench(config: BenchConfig, setup: DawnSetup): Promise<v
 }
 
 function parseVariant(name: string): Variant {
-  const [head, ...flags] = name.split('+');
-  const mode = ({ library: 'library', plain: 'plain', io: 'io-binding', graph: 'graph-capture' } as const)[head as 'library'];
-  if (mode === undefined) throw new Error(`unknown variant ${name}`);
-  return {
-    name,
-    mode,
-    validation: flags.includes('noval') ? 'disabled' : flags.includes('wgpuonly') ? 'wgpuOnly' : undefined,
-    modelFile: flags.includes('fused') ? 'onnx/model_fused.onnx' : 'onnx/model.onnx',
-    simpleCache: flags.includes('simple'),
-    noDynamic: flags.includes('nodyn'),
-  };
+  const capture = ({ library: 'auto', 'library+capture': true, 'library+dynamic': false } as const)[name as 'library'];
+  if (capture === undefined) throw new Error(`unknown variant ${name} (library, library+capture, library+dynamic)`);
+  return { name, capture };
 }
 
 async function engineFor(model: LoadedModel, name: string, budget: number, maxLength: number): Promise<RerankEngine> {

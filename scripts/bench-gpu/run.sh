@@ -22,8 +22,8 @@ mkdir -p "$out"
 work=${BENCH_GPU_WORK:-/tmp/bench-gpu}
 mkdir -p "$work"
 
-: "${BENCH_ARGS_minilm_l6:=--variants library,graph,io+simple,io,plain --rows 1,8,16,32,64,128 --lengths 32,128,256,512 --profile-shapes 1x128,64x128,8x512,32x512 --rerank-budgets 4096,8192,16384 --deadline-seconds 310}"
-: "${BENCH_ARGS_xlmr_base:=--variants library,graph+nodyn --rows 1,32 --lengths 128 --row-buckets 1,32 --length-buckets 128 --fidelity-length 128 --release-library true --profile-shapes 1x128,32x128 --rerank-sets none --deadline-seconds 110}"
+: "${BENCH_ARGS_minilm_l6:=--variants library,library+dynamic --rows 1,8,32,64 --lengths 32,128,256,512 --profile-shapes 1x128,64x128,8x512 --rerank-budgets 4096,8192,16384 --deadline-seconds 250}"
+: "${BENCH_ARGS_xlmr_base:=--variants library+capture,library+dynamic --rows 1,32 --lengths 128 --max-length 128 --first-result-max-length 128 --fidelity-length 128 --profile-shapes 1x128,32x128 --rerank-sets none --deadline-seconds 140}"
 export BENCH_ARGS_minilm_l6 BENCH_ARGS_xlmr_base
 [[ $# -gt 0 ]] || set -- --min-seconds 0.4 --max-tokens-per-batch 32768
 
