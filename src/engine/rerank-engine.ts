@@ -214,10 +214,13 @@ export class RerankEngine {
   }
 
   /**
-   * Fixed-shape models (graph capture): a row only needs its bucket, so a batch can start as soon as a
-   * bucket holds as many rows as the budget allows, and the GPU runs it while the next passages are
-   * tokenized. Leftover rows run at the end, shortest bucket first. Every batch still pads to its bucket
-   * and holds at most the budget, as the length-sorted plan would.
+   * Fixed-shape models (graph capture): a row only needs its bucket, so batches can run while later passages
+   * are still being tokenized. A bucket's batch starts as soon as it holds as many rows as the budget allows;
+   * while the GPU is idle, a bucket at least half full starts too (a captured shape costs the same GPU time
+   * however many of its rows are real, and the GPU would otherwise wait for the tokenizer). Tokenizing
+   * yields a task turn every few milliseconds while a batch is in flight, so its completion and the next
+   * submission are not held up. Leftover rows run at the end, shortest bucket first. Every batch pads to its
+   * bucket and holds at most the budget, as the length-sorted plan would.
    */
   async #streamPairs(
     model: LoadedModel,
@@ -231,18 +234,37 @@ export class RerankEngine {
     const rows = planner.planned.rows;
     const scores: number[] = [];
     const waiting = new Map<number, number[]>();
+    const capacity = (length: number): number => Math.min(model.maxBatchRows, Math.max(1, Math.floor(this.#batchTokenBudget / length)));
     let tokenizeMs = 0;
     let batches = 0;
+    let inFlight = 0;
     let chain: Promise<void> = Promise.resolve();
     let failure: { error: unknown } | undefined;
-    const dispatch = (length: number, members: number[]): void => {
+    const dispatch = (length: number): void => {
+      const members = waiting.get(length) ?? [];
+      waiting.delete(length);
       batches += 1;
+      inFlight += 1;
       chain = chain
         .then(() => (failure === undefined ? this.#runBatch(model, { members, length }, rows, scores, checkpoint) : undefined))
         .catch((error: unknown) => {
           failure ??= { error };
+        })
+        .finally(() => {
+          inFlight -= 1;
         });
     };
+    /** The waiting bucket nearest to full, if it is at least half full. */
+    const fullest = (): number | undefined => {
+      let best: number | undefined;
+      let bestFill = 0.5;
+      for (const [length, members] of waiting) {
+        const fill = members.length / capacity(length);
+        if (fill >= bestFill) [best, bestFill] = [length, fill];
+      }
+      return best;
+    };
+    let lastYield = performance.now();
     try {
       for (let index = 0; index < pairs.length; index++) {
         if (failure !== undefined) break;
@@ -250,20 +272,28 @@ export class RerankEngine {
         const tokenizeStart = performance.now();
         const added = planner.add(pairs[index] as readonly [string, string], index);
         tokenizeMs += performance.now() - tokenizeStart;
+        let dispatched = false;
         for (let row = rows.length - added; row < rows.length; row++) {
           const length = paddedLength(rows[row]?.inputIds.length ?? 0, buckets);
           const members = waiting.get(length) ?? [];
           members.push(row);
           waiting.set(length, members);
-          if (members.length >= Math.min(model.maxBatchRows, Math.max(1, Math.floor(this.#batchTokenBudget / length)))) {
-            waiting.delete(length);
-            dispatch(length, members);
-            // One task turn lets the batch reach the GPU before the next passages are tokenized.
-            await nextTask();
+          if (members.length >= capacity(length)) {
+            dispatch(length);
+            dispatched = true;
           }
         }
+        const idleBucket = inFlight === 0 ? fullest() : undefined;
+        if (idleBucket !== undefined) {
+          dispatch(idleBucket);
+          dispatched = true;
+        }
+        if (dispatched || (inFlight > 0 && performance.now() - lastYield > YIELD_EVERY_MS)) {
+          await nextTask();
+          lastYield = performance.now();
+        }
       }
-      for (const length of [...waiting.keys()].sort((a, b) => a - b)) dispatch(length, waiting.get(length) ?? []);
+      for (const length of [...waiting.keys()].sort((a, b) => a - b)) dispatch(length);
     } catch (error) {
       // Bad input or an abort: batches already queued are skipped; the running one finishes before the
       // session takes the next call.
@@ -312,6 +342,9 @@ export class RerankEngine {
     });
   }
 }
+
+/** While a batch is in flight, tokenizing yields at least this often (ms) so the batch can complete. */
+const YIELD_EVERY_MS = 2;
 
 interface StreamedRows {
   readonly planned: PlannedRows;

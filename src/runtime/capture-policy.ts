@@ -19,6 +19,14 @@ export const CAPTURE_LENGTHS: readonly number[] = [32, 64, 128, 256, 512];
  */
 export const AUTO_CAPTURE_BYTES = 1024 * 1024 * 1024;
 
+/**
+ * Even when asked, the sessions' weights must fit in WebAssembly's 4 GiB next to everything else: every
+ * session keeps a copy there. Measured on an H200: XLM-R base (1.1 GB) with 3 captured shapes and the
+ * dynamic session ran out of WebAssembly memory ("memory access out of bounds"). Past this, the longest
+ * buckets are kept and shorter rows pad up to them.
+ */
+export const MAX_CAPTURE_BYTES = 3 * 1024 * 1024 * 1024;
+
 export interface CapturePolicyInput {
   readonly request: 'auto' | boolean;
   readonly device: Device;
@@ -44,7 +52,19 @@ export function planGraphCapture(input: CapturePolicyInput): CapturePlan {
     return off('q8 graphs quantize activations per batch, so each pair runs alone at its own length; padding it to a captured shape would change its score.');
   }
   if (input.outputWidth === undefined) return off('the graph output has no fixed width per row to bind a buffer to.');
-  const shapes = captureShapes(input.maxLength, input.batchTokenBudget, input.maxBatchRows);
+  let shapes = captureShapes(input.maxLength, input.batchTokenBudget, input.maxBatchRows);
+  let trimmed = '';
+  if (input.request === true && input.weightBytes !== undefined && input.weightBytes * (shapes.length + 1) > MAX_CAPTURE_BYTES) {
+    const sessions = Math.floor(MAX_CAPTURE_BYTES / input.weightBytes);
+    if (sessions < 2) {
+      return off(
+        `about ${megabytes(input.weightBytes)} MB of weights: a captured session beside the dynamic one would not fit ` +
+          `in WebAssembly's 4 GiB memory.`,
+      );
+    }
+    shapes = shapes.slice(-(sessions - 1));
+    trimmed = ` (only the longest ${sessions - 1} of the length buckets: more copies of ${megabytes(input.weightBytes)} MB of weights would not fit in WebAssembly memory)`;
+  }
   if (input.request === 'auto') {
     const copies = shapes.length + 1;
     if (input.weightBytes === undefined) {
@@ -60,7 +80,7 @@ export function planGraphCapture(input: CapturePolicyInput): CapturePlan {
   const listed = shapes.map((shape) => `${shape.rows}x${shape.length}`).join(', ');
   return {
     enabled: true,
-    reason: `${input.request === true ? 'webgpuGraphCapture: true' : 'the model is small enough'}; shapes ${listed} are captured on first use.`,
+    reason: `${input.request === true ? 'webgpuGraphCapture: true' : 'the model is small enough'}; shapes ${listed} are captured on first use${trimmed}.`,
     shapes,
   };
 }

@@ -49,6 +49,14 @@ describe('planGraphCapture', () => {
     expect(planGraphCapture(webgpu({ weightBytes: undefined, request: true })).enabled).toBe(true);
   });
 
+  it('keeps only the longest buckets when forced on a model whose copies would not fit in WebAssembly memory', () => {
+    const xlmr = estimateWeightBytes(XLMR_BASE, 'fp32') ?? 0;
+    const plan = planGraphCapture(webgpu({ request: true, weightBytes: xlmr, maxLength: 128 }));
+    expect(plan.shapes).toEqual([{ length: 128, rows: 32 }]);
+    expect(plan.reason).toMatch(/only the longest 1/);
+    expect(planGraphCapture(webgpu({ request: true, weightBytes: 2e9 })).enabled).toBe(false);
+  });
+
   it('never captures on WASM, for q8, when turned off, or without a fixed output width', () => {
     expect(planGraphCapture(webgpu({ device: 'wasm', request: true })).reason).toMatch(/WASM/);
     expect(planGraphCapture(webgpu({ dtype: 'q8', maxBatchRows: 1, request: true })).reason).toMatch(/q8/);
@@ -97,7 +105,7 @@ describe('the engine with bucketed batch lengths', () => {
 });
 
 describe('the streamed path (fixed-shape models)', () => {
-  it('starts a full batch before later passages are tokenized, and scores every pair as the sorted plan does', async () => {
+  it('starts batches while later passages are still being tokenized, and scores every pair as the sorted plan does', async () => {
     const controls: FakeModelControls = { batches: [], disposed: false };
     const base = fakeLoader(controls, 64);
     let tokenized = 0;
@@ -115,14 +123,15 @@ describe('the streamed path (fixed-shape models)', () => {
     tokenized = 0;
     tokenizedAtRun.length = 0;
     controls.batches.length = 0;
-    // 40 rows of 14 tokens pad to 16: 32 rows fill a batch (512 / 16), the other 8 run at the end.
+    // 40 rows of 14 tokens pad to 16; 32 rows would fill a batch (512 / 16). The GPU being idle, a half-full
+    // bucket starts: 16 rows, then (that batch done) the next 16, and the last 8 at the end.
     const documents = Array.from({ length: 40 }, (_, i) => `doc ${String(i).padStart(4, '0')}`);
     const results = await engine.rerank(1, 'q?', documents);
-    expect(controls.batches.map((batch) => [batch.batchSize, batch.length])).toEqual([[32, 16], [8, 16]]);
-    // The first batch ran after the query and 32 passages were tokenized, before the last 8.
-    expect(tokenizedAtRun[0]).toBe(33);
+    expect(controls.batches.map((batch) => [batch.batchSize, batch.length])).toEqual([[16, 16], [16, 16], [8, 16]]);
+    // The first batch ran once the query and 16 passages were tokenized, the second after 32.
+    expect(tokenizedAtRun).toEqual([17, 33, 41]);
     const timings = engine.lastTimings();
-    expect(timings).toMatchObject({ pairs: 40, windows: 40, batches: 2 });
+    expect(timings).toMatchObject({ pairs: 40, windows: 40, batches: 3 });
     const expected = documents.map((text) => fakeLogit([101, ...Array.from('q?', (c) => 1000 + c.charCodeAt(0)), 102, ...Array.from(text, (c) => 1000 + c.charCodeAt(0)), 102]));
     for (const result of results) expect(result.score).toBeCloseTo(expected[result.index] ?? Number.NaN, 6);
   });
