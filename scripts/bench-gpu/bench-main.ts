@@ -72,6 +72,9 @@ interface GridRow {
 }
 
 interface RerankRow {
+  /** Median of calls on a new engine (empty token cache); medianMs is of repeated calls (passages cached). */
+  coldMsMedian: number;
+  coldTokenizeMsMedian: number;
   set: PassageKind;
   maxLength: number;
   budget: number;
@@ -313,7 +316,19 @@ export async function runBench(config: BenchConfig, setup: DawnSetup): Promise<v
               batches = timings?.batches ?? 0;
               for (const [rows, length] of timed.shapes()) shapes.add(`${rows}x${length}`);
             }
+            // Cold: a new engine per call, so no passage is in its token cache (as a page's first call).
+            const cold: number[] = [];
+            const coldTokenize: number[] = [];
+            for (let repeat = 0; repeat < Math.min(repeats, 5); repeat++) {
+              const fresh = await engineFor(timed.model, modelName, budget, cappedLength);
+              const start = performance.now();
+              await fresh.rerank(1, BENCH_QUERY, rerankPassages);
+              cold.push(performance.now() - start);
+              coldTokenize.push(fresh.lastTimings()?.tokenizeMs ?? 0);
+            }
             const row: RerankRow = {
+              coldMsMedian: median(cold),
+              coldTokenizeMsMedian: median(coldTokenize),
               set: kind,
               maxLength: cappedLength,
               budget,
@@ -329,7 +344,8 @@ export async function runBench(config: BenchConfig, setup: DawnSetup): Promise<v
             };
             reranks.push(row);
             log(
-              `  rerank100 ${kind} ${variant.name} maxLength ${cappedLength} budget ${budget}: median ${row.medianMs.toFixed(1)} ms ` +
+              `  rerank100 ${kind} ${variant.name} maxLength ${cappedLength} budget ${budget}: median ${row.medianMs.toFixed(1)} ms, ` +
+                `cold ${row.coldMsMedian.toFixed(1)} ms (tokenize ${row.coldTokenizeMsMedian.toFixed(1)}); repeated ` +
                 `(tokenize ${row.tokenizeMsMedian.toFixed(1)}, rest ${row.inferenceMsMedian.toFixed(1)}), ${batches} batches [${row.shapes.join(' ')}]`,
             );
             write();

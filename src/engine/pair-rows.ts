@@ -7,6 +7,7 @@ import { planWindows, type TokenWindow } from './chunking.js';
 import { queryTokenLimit, type EncodedPair } from './pair-encoding.js';
 import { encodeChatRow, encodeSegmentsRow, segmentsPassageRoom, supportsChunking, type PromptFormat } from './prompt-format.js';
 import { RerankerError, describeCause } from '../shared/errors.js';
+import type { TokenCache } from './token-cache.js';
 import type { ChunkingSettings } from '../shared/types.js';
 
 export interface RowModel {
@@ -65,13 +66,22 @@ export class RowPlanner {
   readonly #rows: EncodedPair[] = [];
   readonly #pairs: PlannedPair[] = [];
   /** The query repeats in every pair of a rerank call: tokenize each distinct query once. */
-  readonly #queryIds = new Map<string, number[]>();
+  readonly #queryIds = new Map<string, readonly number[]>();
 
-  constructor(model: RowModel, chunking: ChunkingSettings | false, argument: 'documents' | 'pairs') {
+  readonly #cache: TokenCache | undefined;
+
+  /** `cache`: token ids kept across calls (see token-cache.ts); passages and queries are looked up there first. */
+  constructor(model: RowModel, chunking: ChunkingSettings | false, argument: 'documents' | 'pairs', cache?: TokenCache) {
     if (chunking !== false && !supportsChunking(model.prompt)) throw chunkingUnsupported();
     this.#model = model;
     this.#chunking = chunking;
     this.#argument = argument;
+    this.#cache = cache;
+  }
+
+  #tokenize(text: string, where: string, index: number): readonly number[] {
+    const tokenize = (value: string): number[] => tokenizeOrExplain(this.#model, value, where, this.#argument, index);
+    return this.#cache === undefined ? tokenize(text) : this.#cache.ids(text, tokenize);
   }
 
   get planned(): PlannedRows {
@@ -98,10 +108,10 @@ export class RowPlanner {
     }
     let ids = this.#queryIds.get(query);
     if (ids === undefined) {
-      ids = tokenizeOrExplain(model, prompt.queryText(query), where(0), argument, index);
+      ids = this.#tokenize(prompt.queryText(query), where(0), index);
       this.#queryIds.set(query, ids);
     }
-    const passageIds = tokenizeOrExplain(model, prompt.passageText(passage), where(1), argument, index);
+    const passageIds = this.#tokenize(prompt.passageText(passage), where(1), index);
     const chunking = this.#chunking;
     if (chunking === false) {
       const row = encodeSegmentsRow(ids, passageIds, prompt, model.maxLength);
