@@ -32,6 +32,7 @@ import { isDeviceLoss, watchDeviceLoss } from './device-loss.js';
 import { evictCachedFiles } from './model-cache.js';
 import { PICKED_FILES_HOST, pickedFilesCache } from './picked-files-cache.js';
 import { createWebGpuRunner, type CaptureBackend, type WebGpuRunner } from './webgpu-runner.js';
+import { wordMemoTokenizer } from './word-memo-tokenizer.js';
 
 const HUB_HOST = 'https://huggingface.co/';
 /** Rows per batch for float and weight-only-quantized graphs; the token budget usually binds first. */
@@ -114,7 +115,8 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   const tokenizer = await step('tokenizer.json', fileUrl, () =>
     AutoTokenizer.from_pretrained(request.model, { progress_callback: progress }),
   );
-  const setup = scoringSetup(manifest, request, tokenizerTools(tokenizer));
+  const tools = tokenizerTools(tokenizer);
+  const setup = scoringSetup(manifest, request, tools);
   const tailLength = setup.prompt.kind === 'segments' ? setup.prompt.tail.length : 0;
   const maxLength = resolveMaxLength(request, tokenizer, config, manifest, tailLength);
 
@@ -187,7 +189,7 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
       }
       return { enabled: capture.enabled, reason: capture.reason };
     },
-    tokenize: (text) => tokenizer.encode(text, { add_special_tokens: false }),
+    tokenize: tools.tokenize,
     run: async (batch) => {
       try {
         return await runOn(batch);
@@ -434,8 +436,9 @@ function resolveMaxLength(
 
 /** What the engine needs of the tokenizer to build prompts (see manifest-prompt.ts). */
 export function tokenizerTools(tokenizer: PreTrainedTokenizer): TokenizerTools {
+  const encode = (text: string): number[] => tokenizer.encode(text, { add_special_tokens: false });
   return {
-    tokenize: (text) => tokenizer.encode(text, { add_special_tokens: false }),
+    tokenize: wordMemoTokenizer(encode, (tokenizer as unknown as { _tokenizerJSON?: unknown })._tokenizerJSON) ?? encode,
     pairTemplate: () => deriveTemplate(probePair(tokenizer)),
     renderChat: (messages, addGenerationPrompt) => {
       const text = tokenizer.apply_chat_template(messages as { role: string; content: string }[], {

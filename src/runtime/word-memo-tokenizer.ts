@@ -1,0 +1,52 @@
+/**
+ * Tokenizing word by word, each distinct word once, for WordPiece tokenizers whose every step stays inside a
+ * whitespace-separated word: BertNormalizer (lowercasing, accent stripping, control-character cleanup and
+ * spacing around CJK characters act per character), BertPreTokenizer (splits on whitespace and
+ * punctuation) and WordPiece (works per pre-token). Splitting the text at whitespace first and joining the
+ * words' ids then gives exactly the ids of the whole text (tested against transformers.js on hostile text),
+ * while a rerank's passages repeat most of their words: measured on `npm run bench`'s 100 mixed-length
+ * passages (18,113 words, 1,063 distinct), 35-52 ms for whole texts against 7-8 ms with an empty memo.
+ * Other tokenizers (SentencePiece, byte-level BPE: whitespace belongs to the next token there) are left as
+ * they are.
+ */
+
+/** Whitespace every step above treats as a word boundary: tab, newline, carriage return and Unicode Zs. */
+const WORD_BOUNDARY = /[\t\n\r\p{Zs}]+/u;
+
+/** Distinct words kept; past this the memo starts over (a few MB at most). */
+const MAX_WORDS = 200_000;
+
+interface TokenizerJson {
+  readonly normalizer?: { readonly type?: string } | null;
+  readonly pre_tokenizer?: { readonly type?: string } | null;
+  readonly model?: { readonly type?: string };
+  readonly added_tokens?: readonly { readonly content?: string }[];
+}
+
+/** A word-memoizing `encode`, or undefined when the tokenizer's steps may cross whitespace. */
+export function wordMemoTokenizer(encode: (text: string) => number[], tokenizerJson: unknown): ((text: string) => number[]) | undefined {
+  if (!isWordLocal(tokenizerJson)) return undefined;
+  const memo = new Map<string, readonly number[]>();
+  return (text) => {
+    const ids: number[] = [];
+    for (const word of text.split(WORD_BOUNDARY)) {
+      if (word === '') continue;
+      let wordIds = memo.get(word);
+      if (wordIds === undefined) {
+        if (memo.size >= MAX_WORDS) memo.clear();
+        wordIds = encode(word);
+        memo.set(word, wordIds);
+      }
+      for (const id of wordIds) ids.push(id);
+    }
+    return ids;
+  };
+}
+
+function isWordLocal(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null) return false;
+  const { normalizer, pre_tokenizer: preTokenizer, model, added_tokens: added } = json as TokenizerJson;
+  // An added token with whitespace inside would be split apart here but matched whole in the text.
+  const addedSpanWords = (added ?? []).some((token) => WORD_BOUNDARY.test(token.content ?? ''));
+  return normalizer?.type === 'BertNormalizer' && preTokenizer?.type === 'BertPreTokenizer' && model?.type === 'WordPiece' && !addedSpanWords;
+}
