@@ -67,8 +67,9 @@ export type PassageKind = 'short' | 'mixed';
 export const WORD_RANGE: Record<PassageKind, readonly [number, number]> = { short: [20, 60], mixed: [60, 300] };
 
 /** The same (count, kind) always gives the same passages; a larger count extends a smaller one. */
-export function makePassages(count: number, kind: PassageKind): string[] {
-  const random = seededRandom(kind === 'short' ? 20_60 : 60_300);
+/** `seed`: another set of the same kind (the bench's sets use the default). */
+export function makePassages(count: number, kind: PassageKind, seed = kind === 'short' ? 20_60 : 60_300): string[] {
+  const random = seededRandom(seed);
   const [low, high] = WORD_RANGE[kind];
   return Array.from({ length: count }, () => prose(random, integerBetween(random, low, high)));
 }
