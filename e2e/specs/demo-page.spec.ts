@@ -50,6 +50,7 @@ test('the demo marks a truncated passage, and with chunking highlights its best 
   await expect(long.locator('mark')).toHaveCount(0);
   await expect(page.locator('#results li[data-index="1"] .chunk-note')).toHaveCount(0);
   await expect(page.locator('#info')).toContainText('Chunking');
+  await expect(page.locator('#info')).toContainText('WebGPU graph capture');
 
   await page.locator('#chunking').check();
   await page.locator('#rerank').click();

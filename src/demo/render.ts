@@ -139,6 +139,7 @@ export function renderInfo(target: HTMLElement, info: RerankerInfo | undefined):
     ['Max length', `${info.maxLength} tokens`],
     ['WASM threads', String(info.wasmThreads)],
   ];
+  rows.push(['WebGPU graph capture', `${info.graphCapture.enabled ? 'on' : 'off'}: ${info.graphCapture.reason}`]);
   rows.push([
     'Chunking',
     info.chunking === false
