@@ -177,7 +177,10 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     scoring: setup.info,
     padTokenId,
     maxBatchRows,
-    ...(runner === undefined ? {} : { batchLengths: capture.shapes.map((shape) => shape.length) }),
+    // Buckets only while capture works: a model that could not be captured plans batches as the dynamic path does.
+    get batchLengths() {
+      return runner === undefined || runner.disabledReason !== undefined ? undefined : capture.shapes.map((shape) => shape.length);
+    },
     // Read after the warm-up batch, which builds the first captured shape: a model that cannot be captured says so.
     get graphCapture() {
       if (capture.enabled && runner === undefined) {
