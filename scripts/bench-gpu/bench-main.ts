@@ -1,8 +1,9 @@
 /**
  * The GPU benchmark proper: the library's engine (RerankEngine) over the library's runtime
  * (loadCrossEncoder: transformers.js + onnxruntime-web's WebGPU EP, with graph capture as configured), in
- * Node with Dawn as WebGPU. Variants: `library` (defaults), `library+capture` (webgpuGraphCapture: true),
- * `library+dynamic` (false: the dynamic-shape session for every batch).
+ * Node with Dawn as WebGPU. Variants: `library` (graph capture as 'auto' gives MiniLM in a page),
+ * `library+capture` (webgpuGraphCapture: true), `library+dynamic` (false: the dynamic-shape session for
+ * every batch).
  *
  * Per model and variant: throughput by rows x tokens, a 100-passage rerank's latency, time to first result,
  * kernel profiles (WebGPU timestamp queries) and the scores of a fidelity set, which check_fidelity.py
@@ -54,7 +55,7 @@ export interface BenchConfig {
 
 interface Variant {
   readonly name: string;
-  /** webgpuGraphCapture: `library` the default ('auto'), `library+capture` true, `library+dynamic` false. */
+  /** webgpuGraphCapture: `library` and `library+capture` true (see parseVariant), `library+dynamic` false. */
   readonly capture: 'auto' | boolean;
 }
 
@@ -374,7 +375,11 @@ export async function runBench(config: BenchConfig, setup: DawnSetup): Promise<v
 }
 
 function parseVariant(name: string): Variant {
-  const capture = ({ library: 'auto', 'library+capture': true, 'library+dynamic': false } as const)[name as 'library'];
+  // `library` is what 'auto' gives a MiniLM-size model in a page, where the browser cache holds the files.
+  // Node has no Cache Storage (the bench loads with useBrowserCache: false, under which 'auto' declines, as
+  // every captured shape would download the model again), so it asks for capture outright; for a model 'auto'
+  // would leave uncaptured for its size, use library+dynamic.
+  const capture = ({ library: true, 'library+capture': true, 'library+dynamic': false } as const)[name as 'library'];
   if (capture === undefined) throw new Error(`unknown variant ${name} (library, library+capture, library+dynamic)`);
   return { name, capture };
 }

@@ -38,6 +38,11 @@ export interface CapturePolicyInput {
   readonly maxBatchRows: number;
   /** Values per row of the graph's output; undefined when the graph does not fix it. */
   readonly outputWidth: number | undefined;
+  /**
+   * Whether building a captured session fetches the model file again (no browser cache, no picked files):
+   * each shape is a session that transformers.js builds from the files.
+   */
+  readonly refetchesModel: boolean;
 }
 
 export interface CapturePlan extends GraphCaptureInfo {
@@ -66,6 +71,9 @@ export function planGraphCapture(input: CapturePolicyInput): CapturePlan {
     trimmed = ` (only the longest ${sessions - 1} of the length buckets: more copies of ${megabytes(input.weightBytes)} MB of weights would not fit in WebAssembly memory)`;
   }
   if (input.request === 'auto') {
+    if (input.refetchesModel) {
+      return off('useBrowserCache: false: each captured shape would download the model file again; pass webgpuGraphCapture: true to capture anyway.');
+    }
     const copies = shapes.length + 1;
     if (input.weightBytes === undefined) {
       return off("the model's size cannot be estimated from its config; pass webgpuGraphCapture: true to capture anyway.");

@@ -158,7 +158,9 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     batchTokenBudget: request.batchTokenBudget ?? DEFAULT_BATCH_TOKEN_BUDGET,
     maxBatchRows,
     outputWidth: session === undefined ? undefined : outputWidthOf(session, outputName),
+    refetchesModel: request.modelFiles === undefined && request.useBrowserCache === false,
   });
+  const bucketLengths = capture.shapes.map((shape) => shape.length);
   const runDynamic = (batch: BatchTensors): Promise<Float32Array> => runBatch(model, batch, needsTokenTypeIds, outputName);
   const runner =
     capture.enabled && session !== undefined
@@ -179,7 +181,7 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     maxBatchRows,
     // Buckets only while capture works: a model that could not be captured plans batches as the dynamic path does.
     get batchLengths() {
-      return runner === undefined || runner.disabledReason !== undefined ? undefined : capture.shapes.map((shape) => shape.length);
+      return runner === undefined || runner.disabledReason !== undefined ? undefined : bucketLengths;
     },
     // Read after the warm-up batch, which builds the first captured shape: a model that cannot be captured says so.
     get graphCapture() {

@@ -98,8 +98,10 @@ export interface RerankerOptions {
    * built on first use and replayed from then on. Measured on an H100 (MiniLM-L6, fp32): a batch of 64 x 128
    * tokens in 13 ms instead of 33 ms, one pair in 2 ms instead of 25 ms. Each captured shape holds its own copy
    * of the weights on the GPU. Default `'auto'`: on when the weights times the sessions stay under 1 GiB
-   * (MiniLM-class cross-encoders in fp32), off for larger models, q8 and WASM; `info.graphCapture` says which
-   * and why. `true` captures any WebGPU model that is not q8; `false` never.
+   * (MiniLM-class cross-encoders in fp32), off for larger models, q8, WASM and `useBrowserCache: false` (each
+   * captured shape is built from the model file, which would then be downloaded again); `info.graphCapture`
+   * says which and why. `true` captures any WebGPU model that is not q8, keeping only the longest buckets
+   * whose copies fit in WebAssembly memory; `false` never.
    */
   webgpuGraphCapture?: 'auto' | boolean;
   /** Called with download, session, warm-up and ready progress. Default: none. */

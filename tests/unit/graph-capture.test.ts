@@ -22,6 +22,7 @@ const webgpu = (overrides: Partial<CapturePolicyInput> = {}): CapturePolicyInput
   batchTokenBudget: 4096,
   maxBatchRows: 64,
   outputWidth: 1,
+  refetchesModel: false,
   ...overrides,
 });
 
@@ -55,6 +56,13 @@ describe('planGraphCapture', () => {
     expect(plan.shapes).toEqual([{ length: 128, rows: 32 }]);
     expect(plan.reason).toMatch(/only the longest 1/);
     expect(planGraphCapture(webgpu({ request: true, weightBytes: 2e9 })).enabled).toBe(false);
+  });
+
+  it('leaves capture off under auto when every captured shape would download the model again', () => {
+    const plan = planGraphCapture(webgpu({ refetchesModel: true }));
+    expect(plan.enabled).toBe(false);
+    expect(plan.reason).toMatch(/useBrowserCache: false/);
+    expect(planGraphCapture(webgpu({ refetchesModel: true, request: true })).enabled).toBe(true);
   });
 
   it('never captures on WASM, for q8, when turned off, or without a fixed output width', () => {
