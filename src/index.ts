@@ -23,5 +23,6 @@ export type {
   HeadKind,
   PromptStyle,
   ScoringInfo,
+  GraphCaptureInfo,
 } from './shared/types.js';
 export type { ModelFilesInput } from './shared/model-files.js';
