@@ -8,6 +8,7 @@ import type { BatchTensors } from '../../src/engine/batching.js';
 import { RerankEngine } from '../../src/engine/rerank-engine.js';
 import { AUTO_CAPTURE_BYTES, captureShapes, estimateWeightBytes, planGraphCapture, type CapturePolicyInput } from '../../src/runtime/capture-policy.js';
 import { createWebGpuRunner, type CaptureBackend, type CaptureSession } from '../../src/runtime/webgpu-runner.js';
+import { validateCreateOptions } from '../../src/shared/validate.js';
 import { fakeLoader, fakeLogit, type FakeModelControls } from './fake-model.js';
 
 const MINILM_L6 = { model_type: 'bert', vocab_size: 30522, hidden_size: 384, num_hidden_layers: 6, intermediate_size: 1536, max_position_embeddings: 512 };
@@ -80,6 +81,17 @@ describe('planGraphCapture', () => {
       { length: 200, rows: 20 },
     ]);
     expect(captureShapes(1024, 512, 64).at(-1)).toEqual({ length: 1024, rows: 1 });
+  });
+});
+
+describe('the webgpuGraphCapture option', () => {
+  it("takes 'auto', true and false, and refuses anything else by name", () => {
+    for (const value of ['auto', true, false, undefined]) expect(() => validateCreateOptions({ model: 'm', webgpuGraphCapture: value })).not.toThrow();
+    for (const value of ['on', 1, null, {}]) {
+      expect(() => validateCreateOptions({ model: 'm', webgpuGraphCapture: value })).toThrow(
+        expect.objectContaining({ code: 'invalid-input', details: { argument: 'webgpuGraphCapture' } }),
+      );
+    }
   });
 });
 
