@@ -443,6 +443,8 @@ function resolveMaxLength(
 export function tokenizerTools(tokenizer: PreTrainedTokenizer): TokenizerTools {
   const encode = (text: string): number[] => tokenizer.encode(text, { add_special_tokens: false });
   return {
+    // transformers.js keeps the parsed tokenizer.json as a private field; if a release drops it, the memo is
+    // simply not used (wordMemoTokenizer takes only configurations it recognises).
     tokenize: wordMemoTokenizer(encode, (tokenizer as unknown as { _tokenizerJSON?: unknown })._tokenizerJSON) ?? encode,
     pairTemplate: () => deriveTemplate(probePair(tokenizer)),
     renderChat: (messages, addGenerationPrompt) => {
