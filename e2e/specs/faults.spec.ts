@@ -84,16 +84,18 @@ async function queueCalls(page: Page, count: number, size: number): Promise<void
  * BroadcastChannel, then closes it from inside.
  */
 async function closeWorkerWhileCallsWait(page: Page): Promise<void> {
-  const busy = page.evaluate(
-    () =>
-      new Promise<void>((resolve) => {
-        const channel = new BroadcastChannel('fault-test');
-        channel.onmessage = () => {
-          channel.close();
-          resolve();
-        };
-      }),
-  );
+  // The page listens before the worker speaks: a message posted before the listener exists is lost (a CI
+  // run once hung here until the test timed out).
+  await page.evaluate(() => {
+    const channel = new BroadcastChannel('fault-test');
+    (window as unknown as { faultBusy: Promise<void> }).faultBusy = new Promise<void>((resolve) => {
+      channel.onmessage = () => {
+        channel.close();
+        resolve();
+      };
+    });
+  });
+  const busy = page.evaluate(() => (window as unknown as { faultBusy: Promise<void> }).faultBusy);
   const worker = await rerankerWorker(page);
   void worker
     .evaluate(() => {
