@@ -98,7 +98,7 @@ export function renderMarkdown(results: Results): string {
   }
 
   if (results.options.length > 0) {
-    lines.push('## Runtime settings (the library\'s inference path, q8, one pair per run, 1 thread; pairs/s, median of interleaved runs)');
+    lines.push('## Runtime settings (the library\'s inference path, q8, one pair per run; pairs/s, median of interleaved runs)');
     lines.push('');
     lines.push(
       '"tiny": 100 one-word passages (pairs of about 13 tokens), where the fixed cost of a run dominates; "short": 100 passages of 20-60 words.',

@@ -807,32 +807,44 @@ async function threadsPhase(results: Results, browser: Browser, origin: string, 
 
 /**
  * Runtime settings that could change the speed of one-pair q8 runs, each on its own probe page (the
- * library's inference path), interleaved with native onnxruntime-node one row per run at the same thread
- * count: onnxruntime-web's plain WASM build instead of the asyncify one its WebGPU bundle loads, graph
- * optimization levels, the CPU memory arena off.
+ * library's inference path), interleaved with native onnxruntime-node one row per run at each thread
+ * count: onnxruntime-web's plain WASM build instead of the asyncify one its WebGPU bundle loads, 1 or 2
+ * threads, the intra-op thread pool's spin-waiting on or off, graph optimization levels, the CPU memory
+ * arena off.
  */
 async function optionsPhase(results: Results, browser: Browser, origin: string, native: NativeRunner, quick: boolean): Promise<void> {
   const dist = `${origin}/node_modules/onnxruntime-web/dist`;
-  const variants: { name: string; extra: Record<string, unknown> }[] = [
-    { name: 'as the library (asyncify build, defaults)', extra: {} },
-    { name: 'plain WASM build', extra: { wasmPaths: { mjs: `${dist}/ort-wasm-simd-threaded.mjs`, wasm: `${dist}/ort-wasm-simd-threaded.wasm` } } },
-    { name: 'graphOptimizationLevel extended', extra: { sessionOptions: { graphOptimizationLevel: 'extended' } } },
-    { name: 'graphOptimizationLevel basic', extra: { sessionOptions: { graphOptimizationLevel: 'basic' } } },
-    { name: 'enableCpuMemArena false', extra: { sessionOptions: { enableCpuMemArena: false } } },
+  const plain = { wasmPaths: { mjs: `${dist}/ort-wasm-simd-threaded.mjs`, wasm: `${dist}/ort-wasm-simd-threaded.wasm` } };
+  const noSpin = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+  const variants: { name: string; threads: number; extra: Record<string, unknown> }[] = [
+    { name: 'asyncify build, 1 thread', threads: 1, extra: {} },
+    { name: 'plain WASM build, 1 thread', threads: 1, extra: plain },
+    { name: 'asyncify build, 2 threads', threads: 2, extra: {} },
+    { name: 'asyncify build, 2 threads, no spinning', threads: 2, extra: { sessionOptions: noSpin } },
+    { name: 'plain WASM build, 2 threads', threads: 2, extra: plain },
+    { name: 'plain WASM build, 2 threads, no spinning', threads: 2, extra: { ...plain, sessionOptions: noSpin } },
+    ...(quick
+      ? []
+      : [
+          { name: 'asyncify, graphOptimizationLevel extended', threads: 1, extra: { sessionOptions: { graphOptimizationLevel: 'extended' } } },
+          { name: 'asyncify, enableCpuMemArena false', threads: 1, extra: { sessionOptions: { enableCpuMemArena: false } } },
+        ]),
   ];
+  const nativeThreads = [1, 2];
   const pages: Page[] = [];
   for (const variant of variants) {
     const opened = await openPage(browser, origin + PROBE_PAGE);
     await opened.page.waitForFunction(() => window.probe !== undefined);
     const loaded = await opened.page.evaluate(
-      async (extra) => window.probe?.load({ modelBaseUrl: '/fixtures/bench', model: 'ms-marco-minilm-l6-shape', dtype: 'q8', threads: 1, ...extra }),
-      variant.extra,
+      async ([extra, threads]) => window.probe?.load({ modelBaseUrl: '/fixtures/bench', model: 'ms-marco-minilm-l6-shape', dtype: 'q8', threads, ...extra }),
+      [variant.extra, variant.threads] as const,
     );
     if (loaded?.ok !== true) throw new Error(`probe load (${variant.name}) failed: ${loaded?.error ?? 'no reply'}`);
+    if (loaded.threads !== variant.threads) throw new Error(`probe load (${variant.name}) runs ${loaded.threads} threads, not ${variant.threads}`);
     await opened.page.evaluate(async () => window.probe?.run({ query: 'a b', passages: ['c d e'], maxRows: 1, tokenBudget: 4096 }));
     pages.push(opened.page);
   }
-  const names = [...variants.map((variant) => variant.name), 'native onnxruntime-node, 1 row per run'];
+  const names = [...variants.map((variant) => variant.name), ...nativeThreads.map((threads) => `native onnxruntime-node, 1 row per run, ${threads} thread${threads === 1 ? '' : 's'}`)];
   for (const kind of ['tiny', 'short'] as const) {
     const passages = kind === 'tiny' ? Array.from({ length: 100 }, () => 'bamboo') : makePassages(100, kind);
     const rates = names.map(() => [] as number[]);
@@ -845,9 +857,11 @@ async function optionsPhase(results: Results, browser: Browser, origin: string, 
         if (reply?.ok === true) rates[index]?.push(round((passages.length / reply.ms) * 1000, 2));
         await sleep(300);
       }
-      const reply = await native.run({ dtype: 'q8', threads: 1, query: QUERY, passages, maxRows: 1, tokenBudget: 4096 });
-      rates[variants.length]?.push(round((passages.length / reply.totalMs) * 1000, 2));
-      await sleep(300);
+      for (const [offset, threads] of nativeThreads.entries()) {
+        const reply = await native.run({ dtype: 'q8', threads, query: QUERY, passages, maxRows: 1, tokenBudget: 4096 });
+        rates[variants.length + offset]?.push(round((passages.length / reply.totalMs) * 1000, 2));
+        await sleep(300);
+      }
     }
     const entry: OptionsRecord = {
       count: passages.length,
