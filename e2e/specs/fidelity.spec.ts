@@ -53,3 +53,29 @@ for (const { model, device, dtype, capture } of CASES) {
     expect(off, `pairs off the reference by more than ${tolerance}`).toEqual([]);
   });
 }
+
+test('several WASM sessions side by side give exactly the scores of one, and info says how many ran', async ({ page }) => {
+  const reference = loadReference('tiny-bert-reranker');
+  await openHarness(page);
+  const pairs = reference.pairs.map((pair) => [pair.query, pair.passage] as [string, string]);
+  const runs = await page.evaluate(
+    async ({ pairs, base }) => {
+      const out: { sessions: number; threads: number; scores: number[] }[] = [];
+      for (const wasmSessions of [1, 3] as const) {
+        const reranker = await window.lib.createReranker({ model: 'tiny-bert-reranker', modelBaseUrl: base, device: 'wasm', dtype: 'q8', wasmSessions });
+        const scores = await reranker.score(pairs);
+        out.push({ sessions: reranker.info.wasmSessions, threads: reranker.info.wasmThreads, scores });
+        await reranker.dispose();
+      }
+      return out;
+    },
+    { pairs, base: FIXTURE_BASE },
+  );
+  expect(runs.map((run) => run.sessions)).toEqual([1, 3]);
+  expect(runs[1]?.threads).toBe(1);
+  // q8 runs one pair per batch, so each pair ran alone on whichever session took it: identical scores.
+  expect(runs[1]?.scores).toEqual(runs[0]?.scores);
+  const worst = Math.max(...reference.pairs.map((pair, index) => Math.abs((runs[1]?.scores[index] ?? Number.NaN) - pair.scoreOrtQ8)));
+  console.log(`[fidelity] tiny-bert-reranker q8 on wasm, 3 sessions: max |score - native q8| = ${worst.toExponential(2)} over ${pairs.length} pairs`);
+  expect(worst).toBeLessThan(0.03);
+});

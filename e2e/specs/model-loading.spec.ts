@@ -55,9 +55,10 @@ test('progress is reported, files are cached, and a second load makes no request
   const onnxBytes = first.stages.filter((s) => s.stage === 'download' && s.file === 'onnx/model.onnx');
   expect(onnxBytes.length).toBeGreaterThan(0);
   expect(onnxBytes.at(-1)?.loaded).toBe(readFileSync(join(fixtures, 'tiny-bert-reranker/onnx/model.onnx')).length);
-  // The harness page is cross-origin isolated (COOP/COEP), so WASM gets threads: one per core but one, at most 4.
+  // A tiny model: one single-threaded session per core, at most 4 (wasmSessions 'auto').
   expect(first.isolated).toBe(true);
-  expect(first.info.wasmThreads).toBe(Math.max(1, Math.min(4, first.cores - 1)));
+  expect(first.info.wasmSessions).toBe(Math.max(1, Math.min(4, first.cores)));
+  expect(first.info.wasmThreads).toBe(1);
 
   const fetched = server.requests.filter((path) => path.startsWith('/good/'));
   expect(fetched).toEqual(expect.arrayContaining(['/good/config.json', '/good/tokenizer.json', '/good/onnx/model.onnx']));

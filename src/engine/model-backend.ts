@@ -35,6 +35,10 @@ export interface LoadedModel {
    */
   readonly maxBatchRows: number;
   /**
+   * Batches that may run at once (sessions side by side, see session-pool.ts). Default 1: one after another.
+   */
+  readonly parallelRuns?: number;
+  /**
    * Lengths batches are padded to (ascending), when the runner replays captured fixed-shape graphs: pairs
    * are grouped by the bucket they pad to, so every batch the budget allows fits a captured shape. Unset:
    * each batch pads to its own longest pair.

@@ -81,13 +81,14 @@ export class RerankEngine {
     this.#chunking = chunking;
     this.#limits = resolveLimits(request.limits);
     report({ stage: 'warmup' });
-    await this.#runPairs(model, [warmupPair(model)], () => undefined);
+    await this.#warmUp(model);
     this.#info = {
       model: request.model,
       device: model.device,
       dtype: model.dtype,
       maxLength: model.maxLength,
       wasmThreads: model.wasmThreads,
+      wasmSessions: model.device === 'wasm' ? (model.parallelRuns ?? 1) : 1,
       ...(model.fallbackReason === undefined ? {} : { fallbackReason: model.fallbackReason }),
       chunking: this.#chunking,
       limits: this.#limits,
@@ -307,8 +308,36 @@ export class RerankEngine {
       model.maxBatchRows,
     );
     const scores = new Array<number>(encoded.length).fill(Number.NaN);
-    for (const plan of plans) await this.#runBatch(model, plan, encoded, scores, checkpoint);
+    // One lane per session the model runs side by side; each takes the next batch when its last one is done.
+    // After a failure or an abort no lane starts another batch, and the call settles once the running ones
+    // have finished, so the next call never meets a busy session.
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const lane = async (): Promise<void> => {
+      while (failure === undefined && next < plans.length) {
+        const plan = plans[next++] as BatchPlan;
+        try {
+          await this.#runBatch(model, plan, encoded, scores, checkpoint);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    const lanes = Math.max(1, Math.min(model.parallelRuns ?? 1, plans.length));
+    await Promise.all(Array.from({ length: lanes }, lane));
+    if (failure !== undefined) throw failure.error;
     return { scores, batches: plans.length };
+  }
+
+  /** One short real row on every session the model runs side by side, so none pays first-run costs in a call. */
+  async #warmUp(model: LoadedModel): Promise<void> {
+    const pair = warmupPair(model);
+    const sessions = Math.max(1, model.parallelRuns ?? 1);
+    // Padded as a call's row would be: with graph capture this builds the first captured shape.
+    const warmup: BatchPlan = { members: [0], length: paddedLength(pair.inputIds.length, model.batchLengths) };
+    await Promise.all(
+      Array.from({ length: sessions }, () => this.#runBatch(model, warmup, [pair], [Number.NaN], () => undefined)),
+    );
   }
 
   /** Runs one planned batch and writes its rows' scores into `scores`. */

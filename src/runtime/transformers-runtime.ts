@@ -31,6 +31,10 @@ import { chooseDevice, type WebGpuProbe } from './device-choice.js';
 import { isDeviceLoss, watchDeviceLoss } from './device-loss.js';
 import { evictCachedFiles } from './model-cache.js';
 import { PICKED_FILES_HOST, pickedFilesCache } from './picked-files-cache.js';
+import { SessionPool, type BatchRunner } from './session-pool.js';
+import { planWasmParallelism, type WasmParallelPlan } from './wasm-parallel-policy.js';
+import type { WasmSessionLoad } from './wasm-session-protocol.js';
+import { startWasmSessionWorker } from './wasm-session-workers.js';
 import { createWebGpuRunner, type CaptureBackend, type WebGpuRunner } from './webgpu-runner.js';
 import { wordMemoTokenizer } from './word-memo-tokenizer.js';
 
@@ -126,9 +130,23 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   let device = choice.device;
   let dtype = availableDtype(manifest, request, choice.dtype);
   let fallbackReason = choice.fallbackReason;
+  const outputName = manifest?.output ?? 'logits';
+  const planWasm = (): WasmParallelPlan =>
+    planWasmParallelism({
+      request: request.wasmSessions ?? 'auto',
+      cores: globalThis.navigator?.hardwareConcurrency ?? 1,
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      weightBytes: estimateWeightBytes(config, dtype),
+      refetchesModel: request.modelFiles === undefined && request.useBrowserCache === false,
+    });
+  // onnxruntime-web fixes its thread count when the first session builds; WebGPU sessions use it for the
+  // nodes left on the CPU, and a WebGPU model that falls back to WASM keeps it.
+  const wasmPlan = planWasm();
+  const wasmEnv = env.backends.onnx.wasm;
+  if (wasmEnv !== undefined) wasmEnv.numThreads = wasmPlan.threadsPerSession;
   let model: PreTrainedModel;
   const build = (): Promise<PreTrainedModel> =>
-    createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), fileUrl, manifest, setup.graph);
+    createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), fileUrl, manifest !== undefined, setup.graph);
   try {
     model = await build();
   } catch (error) {
@@ -144,7 +162,6 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   const inputNames = session?.inputNames ?? ['input_ids', 'attention_mask'];
   const needsTokenTypeIds = inputNames.includes('token_type_ids');
   const padTokenId = manifest?.pad_token_id ?? tokenizer.pad_token_id ?? config.pad_token_id ?? 0;
-  const outputName = manifest?.output ?? 'logits';
   // After a lost device every later run fails; say so in a way the page can act on (it moves to WASM).
   const deviceLoss = device === 'webgpu' ? watchDeviceLoss(env.backends.onnx.webgpu) : undefined;
   // See LoadedModel.maxBatchRows: q8 activations are quantized per batch, so q8 pairs run one by one.
@@ -166,13 +183,27 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     capture.enabled && session !== undefined
       ? await captureRunner(session, capture, { request, dtype, manifest, graph: setup.graph, inputNames, outputName, padTokenId, runDynamic })
       : undefined;
-  const runOn = runner === undefined ? runDynamic : (batch: BatchTensors) => runner.run(batch);
+  // WASM: more sessions in workers of their own, started once the first one has shown the graph's inputs.
+  // Several sessions only when each runs one thread (a WebGPU model that fell back to WASM may run more).
+  const sessions = device === 'wasm' && wasmPlan.threadsPerSession === 1 ? planWasm().sessions : 1;
+  const pool =
+    sessions > 1
+      ? await startSessionPool(
+          { run: runDynamic, dispose: () => Promise.resolve() },
+          { request, dtype, graph: setup.graph, exported: manifest !== undefined, outputName, needsTokenTypeIds },
+          sessions - 1,
+        )
+      : undefined;
+  const runOn = runner !== undefined ? (batch: BatchTensors) => runner.run(batch) : pool !== undefined ? (batch: BatchTensors) => pool.run(batch) : runDynamic;
 
   return {
     device,
     dtype,
     maxLength,
-    wasmThreads: device === 'wasm' ? wasmThreads() : 1,
+    wasmThreads: wasmPlan.threadsPerSession,
+    get parallelRuns() {
+      return pool?.size ?? 1;
+    },
     ...(fallbackReason === undefined ? {} : { fallbackReason }),
     prompt: setup.prompt,
     head: setup.head,
@@ -207,8 +238,36 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     },
     dispose: async () => {
       await runner?.dispose();
+      await pool?.dispose();
       await model.dispose();
     },
+  };
+}
+
+/**
+ * The first session plus `extra` more, each in its own worker. A session that fails to load is left out
+ * (the pool runs on the others; `info.wasmSessions` says how many) rather than failing a model that runs.
+ */
+async function startSessionPool(local: BatchRunner, load: WasmSessionLoad, extra: number): Promise<SessionPool> {
+  const started = await Promise.allSettled(Array.from({ length: extra }, (_, index) => startWasmSessionWorker(load, index + 1)));
+  const remotes = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  return new SessionPool(local, remotes);
+}
+
+/**
+ * One more WASM session of a model the reranker's worker has loaded, for a WASM session worker: same files
+ * (from the browser cache), same dtype, one thread.
+ */
+export async function loadWasmSession(load: WasmSessionLoad): Promise<BatchRunner> {
+  const { request } = load;
+  configureEnvironment(request);
+  const wasm = env.backends.onnx.wasm;
+  if (wasm !== undefined) wasm.numThreads = 1;
+  const fileUrl = (file: string): string => modelFileUrl(request, file);
+  const model = await createSession(request, 'wasm', load.dtype, () => undefined, fileUrl, load.exported, load.graph);
+  return {
+    run: (batch) => runBatch(model, batch, load.needsTokenTypeIds, load.outputName),
+    dispose: () => model.dispose().then(() => undefined),
   };
 }
 
@@ -318,23 +377,7 @@ function configureEnvironment(request: LoadRequest): void {
     // .wasm beside its own module (`new URL(..., import.meta.url)`), which bundlers copy into the app:
     // nothing is fetched from a CDN.
     wasm.wasmPaths = undefined as unknown as string;
-    wasm.numThreads = wasmThreads();
   }
-}
-
-/**
- * One thread unless the page is cross-origin isolated (SharedArrayBuffer needs COOP/COEP). Isolated: one
- * per core but one, at most 4, so the page and the browser keep a core. Measured by `npm run bench` on the
- * 2-core machine (q8, one pair per run, interleaved): with other processes running (load 5-9), 1 thread did
- * 100 short passages at 28.6 pairs/s against 15.2 with 2, and 100 mixed-length at 5.7 against 2.8; on a
- * quieter machine (load ~2.5) 2 threads were level on 100 short (37.6 vs 37.5; best run 61 vs 38) and ahead
- * on 10 mixed-length (8.9 vs 6.1). Using every core wins only when nothing else runs, and leaves the page's
- * main thread none.
- */
-function wasmThreads(): number {
-  if (!globalThis.crossOriginIsolated) return 1;
-  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  return Math.max(1, Math.min(4, cores - 1));
 }
 
 function absoluteUrl(url: string): string {
@@ -503,7 +546,7 @@ async function createSession(
   dtype: Dtype,
   progress: (info: ProgressInfo) => void,
   fileUrl: (file: string) => string,
-  manifest: RerankerManifest | undefined,
+  exported: boolean,
   graph: string,
 ): Promise<PreTrainedModel> {
   const file = onnxFile(graph, dtype);
@@ -512,7 +555,7 @@ async function createSession(
   // An exported reranker graph is no transformers.js architecture: the base class loads it as one plain
   // session (onnx/{graph}{suffix}.onnx) whose outputs come back as they are.
   return step(file, fileUrl, () =>
-    manifest === undefined
+    !exported
       ? AutoModelForSequenceClassification.from_pretrained(request.model, options)
       : PreTrainedModel.from_pretrained(request.model, { ...options, model_file_name: graph }),
   );

@@ -15,6 +15,9 @@ export const MAX_SUPPORTED_LENGTH = 8192;
 /** The smallest batch token budget: one 512-token cross-encoder pair. */
 export const MIN_BATCH_TOKEN_BUDGET = 512;
 
+/** Most WASM sessions `wasmSessions` may ask for: each holds a copy of the weights and a worker. */
+export const MAX_WASM_SESSIONS = 8;
+
 /** Upper bound on `chunking.maxChunksPerDoc`: beyond it one document could hold the session for minutes. */
 export const MAX_CHUNKS_PER_DOC_LIMIT = 1000;
 
@@ -149,6 +152,7 @@ export interface CreateOptionsToCheck {
   maxLength?: unknown;
   batchTokenBudget?: unknown;
   webgpuGraphCapture?: unknown;
+  wasmSessions?: unknown;
   onProgress?: unknown;
   useBrowserCache?: unknown;
   chunking?: unknown;
@@ -203,6 +207,16 @@ export function validateCreateOptions(options: CreateOptionsToCheck | undefined)
   const capture = options.webgpuGraphCapture;
   if (capture !== undefined && capture !== 'auto' && typeof capture !== 'boolean') {
     throw invalid(`webgpuGraphCapture must be 'auto', true or false; got ${String(capture)}.`, { argument: 'webgpuGraphCapture' });
+  }
+  const sessions = options.wasmSessions;
+  if (
+    sessions !== undefined &&
+    sessions !== 'auto' &&
+    !(typeof sessions === 'number' && Number.isInteger(sessions) && sessions >= 1 && sessions <= MAX_WASM_SESSIONS)
+  ) {
+    throw invalid(`wasmSessions must be 'auto' or an integer from 1 to ${MAX_WASM_SESSIONS}; got ${String(sessions)}.`, {
+      argument: 'wasmSessions',
+    });
   }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw invalid(`onProgress must be a function.`, { argument: 'onProgress' });

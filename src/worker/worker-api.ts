@@ -8,7 +8,7 @@ import { holdLifeLock } from './life-lock.js';
 import { toWireError } from '../shared/errors.js';
 import type { Outcome, WorkerApi } from '../shared/protocol.js';
 
-async function settle<T>(work: () => Promise<T>): Promise<Outcome<T>> {
+export async function settle<T>(work: () => Promise<T>): Promise<Outcome<T>> {
   try {
     return { ok: true, value: await work() };
   } catch (error) {

@@ -1,0 +1,101 @@
+/**
+ * Several sessions of one model behind one `run(batch)`: each batch goes to a session that is free, or waits
+ * for the first one that frees up. The engine keeps as many batches in flight as there are sessions
+ * (`LoadedModel.parallelRuns`). No ORT here: the sessions are `BatchRunner`s, so the dispatch rules are
+ * unit-tested with plain functions.
+ *
+ * The local session runs on this worker's own thread and blocks it while it computes; the others are in
+ * workers of their own. A free remote session is therefore picked before the local one, so a batch handed
+ * out while the local session computes is already running elsewhere.
+ */
+import type { BatchTensors } from '../engine/batching.js';
+
+export interface BatchRunner {
+  run(batch: BatchTensors): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+interface Member {
+  readonly runner: BatchRunner;
+  readonly remote: boolean;
+}
+
+export class SessionPool {
+  readonly #local: Member;
+  #members: Member[];
+  readonly #idle: Member[];
+  readonly #waiting: ((member: Member) => void)[] = [];
+  readonly #waitingForLocal: ((member: Member) => void)[] = [];
+
+  constructor(local: BatchRunner, remotes: readonly BatchRunner[]) {
+    this.#local = { runner: local, remote: false };
+    this.#members = [this.#local, ...remotes.map((runner) => ({ runner, remote: true }))];
+    this.#idle = [...this.#members];
+  }
+
+  /** Sessions that take batches now (a remote that failed where the local one succeeded is dropped). */
+  get size(): number {
+    return this.#members.length;
+  }
+
+  async run(batch: BatchTensors): Promise<Float32Array> {
+    const member = await this.#acquire();
+    try {
+      return await member.runner.run(batch);
+    } catch (error) {
+      if (!member.remote) throw error;
+      // A remote session failed. Run the batch here: if it fails here too the batch itself is at fault (and
+      // the remote stays); if it succeeds, the remote is broken (its worker died, its memory ran out) and is
+      // dropped, so no batch is lost and none goes to it again.
+      const result = await this.#runLocally(batch);
+      this.#drop(member);
+      return result;
+    } finally {
+      if (this.#members.includes(member)) this.#release(member);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    const members = this.#members;
+    this.#members = [];
+    await Promise.all(members.map((member) => member.runner.dispose().catch(() => undefined)));
+  }
+
+  async #runLocally(batch: BatchTensors): Promise<Float32Array> {
+    const local = await this.#acquireLocal();
+    try {
+      return await local.runner.run(batch);
+    } finally {
+      this.#release(local);
+    }
+  }
+
+  /** A free session, remote first (see the file comment); the first to free up when none is. */
+  #acquire(): Promise<Member> {
+    const remote = this.#idle.findIndex((member) => member.remote);
+    const [member] = this.#idle.splice(remote >= 0 ? remote : this.#idle.length - 1, 1);
+    if (member !== undefined) return Promise.resolve(member);
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** The local session, for a batch a remote one failed on; it goes before batches that wait for any session. */
+  #acquireLocal(): Promise<Member> {
+    const index = this.#idle.indexOf(this.#local);
+    if (index >= 0) {
+      this.#idle.splice(index, 1);
+      return Promise.resolve(this.#local);
+    }
+    return new Promise((resolve) => this.#waitingForLocal.push(resolve));
+  }
+
+  #release(member: Member): void {
+    const waiter = (member === this.#local ? this.#waitingForLocal.shift() : undefined) ?? this.#waiting.shift();
+    if (waiter !== undefined) waiter(member);
+    else this.#idle.push(member);
+  }
+
+  #drop(member: Member): void {
+    this.#members = this.#members.filter((candidate) => candidate !== member);
+    void member.runner.dispose().catch(() => undefined);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Starts WASM session workers (workers/wasm-session.worker.ts) from the reranker's worker and hands each
+ * back as a `BatchRunner` for the session pool. A worker that dies rejects its running batch at once (the
+ * pool then runs it locally) instead of leaving the call waiting on a reply that never comes.
+ */
+import { wrap, type Remote } from 'comlink';
+import type { BatchTensors } from '../engine/batching.js';
+import { fromWireError } from '../shared/errors.js';
+import type { Outcome } from '../shared/protocol.js';
+import type { BatchRunner } from './session-pool.js';
+import type { WasmSessionApi, WasmSessionLoad } from './wasm-session-protocol.js';
+
+export async function startWasmSessionWorker(load: WasmSessionLoad, index: number): Promise<BatchRunner> {
+  const worker = new Worker(new URL('../../workers/wasm-session.worker.js', import.meta.url), {
+    type: 'module',
+    name: `webgpu-reranker-wasm-session-${index}`,
+  });
+  let failure: Error | undefined;
+  const failed = new Promise<never>((_, reject) => {
+    const fail = (reason: string): void => {
+      failure ??= new Error(`WASM session worker ${index} stopped: ${reason}`);
+      reject(failure);
+    };
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      fail(event.message || 'its script failed to load or threw an uncaught error');
+    });
+    worker.addEventListener('messageerror', () => fail('a message from it could not be read'));
+  });
+  // Nobody may be waiting when it fails; the rejection is read by the next call instead.
+  failed.catch(() => undefined);
+  const api: Remote<WasmSessionApi> = wrap<WasmSessionApi>(worker);
+  const call = async <T>(work: () => Promise<Outcome<T>>): Promise<T> => {
+    if (failure !== undefined) throw failure;
+    const outcome = await Promise.race([work(), failed]);
+    if (!outcome.ok) throw fromWireError(outcome.error);
+    return outcome.value;
+  };
+  try {
+    await call(() => api.load(load));
+  } catch (error) {
+    worker.terminate();
+    throw error;
+  }
+  return {
+    run: (batch: BatchTensors) => call(() => api.run(batch)),
+    dispose: async () => {
+      try {
+        if (failure === undefined) await Promise.race([api.dispose(), failed]);
+      } finally {
+        worker.terminate();
+      }
+    },
+  };
+}

@@ -1,0 +1,7 @@
+/// <reference lib="webworker" />
+/** Worker entry: one more WASM session of the reranker's model, started by the reranker's worker (see session-pool.ts). */
+import { expose } from 'comlink';
+import { loadWasmSession } from '../src/runtime/transformers-runtime.js';
+import { createWasmSessionApi } from '../src/worker/wasm-session-api.js';
+
+expose(createWasmSessionApi(loadWasmSession));
