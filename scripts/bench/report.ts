@@ -57,8 +57,8 @@ export function renderMarkdown(results: Results): string {
   );
   lines.push('');
   lines.push(
-    '- **library**: `createReranker` + `rerank` from a page served with COOP/COEP (model in a Web Worker, WASM threads, ' +
-      'length-sorted batches; q8 runs one pair per batch).',
+    '- **library**: `createReranker` + `rerank` from a page served with COOP/COEP (model in a Web Worker, its default ' +
+      '`wasmSessions`: one single-threaded session per core, each in a worker of its own; length-sorted batches; q8 runs one pair per batch).',
   );
   lines.push(
     '- **naive**: the usual transformers.js code on the main thread: `AutoTokenizer` + `AutoModelForSequenceClassification`, ' +
@@ -66,24 +66,43 @@ export function renderMarkdown(results: Results): string {
       '(q8 on WASM, onnxruntime-web\'s default thread count), same page headers.',
   );
   lines.push(
-    '- **native**: onnxruntime-node (CPU) in a Node process, same model file and token ids, same thread count as the library; ' +
+    '- **native**: onnxruntime-node (CPU) in a Node process, same model file and token ids, as many threads as the library has in all its sessions; ' +
       '"batched" = length-sorted batches under the same 4,096-token budget, "1 row" = one pair per run (as the library runs q8).',
   );
   lines.push('');
 
   lines.push('## Throughput on WASM (pairs per second, median of the runs; A/B/C interleaved)');
   lines.push('');
-  lines.push('| dtype | passages | runs | library | naive | library ÷ naive | native batched | native 1 row | library ÷ best native | threads (library / naive / native) |');
+  lines.push('| dtype | passages | runs | library | naive | library ÷ naive | native batched | native 1 row | library ÷ best native | cores used (library sessions x threads / naive threads / native threads) |');
   lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const entry of results.throughput) {
     const s = entry.summary;
     lines.push(
       `| ${entry.dtype} | ${caseName(entry)} | ${s.library?.runs ?? 0} | ${rate(s.library)} | ${rate(s.naive)} | ${ratio(entry.ratios.vsNaive)} | ` +
         `${rate(s.native)} | ${entry.dtype === 'q8' ? rate(s.nativeOneRow) : '–'} | ${ratio(entry.ratios.vsNativeBest)} | ` +
-        `${entry.threads.library} / ${fmt(entry.threads.naive, 0)} / ${entry.threads.native} |`,
+        `${entry.threads.librarySessions ?? 1} x ${entry.threads.library} / ${fmt(entry.threads.naive, 0)} / ${entry.threads.native} |`,
     );
   }
   lines.push('');
+
+  if ((results.sessions ?? []).length > 0) {
+    lines.push('## WASM sessions side by side (the library, q8, `wasmSessions` 1 or 2 x 1 thread; pairs/s, median and best of interleaved runs)');
+    lines.push('');
+    lines.push('"one core held": a busy-looping process runs beside the browser for the whole row, as another tab or app would.');
+    lines.push('');
+    const counts = results.sessions?.[0]?.bySessions.map((t) => t.sessions) ?? [];
+    lines.push(`| passages | machine | ${counts.map((n) => `${n} session${n === 1 ? '' : 's'}`).join(' | ')} | ${counts.length > 1 ? `${counts.at(-1)} ÷ 1 |` : ''}`);
+    lines.push(`| --- | --- | ${counts.map(() => '---').join(' | ')} |${counts.length > 1 ? ' --- |' : ''}`);
+    for (const entry of results.sessions ?? []) {
+      const first = entry.bySessions[0]?.medianPairsPerSecond ?? Number.NaN;
+      const last = entry.bySessions.at(-1)?.medianPairsPerSecond ?? Number.NaN;
+      lines.push(
+        `| ${caseName(entry)} | ${entry.busyCore ? 'one core held' : 'quiet'} | ${entry.bySessions.map((t) => `${fmt(t.medianPairsPerSecond)} (best ${fmt(t.bestPairsPerSecond)})`).join(' | ')} |` +
+          `${counts.length > 1 ? ` ${ratio(last / first)} |` : ''}`,
+      );
+    }
+    lines.push('');
+  }
 
   if (results.threads.length > 0) {
     lines.push('## WASM threads (the library\'s inference path in a worker, q8, one pair per run; pairs/s, median and best of interleaved runs)');
@@ -154,7 +173,7 @@ export function renderMarkdown(results: Results): string {
     lines.push(`## Main thread while the demo page reranks ${lt.passages.toLocaleString('en-US')} ${lt.kind === 'short' ? 'short' : 'mixed-length'} passages`);
     lines.push('');
     lines.push(
-      `Demo page (\`index.html?modelBaseUrl=/fixtures/bench&model=${results.model.name}&device=wasm\`, q8, ${lt.threads} WASM thread${lt.threads === 1 ? '' : 's'}), ` +
+      `Demo page (\`index.html?modelBaseUrl=/fixtures/bench&model=${results.model.name}&device=wasm\`, q8, ${lt.sessions ?? 1} WASM session${lt.sessions === 1 ? '' : 's'} x ${lt.threads} thread${lt.threads === 1 ? '' : 's'}), ` +
         `model loaded first; rerank started with Ctrl+Enter in the query box, then a key typed into the box every 150 ms until all ` +
         `${lt.passages} results were on the page (${ms(lt.rerankMs)}).`,
     );

@@ -5,13 +5,13 @@
  *
  *   npm run bench                 # everything (about 40 minutes on the 2-core machine when others use it too)
  *   npm run bench -- --quick      # fewer repetitions, no budget sweep, capped slow cases (about 20 minutes)
- *   npm run bench -- --only=threads,options,throughput,load,longtask,webgpu,sweep --dtypes=q8 --max-passages=100
+ *   npm run bench -- --only=sessions,threads,options,throughput,load,longtask,webgpu,sweep --dtypes=q8 --max-passages=100
  *   npm run bench -- --only=longtask --out=bench/.partial   # one part, written away from bench/results
  *
  * Needs fixtures/bench/ms-marco-minilm-l6-shape/ (the q8 file is committed; the fp32 file is made by
  * `npm run fixtures:bench`, see scripts/fixtures/README.md); without the fp32 file the fp32 parts are skipped.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -62,7 +62,7 @@ interface Options {
   readonly outDir: string;
 }
 
-const ALL_PHASES = ['threads', 'options', 'throughput', 'load', 'longtask', 'webgpu', 'sweep'] as const;
+const ALL_PHASES = ['sessions', 'threads', 'options', 'throughput', 'load', 'longtask', 'webgpu', 'sweep'] as const;
 
 function parseOptions(argv: readonly string[]): Options {
   const quick = argv.includes('--quick');
@@ -107,7 +107,8 @@ export interface ThroughputCase {
   readonly dtype: Dtype;
   readonly count: number;
   readonly kind: PassageKind;
-  readonly threads: { readonly library: number; readonly naive: number; readonly native: number };
+  /** Library: threads per session, and sessions side by side; native runs sessions x threads threads. */
+  readonly threads: { readonly library: number; readonly librarySessions: number; readonly naive: number; readonly native: number };
   readonly runs: Partial<Record<ContenderName, RunRecord[]>>;
   readonly summary: Partial<Record<ContenderName, ContenderSummary>>;
   /** library pairs/s over the other's (medians). */
@@ -136,6 +137,7 @@ export interface LongTaskRecord {
   readonly passages: number;
   readonly kind: PassageKind;
   readonly threads: number;
+  readonly sessions: number;
   /** From the key press that started the rerank to all results on the page. */
   readonly rerankMs: number;
   /** Long tasks (> 50 ms) from the start until the first results were on the page, and their durations. */
@@ -182,6 +184,15 @@ export interface ThreadsRecord {
 }
 
 /** One runtime setting of the library's inference path, against the library's own choice (interleaved). */
+export interface SessionsRecord {
+  readonly dtype: 'q8';
+  readonly count: number;
+  readonly kind: PassageKind;
+  /** Whether a busy-looping process held one core during the row. */
+  readonly busyCore: boolean;
+  readonly bySessions: { readonly sessions: number; readonly pairsPerSecondRuns: number[]; readonly medianPairsPerSecond: number; readonly bestPairsPerSecond: number }[];
+}
+
 export interface OptionsRecord {
   readonly count: number;
   /** 'tiny': one-word passages (pairs of about 13 tokens), so the fixed cost of a run shows. */
@@ -200,6 +211,7 @@ export interface Results {
   webgpu?: WebGpuRecord;
   sweep: SweepRecord[];
   threads: ThreadsRecord[];
+  sessions?: SessionsRecord[];
   options: OptionsRecord[];
   checks: Record<string, number | string>;
   notes: string[];
@@ -393,7 +405,9 @@ async function throughputPhase(
   log(`throughput ${dtype}: loading the library and naive pages`);
   await library.ensure();
   await naive.ensure();
-  const threads = library.loadResult?.threads ?? 1;
+  const librarySessions = library.loadResult?.sessions ?? 1;
+  // Equal cores: native onnxruntime gets as many threads as the library has threads in all its sessions.
+  const threads = (library.loadResult?.threads ?? 1) * librarySessions;
   log(`  library: ${JSON.stringify(library.loadResult)}; naive: ${JSON.stringify(naive.loadResult)}`);
   const nativeKinds: ContenderName[] = dtype === 'q8' ? ['native', 'nativeOneRow'] : ['native'];
   let naiveGaveUpAt: { count: number; kind: PassageKind } | undefined;
@@ -469,7 +483,7 @@ async function throughputPhase(
       dtype,
       count: plan.count,
       kind: plan.kind,
-      threads: { library: threads, naive: naive.loadResult?.threads ?? Number.NaN, native: threads },
+      threads: { library: library.loadResult?.threads ?? 1, librarySessions, naive: naive.loadResult?.threads ?? Number.NaN, native: threads },
       runs,
       summary,
       ratios,
@@ -624,7 +638,7 @@ async function longTaskPhase(results: Results, origin: string, quick: boolean): 
     }, makePassages(count, kind).join('\n\n'));
     await page.locator('#query').fill('giant panda');
     await sleep(1000);
-    const threads = await page.evaluate((total) => {
+    const [threads = Number.NaN, sessions = Number.NaN] = await page.evaluate((total) => {
       const state = window.__benchProbe;
       if (state !== undefined) {
         state.longTasks = [];
@@ -638,7 +652,8 @@ async function longTaskPhase(results: Results, origin: string, quick: boolean): 
           }).observe(list, { childList: true });
         }
       }
-      return Number(/WASM threads\s*(\d+)/.exec(document.getElementById('info')?.textContent ?? '')?.[1] ?? Number.NaN);
+      const text = document.getElementById('info')?.textContent ?? '';
+      return [/WASM threads\s*(\d+)/, /WASM sessions\s*(\d+)/].map((pattern) => Number(pattern.exec(text)?.[1] ?? Number.NaN));
     }, count);
     const loadAverageBefore = currentLoadAverage();
     // Start with the demo's own shortcut from the query box, so the focus stays there for typing.
@@ -681,6 +696,7 @@ async function longTaskPhase(results: Results, origin: string, quick: boolean): 
       passages: count,
       kind,
       threads,
+      sessions,
       rerankMs,
       longTasksWhileReranking: before,
       maxLongTaskWhileRerankingMs: before.length === 0 ? 0 : Math.max(...before),
@@ -803,6 +819,57 @@ async function threadsPhase(results: Results, browser: Browser, origin: string, 
     log(`  threads q8 ${count} ${kind}: ${entry.byThreads.map((t) => `${t.threads}: median ${t.medianPairsPerSecond}, best ${t.bestPairsPerSecond}`).join(' | ')} | load ${currentLoadAverage().join(' ')}`);
   }
   for (const page of pages) await page.context().close();
+}
+
+/**
+ * The library with `wasmSessions` 1 and 2 (one thread each), interleaved, on a quiet machine and with a
+ * busy-looping process holding one core: the measurements behind the `wasmSessions` default.
+ */
+async function sessionsPhase(results: Results, browser: Browser, origin: string, quick: boolean): Promise<void> {
+  const counts = [1, 2];
+  const contenders = counts.map(
+    (wasmSessions) => new PageContender('library', browser, origin + LIBRARY_PAGE, { model: MODEL, modelBaseUrl: MODEL_BASE, device: 'wasm', dtype: 'q8', wasmSessions }),
+  );
+  for (const contender of contenders) await contender.ensure();
+  for (const [index, contender] of contenders.entries()) {
+    if (contender.loadResult?.sessions !== counts[index]) throw new Error(`library asked for ${counts[index]} sessions runs ${contender.loadResult?.sessions}`);
+  }
+  const cases: { count: number; kind: PassageKind; busyCore: boolean }[] = [
+    { count: 100, kind: 'short', busyCore: false },
+    { count: 10, kind: 'mixed', busyCore: false },
+    ...(quick ? [] : [{ count: 100, kind: 'mixed' as const, busyCore: false }]),
+    { count: 100, kind: 'short', busyCore: true },
+  ];
+  for (const { count, kind, busyCore } of cases) {
+    const passages = makePassages(count, kind);
+    const rates = counts.map(() => [] as number[]);
+    const hog = busyCore ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined;
+    try {
+      if (hog !== undefined) await sleep(1000);
+      for (let rep = 0; rep < (quick ? 3 : 5); rep += 1) {
+        for (const [index, contender] of contenders.entries()) {
+          const { record: run } = await contender.run(passages, 300_000);
+          if (Number.isFinite(run.pairsPerSecond)) rates[index]?.push(run.pairsPerSecond);
+          await sleep(300);
+        }
+      }
+    } finally {
+      hog?.kill();
+    }
+    const entry: SessionsRecord = {
+      dtype: 'q8',
+      count,
+      kind,
+      busyCore,
+      bySessions: counts.map((sessions, index) => {
+        const runs = rates[index] ?? [];
+        return { sessions, pairsPerSecondRuns: runs, medianPairsPerSecond: round(median(runs), 2), bestPairsPerSecond: runs.length === 0 ? Number.NaN : Math.max(...runs) };
+      }),
+    };
+    (results.sessions ??= []).push(entry);
+    log(`  sessions q8 ${count} ${kind}${busyCore ? ' (one core held)' : ''}: ${entry.bySessions.map((t) => `${t.sessions}: median ${t.medianPairsPerSecond}, best ${t.bestPairsPerSecond}`).join(' | ')} | load ${currentLoadAverage().join(' ')}`);
+  }
+  for (const contender of contenders) await contender.close();
 }
 
 /**
@@ -1016,9 +1083,13 @@ async function main(): Promise<void> {
       await browser.close();
     }
 
-    if (['threads', 'options', 'throughput', 'sweep'].some((name) => options.phases.has(name))) {
+    if (['sessions', 'threads', 'options', 'throughput', 'sweep'].some((name) => options.phases.has(name))) {
       const browser = await launchBrowser(false);
       try {
+        if (options.phases.has('sessions')) {
+          log('sessions: the library with 1 or 2 WASM sessions side by side, q8, quiet and with one core held');
+          await phase('sessions', () => sessionsPhase(results, browser, origin, options.quick));
+        }
         if (options.phases.has('threads')) {
           log('threads: the library\'s path with numThreads forced');
           await phase('threads', () => threadsPhase(results, browser, origin, options.quick, results.machine.nproc));

@@ -138,6 +138,7 @@ export function renderInfo(target: HTMLElement, info: RerankerInfo | undefined):
     ['Dtype', info.dtype],
     ['Max length', `${info.maxLength} tokens`],
     ['WASM threads', String(info.wasmThreads)],
+    ['WASM sessions', String(info.wasmSessions)],
   ];
   rows.push(['WebGPU graph capture', `${info.graphCapture.enabled ? 'on' : 'off'}: ${info.graphCapture.reason}`]);
   rows.push([

@@ -187,6 +187,31 @@ describe('SessionPool', () => {
     expect(await Promise.all(runs)).toEqual([1, 2, 3].map((tag) => Float32Array.of(tag * 10)));
   });
 
+  it('after a local run it yields to pending events before handing out the next batch, so remote replies are read', async () => {
+    const order: string[] = [];
+    const local: BatchRunner = {
+      run: async (batch) => {
+        order.push(`local ${Number(batch.inputIds[0])}`);
+        return Float32Array.of(0);
+      },
+      dispose: async () => undefined,
+    };
+    const remote = new HeldRunner();
+    const pool = new SessionPool(local, [remote], async () => {
+      order.push('yield');
+      // A remote reply that arrived while the local session computed is read here.
+      if (remote.running > 0) remote.finish();
+    });
+    const runs = [1, 2, 3].map((tag) => pool.run(batchOf(tag)));
+    await tick();
+    await tick();
+    // Batch 3 went to the remote once its reply for batch 1 was read, not to the local session again.
+    expect(remote.got).toEqual([1, 3]);
+    expect(order.slice(0, 2)).toEqual(['local 2', 'yield']);
+    remote.finish();
+    expect(await Promise.all(runs)).toEqual([Float32Array.of(10), Float32Array.of(0), Float32Array.of(30)]);
+  });
+
   it('dispose disposes every session', async () => {
     const local = new HeldRunner();
     const remotes = [new HeldRunner(), new HeldRunner()];

@@ -8,6 +8,8 @@ export interface PageLoadOptions {
   /** Unset: the contender's own default. */
   readonly dtype?: 'q8' | 'fp32';
   readonly batchTokenBudget?: number;
+  /** Library only: `wasmSessions`; unset, its default. */
+  readonly wasmSessions?: number;
 }
 
 export interface PageLoadResult {
@@ -15,6 +17,8 @@ export interface PageLoadResult {
   readonly dtype: string;
   readonly device: string;
   readonly threads: number;
+  /** WASM sessions side by side (library: `info.wasmSessions`; naive: 1). */
+  readonly sessions?: number;
 }
 
 export interface PageRerankResult {

@@ -13,10 +13,11 @@ const page: BenchPage = {
       device: options.device,
       ...(options.dtype === undefined ? {} : { dtype: options.dtype }),
       ...(options.batchTokenBudget === undefined ? {} : { batchTokenBudget: options.batchTokenBudget }),
+      ...(options.wasmSessions === undefined ? {} : { wasmSessions: options.wasmSessions }),
     });
     const ms = performance.now() - started;
     const { info } = reranker;
-    return { ms, dtype: info.dtype, device: info.device, threads: info.wasmThreads };
+    return { ms, dtype: info.dtype, device: info.device, threads: info.wasmThreads, sessions: info.wasmSessions };
   },
   async rerank(query, passages) {
     if (reranker === undefined) throw new Error('load first');
