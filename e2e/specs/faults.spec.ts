@@ -2,7 +2,8 @@
  * Faults in the browser: a worker that closes itself, or is terminated behind the library's back (neither
  * fires an error event on the Worker object), rejects every pending call with worker-crashed, and the next
  * call starts a new worker that loads the model from Cache Storage without a request; 50 concurrent callers
- * with interleaved aborts each get exactly their own results.
+ * with interleaved aborts each get exactly their own results; a WASM session worker that closes itself
+ * loses no batch.
  *
  * Not here: a worker that exhausts its JS heap. Tried with a 96 MB V8 heap: Chromium crashes the whole
  * renderer ("Target crashed"), page included, so there is nothing left to recover in.
@@ -147,6 +148,34 @@ test('a worker terminated mid-call behind the library\'s back: the same', async 
   expect(scores).toEqual(before);
   expect(workers).toBe(1);
   expect(modelRequests()).toBe(fetched);
+});
+
+test('a WASM session worker that closes itself: the running call still returns every score, and later calls run on the rest', async ({ page }) => {
+  const before = await load(page);
+  const sessions = await page.evaluate(() => (window.reranker as NonNullable<typeof window.reranker>).info.wasmSessions);
+  test.skip(sessions < 2, 'one core: the reranker runs a single WASM session');
+  await expect.poll(() => page.workers().filter((w) => w.url().includes('wasm-session.worker')).length).toBe(sessions - 1);
+  const sessionWorker = page.workers().find((w) => w.url().includes('wasm-session.worker')) as PlaywrightWorker;
+  const size = 3000;
+  await page.evaluate(
+    ({ pairs, size }) => {
+      const many = Array.from({ length: size }, (_, i) => pairs[i % pairs.length] as [string, string]);
+      (window as unknown as { longCall: Promise<number[]> }).longCall = (window.reranker as NonNullable<typeof window.reranker>).score(many);
+    },
+    { pairs: referencePairs(), size },
+  );
+  // Closing fires no error event: the pool learns of it from the worker's life lock, whether a batch of this
+  // call is running there or about to be sent.
+  await sessionWorker.evaluate(() => (self as unknown as { close(): void }).close()).catch(() => undefined);
+  const scores = await page.evaluate(() => (window as unknown as { longCall: Promise<number[]> }).longCall);
+  // Not bit-equal: 3,000 pairs batch (and pad) otherwise than 18, which moves fp32 scores by about 1e-6.
+  expect(scores).toHaveLength(size);
+  scores.forEach((score, i) => expect(Math.abs(score - (before[i % before.length] ?? Number.NaN)), `pair ${i}`).toBeLessThanOrEqual(1e-4));
+  const again = await page.evaluate(
+    async ({ pairs }) => (window.reranker as NonNullable<typeof window.reranker>).score(pairs),
+    { pairs: referencePairs() },
+  );
+  again.forEach((score, i) => expect(Math.abs(score - (before[i] ?? Number.NaN)), `pair ${i} again`).toBeLessThanOrEqual(1e-4));
 });
 
 test('50 concurrent callers with interleaved aborts: every surviving call gets exactly its own results', async ({ page }) => {

@@ -1,6 +1,7 @@
 /**
- * The page's half of crash detection (see src/worker/life-lock.ts): once the worker holds its life lock,
- * the page asks for the same lock; the browser grants it only when the worker has ended, however it ended.
+ * The watcher's half of crash detection (see src/worker/life-lock.ts): once a worker holds its life lock,
+ * the watcher (the page for the reranker's worker; the reranker's worker for its WASM session workers) asks
+ * for the same lock; the browser grants it only when the worker has ended, however it ended.
  */
 
 /** A fresh lock name per worker, so two rerankers (or two tabs) never wait on each other's lock. */
@@ -10,7 +11,7 @@ export function lifeLockName(): string {
 }
 
 /**
- * Calls `onGone` once when the lock `name` is granted to the page, i.e. when the worker holding it ended.
+ * Calls `onGone` once when the lock `name` is granted to the watcher, i.e. when the worker holding it ended.
  * Returns a function that stops watching (call it before terminating the worker on purpose).
  * Without Web Locks (very old browsers, Node) it watches nothing.
  */

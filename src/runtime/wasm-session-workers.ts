@@ -1,9 +1,11 @@
 /**
  * Starts WASM session workers (workers/wasm-session.worker.ts) from the reranker's worker and hands each
- * back as a `BatchRunner` for the session pool. A worker that dies rejects its running batch at once (the
- * pool then runs it locally) instead of leaving the call waiting on a reply that never comes.
+ * back as a `BatchRunner` for the session pool. A worker that dies, with an error event or silently (closed,
+ * terminated: its life lock is released), rejects its running batch at once (the pool then runs it
+ * locally) instead of leaving the call waiting on a reply that never comes.
  */
 import { wrap, type Remote } from 'comlink';
+import { lifeLockName, watchLifeLock } from '../client/life-lock-watch.js';
 import type { BatchTensors } from '../engine/batching.js';
 import { fromWireError } from '../shared/errors.js';
 import type { Outcome } from '../shared/protocol.js';
@@ -16,17 +18,20 @@ export async function startWasmSessionWorker(load: WasmSessionLoad, index: numbe
     name: `webgpu-reranker-wasm-session-${index}`,
   });
   let failure: Error | undefined;
-  const failed = new Promise<never>((_, reject) => {
-    const fail = (reason: string): void => {
-      failure ??= new Error(`WASM session worker ${index} stopped: ${reason}`);
-      reject(failure);
-    };
-    worker.addEventListener('error', (event) => {
-      event.preventDefault();
-      fail(event.message || 'its script failed to load or threw an uncaught error');
-    });
-    worker.addEventListener('messageerror', () => fail('a message from it could not be read'));
+  let reject: (error: Error) => void = () => undefined;
+  const failed = new Promise<never>((_, rejectFailed) => {
+    reject = rejectFailed;
   });
+  const fail = (reason: string): void => {
+    failure ??= new Error(`WASM session worker ${index} stopped: ${reason}`);
+    reject(failure);
+  };
+  worker.addEventListener('error', (event) => {
+    event.preventDefault();
+    fail(event.message || 'its script failed to load or threw an uncaught error');
+  });
+  worker.addEventListener('messageerror', () => fail('a message from it could not be read'));
+  let stopWatching = (): void => undefined;
   // Nobody may be waiting when it fails; the rejection is read by the next call instead.
   failed.catch(() => undefined);
   const api: Remote<WasmSessionApi> = wrap<WasmSessionApi>(worker);
@@ -38,6 +43,10 @@ export async function startWasmSessionWorker(load: WasmSessionLoad, index: numbe
   };
   try {
     await call(() => api.load(load));
+    const lockName = lifeLockName();
+    if (await Promise.race([api.holdLifeLock(lockName), failed])) {
+      stopWatching = watchLifeLock(lockName, () => fail('it ended without an error event (closed, terminated, or out of memory)'));
+    }
   } catch (error) {
     worker.terminate();
     throw error;
@@ -48,6 +57,7 @@ export async function startWasmSessionWorker(load: WasmSessionLoad, index: numbe
       try {
         if (failure === undefined) await Promise.race([api.dispose(), failed]);
       } finally {
+        stopWatching();
         worker.terminate();
       }
     },

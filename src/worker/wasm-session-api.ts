@@ -5,11 +5,13 @@
 import type { BatchRunner } from '../runtime/session-pool.js';
 import type { WasmSessionApi, WasmSessionLoad } from '../runtime/wasm-session-protocol.js';
 import { RerankerError } from '../shared/errors.js';
+import { holdLifeLock } from './life-lock.js';
 import { settle } from './worker-api.js';
 
 export function createWasmSessionApi(loader: (load: WasmSessionLoad) => Promise<BatchRunner>): WasmSessionApi {
   let runner: BatchRunner | undefined;
   return {
+    holdLifeLock,
     load: (load) =>
       settle(async () => {
         if (runner !== undefined) throw new RerankerError('invalid-input', 'This session worker already holds a session.');
