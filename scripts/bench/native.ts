@@ -6,10 +6,12 @@
  * Messages in: {type: 'run', ...NativeRequest} and {type: 'exit'}; out: {type: 'ready'} once, then one
  * NativeReply per run.
  */
-import { resolve } from 'node:path';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
-import { encodePair, planBatches, templateFromProbe, type PairTemplate } from './encode.js';
+import { encodePair, planBatches, templateFromProbe, type EncodedPair, type PairTemplate } from './encode.js';
 
 export interface NativeRequest {
   readonly dtype: 'q8' | 'fp32';
@@ -29,6 +31,25 @@ export interface NativeReply {
   readonly batches: number;
   readonly scores: number[];
   readonly peakRssMb: number;
+}
+
+/** One pair run alone `warmup + runs` times on a session of its own with onnxruntime's profiler on. */
+export interface NativeProfileRequest {
+  readonly dtype: 'q8' | 'fp32';
+  readonly threads: number;
+  readonly query: string;
+  readonly passage: string;
+  readonly warmup: number;
+  readonly runs: number;
+}
+
+export interface NativeProfileReply {
+  readonly type: 'profile';
+  /** onnxruntime's profiler output (Chrome trace events). */
+  readonly trace: string;
+  /** Mean wall time of a measured run (profiler on). */
+  readonly ms: number;
+  readonly tokens: number;
 }
 
 export interface NativeError {
@@ -83,6 +104,59 @@ async function session(dtype: 'q8' | 'fp32', threads: number): Promise<ort.Infer
   return created;
 }
 
+/** One padded batch of the given pairs. */
+function batchFeeds(pairs: readonly EncodedPair[], wantsTypes: boolean): Record<string, ort.Tensor> {
+  const length = Math.max(...pairs.map((pair) => pair.ids.length));
+  const ids = new BigInt64Array(pairs.length * length);
+  const mask = new BigInt64Array(pairs.length * length);
+  const types = new BigInt64Array(pairs.length * length);
+  pairs.forEach((pair, row) => {
+    pair.ids.forEach((id, position) => {
+      ids[row * length + position] = BigInt(id);
+      mask[row * length + position] = 1n;
+      types[row * length + position] = BigInt(pair.types[position] ?? 0);
+    });
+  });
+  const dims = [pairs.length, length];
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', ids, dims),
+    attention_mask: new ort.Tensor('int64', mask, dims),
+  };
+  if (wantsTypes) feeds['token_type_ids'] = new ort.Tensor('int64', types, dims);
+  return feeds;
+}
+
+async function profile(request: NativeProfileRequest): Promise<NativeProfileReply> {
+  const tok = await loadTokenizer();
+  if (template === undefined) throw new Error('no pair template');
+  const prefix = `webgpu-reranker-bench-profile-${process.pid}`;
+  const sess = await ort.InferenceSession.create(resolve(MODEL_ROOT, MODEL, FILES[request.dtype]), {
+    intraOpNumThreads: request.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    enableProfiling: true,
+    profileFilePrefix: join(tmpdir(), prefix),
+  });
+  try {
+    const pair = encodePair(template, tok.encode(request.query, { add_special_tokens: false }), tok.encode(request.passage, { add_special_tokens: false }), maxLength);
+    const feeds = batchFeeds([pair], sess.inputNames.includes('token_type_ids'));
+    for (let i = 0; i < request.warmup; i += 1) await sess.run(feeds);
+    const started = performance.now();
+    for (let i = 0; i < request.runs; i += 1) await sess.run(feeds);
+    const ms = (performance.now() - started) / request.runs;
+    sess.endProfiling();
+    const files = readdirSync(tmpdir()).filter((name) => name.startsWith(prefix));
+    if (files.length !== 1) throw new Error(`expected one profile file ${prefix}*, found ${files.length}`);
+    const path = join(tmpdir(), files[0] ?? '');
+    const trace = readFileSync(path, 'utf8');
+    rmSync(path);
+    return { type: 'profile', trace, ms, tokens: pair.ids.length };
+  } finally {
+    await sess.release();
+  }
+}
+
 async function run(request: NativeRequest): Promise<NativeReply> {
   const tok = await loadTokenizer();
   const sess = await session(request.dtype, request.threads);
@@ -99,25 +173,7 @@ async function run(request: NativeRequest): Promise<NativeReply> {
   const scores = new Array<number>(encoded.length).fill(Number.NaN);
   const wantsTypes = sess.inputNames.includes('token_type_ids');
   for (const plan of plans) {
-    const length = Math.max(...plan.map((index) => encoded[index]?.ids.length ?? 0));
-    const ids = new BigInt64Array(plan.length * length);
-    const mask = new BigInt64Array(plan.length * length);
-    const types = new BigInt64Array(plan.length * length);
-    plan.forEach((index, row) => {
-      const pair = encoded[index];
-      if (pair === undefined) return;
-      pair.ids.forEach((id, position) => {
-        ids[row * length + position] = BigInt(id);
-        mask[row * length + position] = 1n;
-        types[row * length + position] = BigInt(pair.types[position] ?? 0);
-      });
-    });
-    const dims = [plan.length, length];
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', ids, dims),
-      attention_mask: new ort.Tensor('int64', mask, dims),
-    };
-    if (wantsTypes) feeds['token_type_ids'] = new ort.Tensor('int64', types, dims);
+    const feeds = batchFeeds(plan.map((index) => encoded[index]).filter((pair): pair is EncodedPair => pair !== undefined), wantsTypes);
     const output = await sess.run(feeds);
     const logits = output['logits']?.data;
     if (!(logits instanceof Float32Array)) throw new Error('no float32 logits');
@@ -138,12 +194,14 @@ async function run(request: NativeRequest): Promise<NativeReply> {
   };
 }
 
-process.on('message', (message: { type: string } & Partial<NativeRequest>) => {
+process.on('message', (message: { type: string } & Partial<NativeRequest & NativeProfileRequest>) => {
   if (message.type === 'exit') {
     process.exit(0);
   }
-  if (message.type !== 'run') return;
-  run(message as NativeRequest).then(
+  if (message.type !== 'run' && message.type !== 'profile') return;
+  const work: Promise<NativeReply | NativeProfileReply> =
+    message.type === 'run' ? run(message as NativeRequest) : profile(message as NativeProfileRequest);
+  work.then(
     (reply) => process.send?.(reply),
     (error: unknown) => process.send?.({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies NativeError),
   );

@@ -1,5 +1,6 @@
 /** bench/results/latest.md from the results object. */
-import type { ContenderSummary, Results, ThroughputCase } from './run.js';
+import { INT8_MATMUL_OPS } from './op-profile.js';
+import type { ContenderSummary, ProfileRecord, Results, ThroughputCase } from './run.js';
 
 function fmt(value: number | undefined, digits = 1): string {
   if (value === undefined || !Number.isFinite(value)) return '–';
@@ -34,6 +35,38 @@ function caseName(entry: { count: number; kind: string }): string {
 
 function findCase(results: Results, dtype: string, count: number, kind: string): ThroughputCase | undefined {
   return results.throughput.find((entry) => entry.dtype === dtype && entry.count === count && entry.kind === kind);
+}
+
+/** Operator types of one profiled pair, largest in WASM first, and what bounds the WASM run's speed. */
+function profileTable(entry: ProfileRecord): string[] {
+  const native = new Map(entry.native.byOp.map((row) => [row.op, row.us]));
+  const sum = (rows: readonly { op: string; us: number }[], keep: (op: string) => boolean): number =>
+    rows.filter((row) => keep(row.op)).reduce((total, row) => total + row.us, 0);
+  const wasmTotal = sum(entry.wasm.byOp, () => true);
+  const nativeTotal = sum(entry.native.byOp, () => true);
+  const wasmInt8 = sum(entry.wasm.byOp, (op) => INT8_MATMUL_OPS.has(op));
+  const nativeInt8 = sum(entry.native.byOp, (op) => INT8_MATMUL_OPS.has(op));
+  const nativeRest = nativeTotal - nativeInt8;
+  const kind = entry.kind === 'tiny' ? 'one-word passage' : entry.kind === 'short' ? 'short passage' : 'mixed-length passage';
+  const lines = [
+    `**${kind}, ${entry.tokens} tokens**: a run takes ${entry.wasm.ms.toFixed(1)} ms in WASM, ${entry.native.ms.toFixed(1)} ms native ` +
+      `(kernels ${(wasmTotal / 1000).toFixed(1)} and ${(nativeTotal / 1000).toFixed(1)} ms: WASM ${(nativeTotal / wasmTotal).toFixed(2)}x native's speed). ` +
+      `The int8 matrix products are ${((100 * wasmInt8) / wasmTotal).toFixed(0)}% of the WASM kernels' time and run ${(wasmInt8 / nativeInt8).toFixed(1)}x slower than native; ` +
+      `were every other operator as fast as native, WASM would reach ${(nativeTotal / (wasmInt8 + nativeRest)).toFixed(2)}x native's speed.`,
+    '',
+    '| operator | WASM (us) | native (us) | WASM ÷ native | share of WASM |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  const shown = entry.wasm.byOp.slice(0, 10);
+  for (const row of shown) {
+    const theirs = native.get(row.op);
+    lines.push(`| ${row.op} | ${Math.round(row.us)} | ${theirs === undefined ? '–' : Math.round(theirs)} | ${theirs === undefined ? '–' : `${(row.us / theirs).toFixed(1)}x`} | ${((100 * row.us) / wasmTotal).toFixed(1)}% |`);
+  }
+  const shownOps = new Set(shown.map((row) => row.op));
+  const restWasm = sum(entry.wasm.byOp, (op) => !shownOps.has(op));
+  const restNative = sum(entry.native.byOp, (op) => !shownOps.has(op));
+  lines.push(`| all others | ${Math.round(restWasm)} | ${Math.round(restNative)} | ${(restWasm / restNative).toFixed(1)}x | ${((100 * restWasm) / wasmTotal).toFixed(1)}% |`);
+  return lines;
 }
 
 export function renderMarkdown(results: Results): string {
@@ -130,6 +163,17 @@ export function renderMarkdown(results: Results): string {
       lines.push(`| ${variant.name} | ${results.options.map((entry) => fmt(entry.byVariant[index]?.medianPairsPerSecond)).join(' | ')} |`);
     }
     lines.push('');
+  }
+
+  if ((results.profile ?? []).length > 0) {
+    lines.push('## Where a run\'s time goes (onnxruntime\'s profiler, q8, one pair run alone, 1 thread)');
+    lines.push('');
+    lines.push(
+      'The library\'s path in the browser (WASM) against native onnxruntime-node on the same file and token ids; ' +
+        'kernel time per operator type, microseconds per run (mean of the measured runs; the profiler slows both a little).',
+    );
+    lines.push('');
+    for (const entry of results.profile ?? []) lines.push(...profileTable(entry), '');
   }
 
   const latencyRows = results.throughput.filter((entry) => entry.count === 100);

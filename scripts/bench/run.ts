@@ -5,7 +5,7 @@
  *
  *   npm run bench                 # everything (about 40 minutes on the 2-core machine when others use it too)
  *   npm run bench -- --quick      # fewer repetitions, no budget sweep, capped slow cases (about 20 minutes)
- *   npm run bench -- --only=sessions,threads,options,throughput,load,longtask,webgpu,sweep --dtypes=q8 --max-passages=100
+ *   npm run bench -- --only=sessions,threads,options,profile,throughput,load,longtask,webgpu,sweep --dtypes=q8 --max-passages=100
  *   npm run bench -- --only=longtask --out=bench/.partial   # one part, written away from bench/results
  *
  * Needs fixtures/bench/ms-marco-minilm-l6-shape/ (the q8 file is committed; the fp32 file is made by
@@ -29,7 +29,8 @@ import {
   type OpenPage,
 } from './browser.js';
 import { MemorySampler, chromiumProcesses, currentLoadAverage, machineInfo, pssMb, type MachineInfo } from './machine.js';
-import type { NativeError, NativeReply, NativeRequest } from './native.js';
+import type { NativeError, NativeProfileReply, NativeProfileRequest, NativeReply, NativeRequest } from './native.js';
+import { opProfile, type OpProfile } from './op-profile.js';
 import type { PageLoadOptions, PageLoadResult, PageRerankResult } from './pages/contract.js';
 // Declares window.probe (the thread probe page).
 import type {} from './pages/probe-contract.js';
@@ -62,7 +63,7 @@ interface Options {
   readonly outDir: string;
 }
 
-const ALL_PHASES = ['sessions', 'threads', 'options', 'throughput', 'load', 'longtask', 'webgpu', 'sweep'] as const;
+const ALL_PHASES = ['sessions', 'threads', 'options', 'profile', 'throughput', 'load', 'longtask', 'webgpu', 'sweep'] as const;
 
 function parseOptions(argv: readonly string[]): Options {
   const quick = argv.includes('--quick');
@@ -200,6 +201,15 @@ export interface OptionsRecord {
   readonly byVariant: { readonly name: string; readonly pairsPerSecondRuns: number[]; readonly medianPairsPerSecond: number }[];
 }
 
+/** onnxruntime's profiler on one pair run alone, in the browser (WASM, the library's path) and native, 1 thread. */
+export interface ProfileRecord {
+  readonly kind: PassageKind | 'tiny';
+  readonly tokens: number;
+  readonly threads: 1;
+  readonly wasm: OpProfile & { readonly ms: number };
+  readonly native: OpProfile & { readonly ms: number };
+}
+
 export interface Results {
   readonly machine: MachineInfo;
   readonly mode: 'quick' | 'full';
@@ -213,6 +223,7 @@ export interface Results {
   threads: ThreadsRecord[];
   sessions?: SessionsRecord[];
   options: OptionsRecord[];
+  profile?: ProfileRecord[];
   checks: Record<string, number | string>;
   notes: string[];
   totalSeconds?: number;
@@ -296,6 +307,17 @@ class NativeRunner {
         else fail(new Error(message.message));
       });
       this.#child.send({ type: 'run', ...request });
+    });
+  }
+
+  async profile(request: NativeProfileRequest): Promise<NativeProfileReply> {
+    await this.#ready;
+    return new Promise((done, fail) => {
+      this.#child.once('message', (message: NativeProfileReply | NativeError) => {
+        if (message.type === 'profile') done(message);
+        else fail(new Error(message.message));
+      });
+      this.#child.send({ type: 'profile', ...request });
     });
   }
 
@@ -941,6 +963,47 @@ async function optionsPhase(results: Results, browser: Browser, origin: string, 
   for (const page of pages) await page.context().close();
 }
 
+/**
+ * Where a run's time goes: onnxruntime's profiler on one pair (one-word, short and mixed-length passage) run
+ * alone at one thread, in the browser through the library's path (a fresh probe page per pair: ending the
+ * profile ends it for the session) and in native onnxruntime-node, on the same q8 file and token ids.
+ */
+async function profilePhase(results: Results, browser: Browser, origin: string, native: NativeRunner, quick: boolean): Promise<void> {
+  // Native needs no tier-up; the browser does (see ProbeProfile): both skip their warm-up runs in the trace.
+  const warmupMs = 8000;
+  const runs = quick ? 10 : 20;
+  const cases: { kind: PassageKind | 'tiny'; passage: string }[] = [
+    { kind: 'tiny', passage: 'bamboo' },
+    { kind: 'short', passage: makePassages(1, 'short')[0] ?? '' },
+    { kind: 'mixed', passage: makePassages(1, 'mixed')[0] ?? '' },
+  ];
+  for (const { kind, passage } of cases) {
+    const opened = await openPage(browser, origin + PROBE_PAGE);
+    try {
+      await opened.page.waitForFunction(() => window.probe !== undefined);
+      const loaded = await opened.page.evaluate(
+        async () => window.probe?.load({ modelBaseUrl: '/fixtures/bench', model: 'ms-marco-minilm-l6-shape', dtype: 'q8', threads: 1, sessionOptions: { enableProfiling: true } }),
+      );
+      if (loaded?.ok !== true) throw new Error(`probe load failed: ${loaded?.error ?? 'no reply'}`);
+      const web = await opened.page.evaluate(async (message) => window.probe?.profile(message), { query: QUERY, passage, warmupMs, runs });
+      if (web?.ok !== true || web.trace === undefined) throw new Error(`probe profile failed: ${web?.error ?? 'no trace'}`);
+      const nat = await native.profile({ dtype: 'q8', threads: 1, query: QUERY, passage, warmup: 3, runs });
+      if (nat.tokens !== web.tokens) throw new Error(`native encoded ${nat.tokens} tokens, the probe ${web.tokens}`);
+      const entry: ProfileRecord = {
+        kind,
+        tokens: nat.tokens,
+        threads: 1,
+        wasm: { ...opProfile(web.trace, runs), ms: round(web.ms, 2) },
+        native: { ...opProfile(nat.trace, runs), ms: round(nat.ms, 2) },
+      };
+      (results.profile ??= []).push(entry);
+      log(`  profile ${kind} (${entry.tokens} tokens): WASM ${entry.wasm.ms} ms/run, native ${entry.native.ms} ms/run; WASM top: ${entry.wasm.byOp.slice(0, 4).map((o) => `${o.op} ${Math.round(o.us)} us`).join(', ')}`);
+    } finally {
+      await opened.context.close();
+    }
+  }
+}
+
 /** The batch token budget for fp32 on WASM: the same call under several budgets, interleaved. */
 async function sweepPhase(results: Results, browser: Browser, origin: string): Promise<void> {
   const budgets = [1024, 2048, 4096, 8192];
@@ -1083,7 +1146,7 @@ async function main(): Promise<void> {
       await browser.close();
     }
 
-    if (['sessions', 'threads', 'options', 'throughput', 'sweep'].some((name) => options.phases.has(name))) {
+    if (['sessions', 'threads', 'options', 'profile', 'throughput', 'sweep'].some((name) => options.phases.has(name))) {
       const browser = await launchBrowser(false);
       try {
         if (options.phases.has('sessions')) {
@@ -1097,6 +1160,10 @@ async function main(): Promise<void> {
         if (options.phases.has('options')) {
           log('options: runtime settings of the library\'s path, q8, one pair per run');
           await phase('options', () => optionsPhase(results, browser, origin, native, options.quick));
+        }
+        if (options.phases.has('profile')) {
+          log('profile: onnxruntime\'s profiler on one pair, WASM (the library\'s path) and native, 1 thread');
+          await phase('profile', () => profilePhase(results, browser, origin, native, options.quick));
         }
         if (options.phases.has('throughput')) {
           for (const dtype of dtypes) {

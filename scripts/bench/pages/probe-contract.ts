@@ -20,17 +20,35 @@ export interface ProbeRun {
   readonly tokenBudget: number;
 }
 
+/**
+ * One pair run alone on a model loaded with `sessionOptions.enableProfiling`: for `warmupMs` (at least 3 runs),
+ * then `runs` times. The warm-up must outlast V8's tier-up of the WASM code: in a fresh worker the first
+ * seconds of runs execute baseline (Liftoff) code at half speed or less (seen here: 49 tokens, 68-122 ms
+ * a run for the first 20, 21-25 ms once optimized).
+ */
+export interface ProbeProfile {
+  readonly type: 'profile';
+  readonly query: string;
+  readonly passage: string;
+  readonly warmupMs: number;
+  readonly runs: number;
+}
+
 export interface ProbeReply {
   readonly ok: boolean;
   readonly ms: number;
   readonly batches?: number;
   readonly threads?: number;
   readonly error?: string;
+  /** profile: onnxruntime's profiler output (Chrome trace events) and the pair's length in tokens. */
+  readonly trace?: string;
+  readonly tokens?: number;
 }
 
 export interface ProbePage {
   load(message: Omit<ProbeLoad, 'type'>): Promise<ProbeReply>;
   run(message: Omit<ProbeRun, 'type'>): Promise<ProbeReply>;
+  profile(message: Omit<ProbeProfile, 'type'>): Promise<ProbeReply>;
 }
 
 declare global {
