@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page, Worker as PlaywrightWorker } from '@playwright/test';
+import { FIRST_RUN_MARK } from '../../src/worker/wasm-session-api.js';
 import { serveStatic, type StaticServer } from '../static-server.js';
 import { FIXTURE_BASE, expect, loadReference, openHarness, test } from '../support.js';
 
@@ -156,6 +157,13 @@ test('a WASM session worker that closes itself: the running call still returns e
   test.skip(sessions < 2, 'one core: the reranker runs a single WASM session');
   await expect.poll(() => page.workers().filter((w) => w.url().includes('wasm-session.worker')).length).toBe(sessions - 1);
   const sessionWorker = page.workers().find((w) => w.url().includes('wasm-session.worker')) as PlaywrightWorker;
+  // Extra sessions join once loaded and warmed (their first run sets this mark); a call of several batches
+  // after that has read the warm-up's reply, so the session below takes batches of the long call.
+  await expect.poll(() => sessionWorker.evaluate((mark) => performance.getEntriesByName(mark).length, FIRST_RUN_MARK)).toBe(1);
+  await page.evaluate(
+    async ({ pairs }) => (window.reranker as NonNullable<typeof window.reranker>).score(Array.from({ length: 300 }, (_, i) => pairs[i % pairs.length] as [string, string])),
+    { pairs: referencePairs() },
+  );
   const size = 3000;
   await page.evaluate(
     ({ pairs, size }) => {

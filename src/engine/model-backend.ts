@@ -35,7 +35,9 @@ export interface LoadedModel {
    */
   readonly maxBatchRows: number;
   /**
-   * Batches that may run at once (sessions side by side, see session-pool.ts). Default 1: one after another.
+   * Batches worth keeping in flight: sessions side by side, running or still loading (see session-pool.ts).
+   * Default 1: one after another. The engine warms the model with one row; sessions beyond the first warm
+   * themselves before they take batches.
    */
   readonly parallelRuns?: number;
   /**

@@ -329,15 +329,15 @@ export class RerankEngine {
     return { scores, batches: plans.length };
   }
 
-  /** One short real row on every session the model runs side by side, so none pays first-run costs in a call. */
+  /**
+   * One short real row, so no call pays the session's first-run costs. Sessions that run side by side warm
+   * themselves before they take batches (LoadedModel.parallelRuns).
+   */
   async #warmUp(model: LoadedModel): Promise<void> {
     const pair = warmupPair(model);
-    const sessions = Math.max(1, model.parallelRuns ?? 1);
     // Padded as a call's row would be: with graph capture this builds the first captured shape.
     const warmup: BatchPlan = { members: [0], length: paddedLength(pair.inputIds.length, model.batchLengths) };
-    await Promise.all(
-      Array.from({ length: sessions }, () => this.#runBatch(model, warmup, [pair], [Number.NaN], () => undefined)),
-    );
+    await this.#runBatch(model, warmup, [pair], [Number.NaN], () => undefined);
   }
 
   /** Runs one planned batch and writes its rows' scores into `scores`. */

@@ -1,8 +1,10 @@
 /**
  * Several sessions of one model behind one `run(batch)`: each batch goes to a session that is free, or waits
- * for the first one that frees up. The engine keeps as many batches in flight as there are sessions
- * (`LoadedModel.parallelRuns`). No ORT here: the sessions are `BatchRunner`s, so the dispatch rules are
- * unit-tested with plain functions.
+ * for the first one that frees up. The engine keeps as many batches in flight as there are sessions, running
+ * or still loading (`LoadedModel.parallelRuns`): sessions in workers of their own `join` once loaded, so
+ * the reranker is ready as soon as its first session is, and a batch that waits is handed to a session
+ * the moment it joins. No ORT here: the sessions are `BatchRunner`s, so the dispatch rules are unit-tested
+ * with plain functions.
  *
  * The local session runs on this worker's own thread and blocks it while it computes; the others are in
  * workers of their own. A free remote session is therefore picked before the local one, so a batch handed
@@ -27,6 +29,8 @@ export class SessionPool {
   readonly #waiting: ((member: Member) => void)[] = [];
   readonly #waitingForLocal: ((member: Member) => void)[] = [];
   readonly #yield: () => Promise<void>;
+  #joining = 0;
+  #disposed = false;
 
   /**
    * `yieldToEvents`: resolves after pending events have been handled. The local session's run never leaves
@@ -46,6 +50,34 @@ export class SessionPool {
     return this.#members.length;
   }
 
+  /** Sessions that take batches now or will once loaded: how many batches are worth keeping in flight. */
+  get planned(): number {
+    return this.#members.length + this.#joining;
+  }
+
+  /**
+   * Adds a remote session once `starting` resolves (it goes straight to a waiting batch, if any). One that
+   * fails to start is left out; one that starts after `dispose` is disposed.
+   */
+  join(starting: Promise<BatchRunner>): void {
+    this.#joining += 1;
+    starting.then(
+      (runner) => {
+        this.#joining -= 1;
+        if (this.#disposed) {
+          void runner.dispose().catch(() => undefined);
+          return;
+        }
+        const member: Member = { runner, remote: true };
+        this.#members.push(member);
+        this.#release(member);
+      },
+      () => {
+        this.#joining -= 1;
+      },
+    );
+  }
+
   async run(batch: BatchTensors): Promise<Float32Array> {
     const member = await this.#acquire();
     let ranLocally = !member.remote;
@@ -61,13 +93,16 @@ export class SessionPool {
       this.#drop(member);
       return result;
     } finally {
-      // Before the session is handed on: a remote that replied meanwhile is free again and goes first.
-      if (ranLocally && this.#members.length > 1) await this.#yield();
+      // Before the session is handed on: a remote that replied meanwhile is free again and goes first, and
+      // a session still loading gets its messages read (without the yield it joined only after the call:
+      // measured, a second session started beside the first took no batch of the first 100-passage call).
+      if (ranLocally && this.planned > 1) await this.#yield();
       if (this.#members.includes(member)) this.#release(member);
     }
   }
 
   async dispose(): Promise<void> {
+    this.#disposed = true;
     const members = this.#members;
     this.#members = [];
     await Promise.all(members.map((member) => member.runner.dispose().catch(() => undefined)));

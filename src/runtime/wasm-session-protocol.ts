@@ -17,7 +17,6 @@ export interface WasmSessionLoad {
   /** Whether the graph is one exported by scripts/export (loaded as a plain session, not a transformers.js architecture). */
   readonly exported: boolean;
   readonly outputName: string;
-  readonly needsTokenTypeIds: boolean;
 }
 
 export interface WasmSessionApi {

@@ -42,12 +42,14 @@ export async function startWasmSessionWorker(load: WasmSessionLoad, index: numbe
     return outcome.value;
   };
   try {
-    await call(() => api.load(load));
+    // The life lock first, so a worker that ends while it loads the model is noticed too.
     const lockName = lifeLockName();
     if (await Promise.race([api.holdLifeLock(lockName), failed])) {
       stopWatching = watchLifeLock(lockName, () => fail('it ended without an error event (closed, terminated, or out of memory)'));
     }
+    await call(() => api.load(load));
   } catch (error) {
+    stopWatching();
     worker.terminate();
     throw error;
   }

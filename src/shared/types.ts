@@ -113,7 +113,9 @@ export interface RerankerOptions {
    * Every copy holds its own weights. Default `'auto'`: one copy per core, at most 4, while the copies'
    * weights stay under 256 MiB (MiniLM-class cross-encoders; one copy for bge-reranker-base and larger), and
    * one copy with `useBrowserCache: false` (each copy would download the model again). A number from 1 to 8
-   * asks for that many. `info.wasmSessions` says how many run; a copy that fails to load is left out.
+   * asks for that many. The reranker is ready once the first copy is; the others load in workers of their
+   * own after it (from the browser cache) and take batches as soon as they are ready, a call in progress
+   * included. `info.wasmSessions` says how many were started; a copy that fails to load is left out.
    */
   wasmSessions?: 'auto' | number;
   /** Called with download, session, warm-up and ready progress. Default: none. */
@@ -256,7 +258,7 @@ export interface RerankerInfo {
    * per core but one, at most 4).
    */
   readonly wasmThreads: number;
-  /** WASM sessions scoring batches side by side (`wasmSessions`); 1 on WebGPU. */
+  /** WASM sessions started to score batches side by side (`wasmSessions`; the extra ones join once loaded); 1 on WebGPU. */
   readonly wasmSessions: number;
   /** Set when `device: 'auto'` could not use WebGPU, or when the dtype forced WASM. */
   readonly fallbackReason?: string;

@@ -8,8 +8,15 @@ import { RerankerError } from '../shared/errors.js';
 import { holdLifeLock } from './life-lock.js';
 import { settle } from './worker-api.js';
 
+/**
+ * A User Timing mark this worker sets once its first batch (the warm-up row it runs before joining the pool)
+ * has run: in DevTools' Performance panel it shows when the extra session started to work.
+ */
+export const FIRST_RUN_MARK = 'webgpu-reranker:wasm-session-first-run';
+
 export function createWasmSessionApi(loader: (load: WasmSessionLoad) => Promise<BatchRunner>): WasmSessionApi {
   let runner: BatchRunner | undefined;
+  let ran = false;
   return {
     holdLifeLock,
     load: (load) =>
@@ -20,7 +27,10 @@ export function createWasmSessionApi(loader: (load: WasmSessionLoad) => Promise<
     run: (batch) =>
       settle(async () => {
         if (runner === undefined) throw new RerankerError('invalid-input', 'No session is loaded in this worker yet.');
-        return runner.run(batch);
+        const scores = await runner.run(batch);
+        if (!ran) globalThis.performance?.mark?.(FIRST_RUN_MARK);
+        ran = true;
+        return scores;
       }),
     dispose: () =>
       settle(async () => {

@@ -212,6 +212,69 @@ describe('SessionPool', () => {
     expect(await Promise.all(runs)).toEqual([Float32Array.of(10), Float32Array.of(0), Float32Array.of(30)]);
   });
 
+  it('a session that joins takes a waiting batch at once, and counts as planned while it loads', async () => {
+    const local = new HeldRunner();
+    const pool = new SessionPool(local, []);
+    let started: (runner: BatchRunner) => void = () => undefined;
+    const remote = new HeldRunner();
+    pool.join(new Promise<BatchRunner>((resolve) => (started = resolve)));
+    expect(pool.size).toBe(1);
+    expect(pool.planned).toBe(2);
+    const runs = [1, 2].map((tag) => pool.run(batchOf(tag)));
+    await tick();
+    expect(local.got).toEqual([1]);
+    started(remote);
+    await tick();
+    expect(remote.got).toEqual([2]);
+    expect(pool.size).toBe(2);
+    expect(pool.planned).toBe(2);
+    local.finish();
+    remote.finish();
+    expect(await Promise.all(runs)).toEqual([Float32Array.of(10), Float32Array.of(20)]);
+  });
+
+  it('while a session is still loading, each local run yields to pending events, so its messages are read', async () => {
+    let yields = 0;
+    const local: BatchRunner = { run: async () => Float32Array.of(0), dispose: async () => undefined };
+    const pool = new SessionPool(local, [], async () => {
+      yields += 1;
+    });
+    await pool.run(batchOf(1));
+    expect(yields).toBe(0);
+    pool.join(new Promise<BatchRunner>(() => undefined));
+    await pool.run(batchOf(2));
+    expect(yields).toBe(1);
+  });
+
+  it('a session that fails to start is left out: waiting batches run on the others', async () => {
+    const local = new HeldRunner();
+    const pool = new SessionPool(local, []);
+    let failStart: (error: Error) => void = () => undefined;
+    pool.join(new Promise<BatchRunner>((_, reject) => (failStart = reject)));
+    const runs = [1, 2].map((tag) => pool.run(batchOf(tag)));
+    await tick();
+    failStart(new Error('no memory for another copy'));
+    await tick();
+    expect(pool.planned).toBe(1);
+    local.finish();
+    await tick();
+    local.finish();
+    expect(await Promise.all(runs)).toEqual([Float32Array.of(10), Float32Array.of(20)]);
+    expect(local.got).toEqual([1, 2]);
+  });
+
+  it('a session that starts after dispose is disposed, never used', async () => {
+    const pool = new SessionPool(new HeldRunner(), []);
+    let started: (runner: BatchRunner) => void = () => undefined;
+    pool.join(new Promise<BatchRunner>((resolve) => (started = resolve)));
+    await pool.dispose();
+    const late = new HeldRunner();
+    started(late);
+    await tick();
+    expect(late.disposed).toBe(true);
+    expect(late.got).toEqual([]);
+  });
+
   it('dispose disposes every session', async () => {
     const local = new HeldRunner();
     const remotes = [new HeldRunner(), new HeldRunner()];
@@ -228,7 +291,7 @@ describe('the engine with sessions side by side', () => {
     return engine;
   }
 
-  it('warms every session, keeps one batch in flight per session and returns every score', async () => {
+  it('warms the model once, keeps one batch in flight per session and returns every score', async () => {
     let running = 0;
     let maxRunning = 0;
     const controls: FakeModelControls = {
@@ -242,13 +305,13 @@ describe('the engine with sessions side by side', () => {
       },
     };
     const engine = await engineWith(3, controls);
-    expect(controls.batches).toHaveLength(3);
+    expect(controls.batches).toHaveLength(1);
     expect(engine.info.wasmSessions).toBe(3);
     maxRunning = 0;
     const documents = Array.from({ length: 10 }, (_, index) => `passage ${'x'.repeat(index)}`);
     const results = await engine.rerank(1, 'q', documents);
     expect(maxRunning).toBe(3);
-    expect(controls.batches).toHaveLength(13);
+    expect(controls.batches).toHaveLength(11);
     const expected = documents.map((document) => fakeLogit([101, ...Array.from('q', (c) => 1000 + (c.codePointAt(0) ?? 0)), 102, ...Array.from(document, (c) => 1000 + (c.codePointAt(0) ?? 0)), 102]));
     for (const result of results) expect(result.score).toBeCloseTo(expected[result.index] as number, 6);
     expect(results).toHaveLength(10);
