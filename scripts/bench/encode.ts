@@ -62,6 +62,22 @@ export function encodePair(template: PairTemplate, queryIds: readonly number[], 
   return { ids, types };
 }
 
+/** Flat int64 inputs of one batch, each row padded with zeros (mask 0) to the longest; both contenders wrap them in their own Tensor class. */
+export function padBatch(pairs: readonly EncodedPair[]): { ids: BigInt64Array; mask: BigInt64Array; types: BigInt64Array; dims: number[] } {
+  const length = Math.max(...pairs.map((pair) => pair.ids.length));
+  const ids = new BigInt64Array(pairs.length * length);
+  const mask = new BigInt64Array(pairs.length * length);
+  const types = new BigInt64Array(pairs.length * length);
+  pairs.forEach((pair, row) => {
+    pair.ids.forEach((id, position) => {
+      ids[row * length + position] = BigInt(id);
+      mask[row * length + position] = 1n;
+      types[row * length + position] = BigInt(pair.types[position] ?? 0);
+    });
+  });
+  return { ids, mask, types, dims: [pairs.length, length] };
+}
+
 /** Length-sorted batches: at most `maxRows` rows and `tokenBudget` padded tokens (rows x longest) each. */
 export function planBatches(lengths: readonly number[], tokenBudget: number, maxRows: number): number[][] {
   const order = lengths.map((_, i) => i).sort((a, b) => (lengths[a] ?? 0) - (lengths[b] ?? 0) || a - b);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
-import { encodePair, planBatches, templateFromProbe, type EncodedPair, type PairTemplate } from './encode.js';
+import { encodePair, padBatch, planBatches, templateFromProbe, type EncodedPair, type PairTemplate } from './encode.js';
 
 export interface NativeRequest {
   readonly dtype: 'q8' | 'fp32';
@@ -106,18 +106,7 @@ async function session(dtype: 'q8' | 'fp32', threads: number): Promise<ort.Infer
 
 /** One padded batch of the given pairs. */
 function batchFeeds(pairs: readonly EncodedPair[], wantsTypes: boolean): Record<string, ort.Tensor> {
-  const length = Math.max(...pairs.map((pair) => pair.ids.length));
-  const ids = new BigInt64Array(pairs.length * length);
-  const mask = new BigInt64Array(pairs.length * length);
-  const types = new BigInt64Array(pairs.length * length);
-  pairs.forEach((pair, row) => {
-    pair.ids.forEach((id, position) => {
-      ids[row * length + position] = BigInt(id);
-      mask[row * length + position] = 1n;
-      types[row * length + position] = BigInt(pair.types[position] ?? 0);
-    });
-  });
-  const dims = [pairs.length, length];
+  const { ids, mask, types, dims } = padBatch(pairs);
   const feeds: Record<string, ort.Tensor> = {
     input_ids: new ort.Tensor('int64', ids, dims),
     attention_mask: new ort.Tensor('int64', mask, dims),

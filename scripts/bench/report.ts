@@ -106,6 +106,8 @@ export function renderMarkdown(results: Results): string {
 
   lines.push('## Throughput on WASM (pairs per second, median of the runs; A/B/C interleaved)');
   lines.push('');
+  lines.push('Steady state: each browser contender first reranks 100 short passages twice, unmeasured, so V8 has optimized its WASM code (a fresh worker runs baseline code at half speed or less for its first seconds; the first result of a fresh page is in [Loading](#loading-first-result-and-memory-a-fresh-browser-for-each-row)).');
+  lines.push('');
   lines.push('| dtype | passages | runs | library | naive | library ÷ naive | native batched | native 1 row | library ÷ best native | cores used (library sessions x threads / naive threads / native threads) |');
   lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const entry of results.throughput) {

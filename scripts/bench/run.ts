@@ -33,7 +33,7 @@ import type { NativeError, NativeProfileReply, NativeProfileRequest, NativeReply
 import { opProfile, type OpProfile } from './op-profile.js';
 import type { PageLoadOptions, PageLoadResult, PageRerankResult } from './pages/contract.js';
 // Declares window.probe (the thread probe page).
-import type {} from './pages/probe-contract.js';
+import type { ProbeLoad, ProbeReply } from './pages/probe-contract.js';
 import { renderMarkdown } from './report.js';
 import { QUERY, WORD_RANGE, makePassages, type PassageKind } from './text.js';
 
@@ -431,6 +431,14 @@ async function throughputPhase(
   // Equal cores: native onnxruntime gets as many threads as the library has threads in all its sessions.
   const threads = (library.loadResult?.threads ?? 1) * librarySessions;
   log(`  library: ${JSON.stringify(library.loadResult)}; naive: ${JSON.stringify(naive.loadResult)}`);
+  // Steady state, as on a page that has reranked before: a fresh worker or page runs V8's baseline WASM code
+  // for its first seconds, at half speed or less, until the optimized code is in (see ProbeProfile). The
+  // first result of a fresh page is measured in the load phase instead.
+  const warmup = makePassages(100, 'short');
+  for (let rep = 0; rep < 2; rep += 1) {
+    await library.run(warmup, 600_000);
+    await naive.run(warmup, 120_000);
+  }
   const nativeKinds: ContenderName[] = dtype === 'q8' ? ['native', 'nativeOneRow'] : ['native'];
   let naiveGaveUpAt: { count: number; kind: PassageKind } | undefined;
 
@@ -797,19 +805,34 @@ async function webgpuPhase(results: Results, origin: string, quick: boolean, has
  * WASM thread count: the library's inference path (transformers.js in a module worker, q8, one pair per
  * run) with `numThreads` forced, interleaved. The library chooses its own count; this shows why.
  */
+/**
+ * A probe page (the library's inference path, one knob exposed) with the bench model loaded, after one
+ * unmeasured pass over 100 short passages: a fresh worker runs V8's baseline WASM code for its first seconds,
+ * at half speed or less, and the settings compared here must not differ by how far each got with that.
+ */
+async function openWarmProbe(browser: Browser, origin: string, options: Pick<ProbeLoad, 'threads'> & Partial<Pick<ProbeLoad, 'wasmPaths' | 'sessionOptions'>>): Promise<{ page: Page; loaded: ProbeReply }> {
+  const opened = await openPage(browser, origin + PROBE_PAGE);
+  await opened.page.waitForFunction(() => window.probe !== undefined);
+  const loaded = await opened.page.evaluate(
+    async (message) => window.probe?.load(message),
+    { modelBaseUrl: MODEL_BASE, model: MODEL, dtype: 'q8' as const, ...options },
+  );
+  if (loaded?.ok !== true) throw new Error(`probe load (${JSON.stringify(options)}) failed: ${loaded?.error ?? 'no reply'}`);
+  const warmup = await opened.page.evaluate(
+    async (message) => window.probe?.run(message),
+    { query: QUERY, passages: makePassages(100, 'short'), maxRows: 1, tokenBudget: TOKEN_BUDGET },
+  );
+  if (warmup?.ok !== true) throw new Error(`probe warm-up (${JSON.stringify(options)}) failed: ${warmup?.error ?? 'no reply'}`);
+  return { page: opened.page, loaded };
+}
+
 async function threadsPhase(results: Results, browser: Browser, origin: string, quick: boolean, cores: number): Promise<void> {
   const counts = [...new Set([1, 2, Math.min(4, cores)])];
   const pages: Page[] = [];
   for (const threads of counts) {
-    const opened = await openPage(browser, origin + PROBE_PAGE);
-    await opened.page.waitForFunction(() => window.probe !== undefined);
-    const loaded = await opened.page.evaluate(
-      async (n) => window.probe?.load({ modelBaseUrl: '/fixtures/bench', model: 'ms-marco-minilm-l6-shape', dtype: 'q8', threads: n }),
-      threads,
-    );
-    if (loaded?.ok !== true) throw new Error(`probe load failed: ${loaded?.error ?? 'no reply'}`);
-    await opened.page.evaluate(async () => window.probe?.run({ query: 'a b', passages: ['c d e'], maxRows: 1, tokenBudget: 4096 }));
-    pages.push(opened.page);
+    const { page, loaded } = await openWarmProbe(browser, origin, { threads });
+    if (loaded.threads !== threads) throw new Error(`probe asked for ${threads} threads runs ${loaded.threads}`);
+    pages.push(page);
   }
   const cases: { count: number; kind: PassageKind }[] = quick
     ? [{ count: 10, kind: 'mixed' }, { count: 100, kind: 'short' }]
@@ -855,6 +878,8 @@ async function sessionsPhase(results: Results, browser: Browser, origin: string,
   for (const contender of contenders) await contender.ensure();
   for (const [index, contender] of contenders.entries()) {
     if (contender.loadResult?.sessions !== counts[index]) throw new Error(`library asked for ${counts[index]} sessions runs ${contender.loadResult?.sessions}`);
+    // Unmeasured, so every session has its optimized WASM code (see openWarmProbe).
+    await contender.run(makePassages(100, 'short'), 300_000);
   }
   const cases: { count: number; kind: PassageKind; busyCore: boolean }[] = [
     { count: 100, kind: 'short', busyCore: false },
@@ -922,21 +947,15 @@ async function optionsPhase(results: Results, browser: Browser, origin: string, 
   const nativeThreads = [1, 2];
   const pages: Page[] = [];
   for (const variant of variants) {
-    const opened = await openPage(browser, origin + PROBE_PAGE);
-    await opened.page.waitForFunction(() => window.probe !== undefined);
-    const loaded = await opened.page.evaluate(
-      async ([extra, threads]) => window.probe?.load({ modelBaseUrl: '/fixtures/bench', model: 'ms-marco-minilm-l6-shape', dtype: 'q8', threads, ...extra }),
-      [variant.extra, variant.threads] as const,
-    );
-    if (loaded?.ok !== true) throw new Error(`probe load (${variant.name}) failed: ${loaded?.error ?? 'no reply'}`);
+    const { page, loaded } = await openWarmProbe(browser, origin, { threads: variant.threads, ...variant.extra });
     if (loaded.threads !== variant.threads) throw new Error(`probe load (${variant.name}) runs ${loaded.threads} threads, not ${variant.threads}`);
-    await opened.page.evaluate(async () => window.probe?.run({ query: 'a b', passages: ['c d e'], maxRows: 1, tokenBudget: 4096 }));
-    pages.push(opened.page);
+    pages.push(page);
   }
   const names = [...variants.map((variant) => variant.name), ...nativeThreads.map((threads) => `native onnxruntime-node, 1 row per run, ${threads} thread${threads === 1 ? '' : 's'}`)];
   for (const kind of ['tiny', 'short'] as const) {
     const passages = kind === 'tiny' ? Array.from({ length: 100 }, () => 'bamboo') : makePassages(100, kind);
     const rates = names.map(() => [] as number[]);
+    let probeScores: number[] | undefined;
     for (let rep = 0; rep < (quick ? 2 : 3); rep += 1) {
       for (const [index, page] of pages.entries()) {
         const reply = await page.evaluate(
@@ -944,11 +963,17 @@ async function optionsPhase(results: Results, browser: Browser, origin: string, 
           [passages, QUERY] as const,
         );
         if (reply?.ok === true) rates[index]?.push(round((passages.length / reply.ms) * 1000, 2));
+        if (rep === 0 && index === 0) probeScores = reply?.scores;
         await sleep(300);
       }
       for (const [offset, threads] of nativeThreads.entries()) {
         const reply = await native.run({ dtype: 'q8', threads, query: QUERY, passages, maxRows: 1, tokenBudget: 4096 });
         rates[variants.length + offset]?.push(round((passages.length / reply.totalMs) * 1000, 2));
+        if (rep === 0 && offset === 0 && kind === 'short' && probeScores !== undefined) {
+          // The same ids through onnxruntime-web without any library code: how far the two runtimes' q8
+          // kernels alone land apart, to read the library-vs-native checks of the throughput phase against.
+          results.checks['maxAbsDiff onnxruntime-web (probe, no library code) vs native one-row, q8, 100 short'] = maxAbsDiff(probeScores, reply.scores);
+        }
         await sleep(300);
       }
     }

@@ -40,6 +40,8 @@ export interface ProbeReply {
   readonly batches?: number;
   readonly threads?: number;
   readonly error?: string;
+  /** run: the score of each passage, in input order. */
+  readonly scores?: number[];
   /** profile: onnxruntime's profiler output (Chrome trace events) and the pair's length in tokens. */
   readonly trace?: string;
   readonly tokens?: number;

@@ -6,7 +6,7 @@
  * (onnxruntime's profiler, enabled with `sessionOptions.enableProfiling`).
  */
 import { AutoModelForSequenceClassification, AutoTokenizer, Tensor, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { encodePair, planBatches, templateFromProbe, type EncodedPair, type PairTemplate } from '../encode.js';
+import { encodePair, padBatch, planBatches, templateFromProbe, type EncodedPair, type PairTemplate } from '../encode.js';
 import type { ProbeLoad, ProbeProfile, ProbeReply, ProbeRun } from './probe-contract.js';
 
 /**
@@ -63,18 +63,7 @@ function loaded(): { tok: PreTrainedTokenizer; call: ModelCall; pairTemplate: Pa
 
 /** One padded batch of the given pairs, as the library feeds it. */
 function batchFeeds(pairs: readonly EncodedPair[]): Record<string, Tensor> {
-  const length = Math.max(...pairs.map((pair) => pair.ids.length));
-  const ids = new BigInt64Array(pairs.length * length);
-  const mask = new BigInt64Array(pairs.length * length);
-  const types = new BigInt64Array(pairs.length * length);
-  pairs.forEach((pair, row) => {
-    pair.ids.forEach((id, position) => {
-      ids[row * length + position] = BigInt(id);
-      mask[row * length + position] = 1n;
-      types[row * length + position] = BigInt(pair.types[position] ?? 0);
-    });
-  });
-  const dims = [pairs.length, length];
+  const { ids, mask, types, dims } = padBatch(pairs);
   return {
     input_ids: new Tensor('int64', ids, dims),
     attention_mask: new Tensor('int64', mask, dims),
@@ -88,10 +77,15 @@ async function run(message: ProbeRun): Promise<ProbeReply> {
   const queryIds = tok.encode(message.query, { add_special_tokens: false });
   const encoded = message.passages.map((passage) => encodePair(pairTemplate, queryIds, tok.encode(passage, { add_special_tokens: false }), 512));
   const plans = planBatches(encoded.map((pair) => pair.ids.length), message.tokenBudget, message.maxRows);
+  const scores = new Array<number>(encoded.length).fill(Number.NaN);
   for (const plan of plans) {
-    await call(batchFeeds(plan.map((index) => encoded[index]).filter((pair): pair is EncodedPair => pair !== undefined)));
+    const { logits } = await call(batchFeeds(plan.map((index) => encoded[index]).filter((pair): pair is EncodedPair => pair !== undefined)));
+    const data = logits.data as Float32Array;
+    plan.forEach((index, row) => {
+      scores[index] = data[row] ?? Number.NaN;
+    });
   }
-  return { ok: true, ms: performance.now() - started, batches: plans.length, threads };
+  return { ok: true, ms: performance.now() - started, batches: plans.length, threads, scores };
 }
 
 /**
