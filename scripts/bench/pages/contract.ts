@@ -10,6 +10,8 @@ export interface PageLoadOptions {
   readonly batchTokenBudget?: number;
   /** Library only: `wasmSessions`; unset, its default. */
   readonly wasmSessions?: number;
+  /** Library only: `webgpuGraphCapture`; unset, its default. */
+  readonly webgpuGraphCapture?: boolean | 'auto';
 }
 
 export interface PageLoadResult {

@@ -14,6 +14,7 @@ const page: BenchPage = {
       ...(options.dtype === undefined ? {} : { dtype: options.dtype }),
       ...(options.batchTokenBudget === undefined ? {} : { batchTokenBudget: options.batchTokenBudget }),
       ...(options.wasmSessions === undefined ? {} : { wasmSessions: options.wasmSessions }),
+      ...(options.webgpuGraphCapture === undefined ? {} : { webgpuGraphCapture: options.webgpuGraphCapture }),
     });
     const ms = performance.now() - started;
     const { info } = reranker;
