@@ -299,25 +299,23 @@ class NativeRunner {
     });
   }
 
-  async run(request: NativeRequest): Promise<NativeReply> {
-    await this.#ready;
-    return new Promise((done, fail) => {
-      this.#child.once('message', (message: NativeReply | NativeError) => {
-        if (message.type === 'result') done(message);
-        else fail(new Error(message.message));
-      });
-      this.#child.send({ type: 'run', ...request });
-    });
+  run(request: NativeRequest): Promise<NativeReply> {
+    return this.#ask<NativeReply>('run', 'result', request);
   }
 
-  async profile(request: NativeProfileRequest): Promise<NativeProfileReply> {
+  profile(request: NativeProfileRequest): Promise<NativeProfileReply> {
+    return this.#ask<NativeProfileReply>('profile', 'profile', request);
+  }
+
+  /** One request to the child, answered by one message of type `replyType` or an error. */
+  async #ask<T extends { readonly type: string }>(type: string, replyType: T['type'], request: object): Promise<T> {
     await this.#ready;
     return new Promise((done, fail) => {
-      this.#child.once('message', (message: NativeProfileReply | NativeError) => {
-        if (message.type === 'profile') done(message);
-        else fail(new Error(message.message));
+      this.#child.once('message', (message: T | NativeError) => {
+        if (message.type === replyType) done(message as T);
+        else fail(new Error((message as NativeError).message));
       });
-      this.#child.send({ type: 'profile', ...request });
+      this.#child.send({ type, ...request });
     });
   }
 
