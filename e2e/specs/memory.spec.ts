@@ -125,6 +125,60 @@ test('1,000 rerank calls of 100 passages: the heap does not grow; dispose and 20
 });
 
 /**
+ * Hostile text over many calls: passages of 90,000 whitespace characters (no tokens: before the token cache
+ * counted characters they cost nothing and were never evicted) and passages of long unique words (which the
+ * WordPiece word memo kept whole). 2,000 such passages are some 400 MB of UTF-16; the worker must stay within
+ * the caches' bounds (token cache 4M characters, word memo 2M, both about 8 MB at most) of its size after warm-up.
+ */
+test('hostile text over 100 calls: the token cache and the word memo stay bounded in the worker', async ({ baseURL }) => {
+  test.setTimeout(600_000);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...MEMORY_ARGS] });
+  try {
+    const page = await browser.newPage({ baseURL });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await openHarness(page);
+    await page.evaluate(async (base) => {
+      window.reranker = await window.lib.createReranker({ model: 'tiny-bert-reranker', modelBaseUrl: base, device: 'wasm', dtype: 'fp32', wasmSessions: 1 });
+    }, FIXTURE_BASE);
+    /** `count` calls from `from` on: 10 whitespace passages and 10 of 60 unique 250-letter words each, all distinct. */
+    const hostileCalls = (from: number, count: number) =>
+      page.evaluate(
+        async ({ from, count }) => {
+          const reranker = window.reranker as NonNullable<typeof window.reranker>;
+          const letters = (n: number) => Array.from(String(n), (digit) => String.fromCharCode(97 + Number(digit))).join('');
+          let results = 0;
+          for (let call = from; call < from + count; call++) {
+            const documents: string[] = [];
+            for (let i = 0; i < 10; i++) documents.push(`${letters(call * 100 + i)}${' \n\t'.repeat(30_000)}`);
+            for (let i = 0; i < 10; i++) {
+              const words = Array.from({ length: 60 }, (_, w) => letters(call * 10_000 + i * 100 + w).padEnd(250, 'q'));
+              documents.push(words.join(' '));
+            }
+            results += (await reranker.rerank('what is hostile text?', documents)).length;
+          }
+          return results;
+        },
+        { from, count },
+      );
+    expect(await hostileCalls(0, 10)).toBe(200); // warm-up: the caches fill to their bounds
+    const warm = await figures(page);
+    const samples = [warm];
+    for (let block = 0; block < 4; block++) {
+      expect(await hostileCalls(10 + block * 25, 25)).toBe(500);
+      samples.push(await figures(page));
+    }
+    const after = samples.at(-1) as Figures;
+    console.log(`[memory:hostile] after warm-up: ${show(warm)}; every 25 calls: ${samples.slice(1).map(show).join(' | ')}`);
+    expect(after.worker).toBeGreaterThan(0);
+    expect(after.worker - warm.worker, 'worker growth over 100 hostile calls').toBeLessThanOrEqual(16 * MB);
+    expect(errors).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+});
+
+/**
  * Counts the worker's GPU buffers: prepended to the reranker worker's script (so it runs before
  * onnxruntime-web asks for a device), it wraps `GPUDevice.prototype.createBuffer` and
  * `GPUBuffer.prototype.destroy`. A buffer is live from its creation until it is destroyed, or until the

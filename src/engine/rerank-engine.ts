@@ -28,8 +28,11 @@ import { validateRerankCall, validateScoreCall } from '../shared/validate.js';
 /** Chosen so a 512-token pair still batches 8 rows; see the bench notes for the measurements behind it. */
 export const DEFAULT_BATCH_TOKEN_BUDGET = 4096;
 
-/** Token ids kept across calls (see token-cache.ts): about 8 MB. */
-const TOKEN_CACHE_MAX_TOKENS = 1_000_000;
+/**
+ * What the token cache keeps across calls (see token-cache.ts): 1M token ids (about 8 MB) and 4M characters
+ * of text (8 MB of UTF-16) at most; texts over 20,000 characters are not kept.
+ */
+export const TOKEN_CACHE_LIMITS = { maxTokens: 1_000_000, maxChars: 4_000_000, maxTextChars: 20_000 } as const;
 
 /** Options of score/rerank as they cross the worker boundary (an AbortSignal cannot be posted). */
 export type WireScoreOptions = Omit<ScoreOptions, 'signal'>;
@@ -48,7 +51,7 @@ export class RerankEngine {
   readonly #abortedCalls = new Set<number>();
   #disposed = false;
   #lastTimings: CallTimings | undefined;
-  readonly #tokenCache = new TokenCache(TOKEN_CACHE_MAX_TOKENS);
+  readonly #tokenCache = new TokenCache(TOKEN_CACHE_LIMITS);
 
   constructor(loader: ModelLoader) {
     this.#loader = loader;

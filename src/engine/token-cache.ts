@@ -2,19 +2,34 @@
  * Token ids of texts tokenized before, kept by the engine across calls: apps rerank candidates drawn from
  * the same corpus again and again (a docs site, a notes app), and tokenizing is the CPU side of a GPU
  * rerank. Measured by `npm run bench:gpu` on an H200 host: tokenizing 100 mixed-length passages takes
- * 50-90 ms in transformers.js, as long as scoring them. Least recently used texts go first once the cache
- * holds `maxTokens` ids in all (about 8 bytes each).
+ * 50-90 ms in transformers.js, as long as scoring them.
+ *
+ * Bounded by what it holds, not by how many texts: least recently used texts go first once the cache holds
+ * `maxTokens` ids in all (about 8 bytes each) or `maxChars` characters of key text (2 bytes each), whichever
+ * comes first. The key text counts because a text can cost many characters and no tokens (100,000 spaces
+ * tokenize to nothing). A text longer than `maxTextChars` is never kept: it would push out hundreds of short
+ * passages, and a long text is rarely reranked again verbatim.
  */
+export interface TokenCacheLimits {
+  /** Token ids kept in all. */
+  readonly maxTokens: number;
+  /** Characters (UTF-16 code units) of the cached texts in all. */
+  readonly maxChars: number;
+  /** Longest text (in characters) that is cached at all. */
+  readonly maxTextChars: number;
+}
+
 export class TokenCache {
-  readonly #maxTokens: number;
+  readonly #limits: TokenCacheLimits;
   readonly #entries = new Map<string, readonly number[]>();
   #tokens = 0;
+  #chars = 0;
 
-  constructor(maxTokens: number) {
-    this.#maxTokens = maxTokens;
+  constructor(limits: TokenCacheLimits) {
+    this.#limits = limits;
   }
 
-  /** The ids of `text`, from the cache or from `tokenize` (then cached). */
+  /** The ids of `text`, from the cache or from `tokenize` (then cached, when it fits). */
   ids(text: string, tokenize: (text: string) => number[]): readonly number[] {
     const cached = this.#entries.get(text);
     if (cached !== undefined) {
@@ -24,13 +39,16 @@ export class TokenCache {
       return cached;
     }
     const ids = tokenize(text);
-    if (ids.length > this.#maxTokens) return ids;
+    const { maxTokens, maxChars, maxTextChars } = this.#limits;
+    if (text.length > maxTextChars || text.length > maxChars || ids.length > maxTokens) return ids;
     this.#entries.set(text, ids);
     this.#tokens += ids.length;
+    this.#chars += text.length;
     for (const [key, value] of this.#entries) {
-      if (this.#tokens <= this.#maxTokens) break;
+      if (this.#tokens <= maxTokens && this.#chars <= maxChars) break;
       this.#entries.delete(key);
       this.#tokens -= value.length;
+      this.#chars -= key.length;
     }
     return ids;
   }
@@ -39,7 +57,13 @@ export class TokenCache {
     return this.#entries.size;
   }
 
+  /** Token ids held. */
   get tokens(): number {
     return this.#tokens;
+  }
+
+  /** Characters of the texts held (the keys). */
+  get chars(): number {
+    return this.#chars;
   }
 }

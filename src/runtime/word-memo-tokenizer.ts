@@ -13,8 +13,28 @@
 /** Whitespace every step above treats as a word boundary: tab, newline, carriage return and Unicode Zs. */
 const WORD_BOUNDARY = /[\t\n\r\p{Zs}]+/u;
 
-/** Distinct words kept; past this the memo starts over (a few MB at most). */
-const MAX_WORDS = 200_000;
+/**
+ * What the memo may hold: distinct words, and characters of those words in all (a word is its own key, so
+ * a hostile text of long unique words would otherwise fill memory with keys); past either the memo starts
+ * over. Words longer than `maxWordChars` are tokenized each time and never kept: WordPiece gives a word over
+ * 100 characters a single [UNK] anyway, and such words are rarely repeated.
+ */
+export interface WordMemoLimits {
+  readonly maxWords: number;
+  readonly maxChars: number;
+  readonly maxWordChars: number;
+}
+
+/** About 2M characters of keys (4 MB of UTF-16) and their ids at most. */
+export const WORD_MEMO_LIMITS: WordMemoLimits = { maxWords: 200_000, maxChars: 2_000_000, maxWordChars: 100 };
+
+/** The memo's contents, for tests and diagnostics. */
+export interface WordMemoStats {
+  readonly words: number;
+  readonly chars: number;
+}
+
+export type WordMemoEncode = ((text: string) => number[]) & { readonly stats: () => WordMemoStats };
 
 interface TokenizerJson {
   readonly normalizer?: { readonly type?: string } | null;
@@ -24,23 +44,35 @@ interface TokenizerJson {
 }
 
 /** A word-memoizing `encode`, or undefined when the tokenizer's steps may cross whitespace. */
-export function wordMemoTokenizer(encode: (text: string) => number[], tokenizerJson: unknown): ((text: string) => number[]) | undefined {
+export function wordMemoTokenizer(
+  encode: (text: string) => number[],
+  tokenizerJson: unknown,
+  limits: WordMemoLimits = WORD_MEMO_LIMITS,
+): WordMemoEncode | undefined {
   if (!isWordLocal(tokenizerJson)) return undefined;
   const memo = new Map<string, readonly number[]>();
-  return (text) => {
+  let chars = 0;
+  const memoized = (text: string): number[] => {
     const ids: number[] = [];
     for (const word of text.split(WORD_BOUNDARY)) {
       if (word === '') continue;
       let wordIds = memo.get(word);
       if (wordIds === undefined) {
-        if (memo.size >= MAX_WORDS) memo.clear();
         wordIds = encode(word);
-        memo.set(word, wordIds);
+        if (word.length <= limits.maxWordChars) {
+          if (memo.size >= limits.maxWords || chars + word.length > limits.maxChars) {
+            memo.clear();
+            chars = 0;
+          }
+          memo.set(word, wordIds);
+          chars += word.length;
+        }
       }
       for (const id of wordIds) ids.push(id);
     }
     return ids;
   };
+  return Object.assign(memoized, { stats: (): WordMemoStats => ({ words: memo.size, chars }) });
 }
 
 function isWordLocal(json: unknown): boolean {

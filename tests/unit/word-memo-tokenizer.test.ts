@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { wordMemoTokenizer } from '../../src/runtime/word-memo-tokenizer.js';
+import { WORD_MEMO_LIMITS, wordMemoTokenizer } from '../../src/runtime/word-memo-tokenizer.js';
 import { readFileSync } from 'node:fs';
 
 const TEXTS = [
@@ -74,5 +74,59 @@ describe('wordMemoTokenizer', () => {
       const tokenizer = loaded.get(model) as PreTrainedTokenizer;
       expect(wordMemoTokenizer((text) => tokenizer.encode(text), jsonOf(tokenizer))).toBeUndefined();
     }
+  });
+});
+
+describe('wordMemoTokenizer bounds', () => {
+  /** Passes isWordLocal; encode is a stand-in counting its calls (one id per character). */
+  const WORDPIECE_JSON = { normalizer: { type: 'BertNormalizer' }, pre_tokenizer: { type: 'BertPreTokenizer' }, model: { type: 'WordPiece' } };
+  const counted = () => {
+    const calls: string[] = [];
+    const encode = (text: string): number[] => (calls.push(text), Array.from(text, (char) => char.charCodeAt(0)));
+    return { calls, encode };
+  };
+
+  it('never keeps words over maxWordChars: hostile text of long unique words leaves the memo empty', () => {
+    const { calls, encode } = counted();
+    const memo = wordMemoTokenizer(encode, WORDPIECE_JSON);
+    expect(memo).toBeDefined();
+    // 100 calls of 50 distinct 2,000-character words: 10M characters, none of them kept.
+    for (let call = 0; call < 100; call++) {
+      const text = Array.from({ length: 50 }, (_, w) => `${call}-${w}-${'x'.repeat(2_000)}`).join(' ');
+      const got = memo?.(text) ?? [];
+      if (call === 0) expect(got).toEqual(encode(text.replace(/ /g, '')));
+      expect(got.length).toBe(text.length - 49);
+    }
+    expect(memo?.stats()).toEqual({ words: 0, chars: 0 });
+    const long = 'y'.repeat(101);
+    memo?.(long);
+    memo?.(long);
+    expect(calls.filter((text) => text === long)).toHaveLength(2);
+  });
+
+  it('bounds the characters of the words it keeps, and stays correct past the bound', () => {
+    const { calls, encode } = counted();
+    const memo = wordMemoTokenizer(encode, WORDPIECE_JSON, { maxWords: 1_000_000, maxChars: 10_000, maxWordChars: 100 });
+    for (let call = 0; call < 100; call++) {
+      const words = Array.from({ length: 100 }, (_, w) => `${String(call * 100 + w).padStart(6, '0')}${'z'.repeat(94)}`);
+      expect(memo?.(words.join('\n'))).toEqual(encode(words.join('')));
+      const stats = memo?.stats();
+      expect(stats?.chars).toBeLessThanOrEqual(10_000);
+      expect(stats?.words).toBeLessThanOrEqual(100);
+    }
+    // Short repeated words are still memoized: one encode per distinct word.
+    calls.length = 0;
+    memo?.('the panda the panda the');
+    memo?.('panda the');
+    expect(calls.sort()).toEqual(['panda', 'the']);
+  });
+
+  it('with the default limits, a million characters of distinct 100-character words stay within maxChars', () => {
+    const memo = wordMemoTokenizer(() => [1], WORDPIECE_JSON);
+    for (let call = 0; call < 300; call++) {
+      memo?.(Array.from({ length: 100 }, (_, w) => `${call}.${w}.`.padEnd(100, 'q')).join(' '));
+    }
+    expect(memo?.stats().chars).toBe(3_000_000 - 2_000_000);
+    expect(memo?.stats().chars).toBeLessThanOrEqual(WORD_MEMO_LIMITS.maxChars);
   });
 });
