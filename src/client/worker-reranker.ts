@@ -10,7 +10,7 @@ import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { lifeLockName, watchLifeLock } from './life-lock-watch.js';
 import type { WorkerFactory } from './worker-handle.js';
 import { RerankerError, fromWireError, isWireError, describeCause } from '../shared/errors.js';
-import type { LoadRequest, Outcome, WorkerApi } from '../shared/protocol.js';
+import { MAX_QUEUED_CALLS, queueFullError, type LoadRequest, type Outcome, type WorkerApi } from '../shared/protocol.js';
 import type {
   CallTimings,
   ChunkingOptions,
@@ -31,6 +31,11 @@ interface Connection {
   readonly remote: Remote<WorkerApi>;
   /** Resolves once the model is loaded in this worker. */
   readonly ready: Promise<RerankerInfo>;
+  /**
+   * Rejects once this worker is gone: `worker-crashed` when it died, `disposed` when it was ended on purpose.
+   * Requests that get no outcome of their own (lastTimings) race it, so they never hang on a dead worker.
+   */
+  readonly gone: Promise<never>;
   /** Ends the worker on purpose (no crash is reported for it). */
   end(): void;
 }
@@ -101,9 +106,20 @@ export class WorkerReranker implements Reranker {
     });
   }
 
+  /**
+   * Timings of the last call the current worker finished; `undefined` when it has finished none (also after a
+   * crash, before the next call) or the reranker is disposed. Rejects with `worker-crashed` when the worker
+   * dies before answering (and `disposed` when the reranker is disposed meanwhile), never hangs.
+   */
   async lastTimings(): Promise<CallTimings | undefined> {
-    if (this.#disposed || this.#connection === undefined) return undefined;
-    return this.#connection.remote.lastTimings();
+    const connection = this.#connection;
+    if (this.#disposed || connection === undefined) return undefined;
+    return Promise.race([connection.remote.lastTimings(), connection.gone]);
+  }
+
+  /** Calls not settled yet (queued, running, or waiting for the worker): at most MAX_QUEUED_CALLS. For tests. */
+  get pendingCalls(): number {
+    return this.#pending.size;
   }
 
   async dispose(): Promise<void> {
@@ -120,7 +136,12 @@ export class WorkerReranker implements Reranker {
   }
 
   #connect(): Connection {
-    const handle = this.#startWorker();
+    let handle: ReturnType<WorkerFactory>;
+    try {
+      handle = this.#startWorker();
+    } catch (error) {
+      throw workerStartError(error);
+    }
     const remote = wrap<WorkerApi>(handle.endpoint);
     const { onProgress, modelFiles, ...options } = this.#options;
     const fallback = this.#wasmFallback;
@@ -135,6 +156,7 @@ export class WorkerReranker implements Reranker {
     let stopWatching: () => void = () => undefined;
     const end = (): void => {
       if (ended) return;
+      markFailed(new RerankerError('disposed', 'The reranker worker was ended (disposed, or replaced by a new worker) before it answered.'));
       ended = true;
       stopWatching();
       handle.terminate();
@@ -164,6 +186,7 @@ export class WorkerReranker implements Reranker {
     const connection: Connection = {
       remote,
       end,
+      gone: failed,
       ready: Promise.race<RerankerInfo>([
         remote
           .load(request, onProgress === undefined ? undefined : proxy(onProgress))
@@ -199,6 +222,8 @@ export class WorkerReranker implements Reranker {
       return Promise.reject(error);
     }
     if (signal?.aborted === true) return Promise.reject(abortedError());
+    // Refused before it is queued: the calls already pending are not disturbed.
+    if (this.#pending.size >= MAX_QUEUED_CALLS) return Promise.reject(queueFullError());
     const callId = this.#nextCallId++;
     return new Promise<T>((resolve, reject) => {
       let settled = false;
@@ -236,7 +261,15 @@ export class WorkerReranker implements Reranker {
       };
       this.#pending.set(callId, { reject: (error) => finish() && reject(error), retry: send });
       signal?.addEventListener('abort', onAbort, { once: true });
-      send(this.#connection ?? this.#connect());
+      let connection: Connection;
+      try {
+        connection = this.#connection ?? this.#connect();
+      } catch (error) {
+        // No worker could be started: the call leaves nothing behind.
+        if (finish()) reject(asRerankerError(error));
+        return;
+      }
+      send(connection);
     });
   }
 
@@ -289,6 +322,17 @@ function asRerankerError(error: unknown): RerankerError {
   if (error instanceof RerankerError) return error;
   if (isWireError(error)) return fromWireError(error);
   return new RerankerError('inference-failed', `The reranker call failed: ${describeCause(error)}`, { cause: error });
+}
+
+/** `new Worker` threw (a SecurityError for a bundle of another origin, a CSP refusal, ...). */
+function workerStartError(cause: unknown): RerankerError {
+  return new RerankerError(
+    'worker-start-failed',
+    `The browser refused to start the reranker's Web Worker (${describeCause(cause)}). Serve the library's files ` +
+      '(its bundle and workers/) from the same origin as the page, and let a Content-Security-Policy allow them ' +
+      "(worker-src 'self'; see the README's Content-Security-Policy section).",
+    { cause },
+  );
 }
 
 function abortedError(): RerankerError {

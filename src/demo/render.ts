@@ -251,6 +251,8 @@ function hintFor(error: RerankerError, hasModelBaseUrl: boolean, pickedFolder: b
       return 'This browser has no usable WebGPU adapter. Choose device "auto" or "wasm".';
     case 'worker-crashed':
       return 'The worker stopped (often out of memory). Press Rerank to try again, perhaps with a smaller dtype.';
+    case 'worker-start-failed':
+      return "The browser would not start the reranker's worker: serve the page and the library from the same origin.";
     default:
       return undefined;
   }

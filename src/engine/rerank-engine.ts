@@ -23,6 +23,7 @@ import type {
   ScoreOptions,
 } from '../shared/types.js';
 import { DEFAULT_LIMITS, resolveLimits } from '../shared/limits.js';
+import { MAX_QUEUED_CALLS, queueFullError } from '../shared/protocol.js';
 import { validateRerankCall, validateScoreCall } from '../shared/validate.js';
 
 /** Chosen so a 512-token pair still batches 8 rows; see the bench notes for the measurements behind it. */
@@ -48,6 +49,9 @@ export class RerankEngine {
   #limits = DEFAULT_LIMITS;
   /** Tail of the call queue; every call chains onto it. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** Ids of the calls queued or running (the only ids an abort is recorded for). */
+  readonly #activeCalls = new Set<number>();
+  /** Ids of active calls that were aborted; a subset of #activeCalls, so it never outgrows the queue. */
   readonly #abortedCalls = new Set<number>();
   #disposed = false;
   #lastTimings: CallTimings | undefined;
@@ -138,9 +142,17 @@ export class RerankEngine {
     });
   }
 
-  /** Marks a queued or running call aborted; it rejects with code `aborted` at its next check. */
+  /**
+   * Marks a queued or running call aborted; it rejects with code `aborted` at its next check. An abort of a
+   * call that already finished (or never came) is dropped: nothing is kept for it.
+   */
   abort(callId: number): void {
-    this.#abortedCalls.add(callId);
+    if (this.#activeCalls.has(callId)) this.#abortedCalls.add(callId);
+  }
+
+  /** Calls queued or running, and those of them aborted (for tests: neither may grow past the queue). */
+  get trackedCalls(): { readonly active: number; readonly aborted: number } {
+    return { active: this.#activeCalls.size, aborted: this.#abortedCalls.size };
   }
 
   lastTimings(): CallTimings | undefined {
@@ -162,6 +174,9 @@ export class RerankEngine {
   }
 
   #enqueue<T>(callId: number, work: (model: LoadedModel) => Promise<T>): Promise<T> {
+    // Aborted calls still in the queue are dropped as soon as they are reached, so they do not count.
+    if (this.#activeCalls.size - this.#abortedCalls.size >= MAX_QUEUED_CALLS) return Promise.reject(queueFullError());
+    this.#activeCalls.add(callId);
     const run = this.#queue.then(async () => {
       try {
         this.#throwIfStopped(callId);
@@ -169,6 +184,7 @@ export class RerankEngine {
         if (model === undefined) throw new RerankerError('invalid-input', 'No model is loaded yet; await load() first.');
         return await work(model);
       } finally {
+        this.#activeCalls.delete(callId);
         this.#abortedCalls.delete(callId);
       }
     });
@@ -214,10 +230,20 @@ export class RerankEngine {
     chunking: ChunkingSettings | false,
     checkpoint: () => void,
   ): Promise<StreamedRows> {
-    const tokenizeStart = performance.now();
     const planner = new RowPlanner(model, chunking, argument, this.#tokenCache);
-    pairs.forEach((pair, index) => planner.add(pair, index));
-    const tokenizeMs = performance.now() - tokenizeStart;
+    let tokenizeMs = 0;
+    let sliceStart = performance.now();
+    for (let index = 0; index < pairs.length; index++) {
+      planner.add(pairs[index] as readonly [string, string], index);
+      if (performance.now() - sliceStart > TOKENIZE_SLICE_MS) {
+        // Let an abort (or dispose) message in: a call of thousands of passages tokenizes for seconds.
+        tokenizeMs += performance.now() - sliceStart;
+        await nextTask();
+        checkpoint();
+        sliceStart = performance.now();
+      }
+    }
+    tokenizeMs += performance.now() - sliceStart;
     const { scores, batches } = await this.#runPairs(model, planner.planned.rows, checkpoint);
     return { planned: planner.planned, scores, batches, tokenizeMs };
   }
@@ -282,7 +308,8 @@ export class RerankEngine {
             dispatched = true;
           }
         }
-        if (dispatched || (inFlight > 0 && performance.now() - lastYield > YIELD_EVERY_MS)) {
+        const sinceYield = performance.now() - lastYield;
+        if (dispatched || (inFlight > 0 && sinceYield > YIELD_EVERY_MS) || sinceYield > TOKENIZE_SLICE_MS) {
           await nextTask();
           lastYield = performance.now();
         }
@@ -367,6 +394,12 @@ export class RerankEngine {
 
 /** While a batch is in flight, tokenizing yields at least this often (ms) so the batch can complete. */
 const YIELD_EVERY_MS = 2;
+
+/**
+ * Tokenizing yields a task turn at least this often (ms), batch in flight or not, so an abort or dispose
+ * posted meanwhile takes effect within about this long (plus one passage's tokenizing).
+ */
+const TOKENIZE_SLICE_MS = 10;
 
 interface StreamedRows {
   readonly planned: PlannedRows;

@@ -8,6 +8,13 @@
 export type RerankerErrorCode =
   /** An argument has the wrong type or value; the message names the argument and the position. */
   | 'invalid-input'
+  /** The reranker already holds its most queued calls (`MAX_QUEUED_CALLS`, 1,000); wait for earlier ones, then call again. */
+  | 'busy'
+  /**
+   * The browser refused to start the worker (`new Worker` threw: typically the bundle is served from another
+   * origin than the page, or a Content-Security-Policy forbids it); serve the library's files same-origin.
+   */
+  | 'worker-start-failed'
   /** A model file answered 404/401/403; the message names the URL. */
   | 'model-not-found'
   /** A model file was fetched but could not be parsed or turned into a session; the message names the file. */
@@ -27,6 +34,8 @@ export type RerankerErrorCode =
 
 export const RERANKER_ERROR_CODES: readonly RerankerErrorCode[] = [
   'invalid-input',
+  'busy',
+  'worker-start-failed',
   'model-not-found',
   'model-load-failed',
   'unsupported-model',

@@ -4,10 +4,27 @@
  * Worker methods never throw across the boundary: they return an `Outcome`, so a `RerankerError`
  * arrives with its class, code and details intact (Comlink alone would keep only name, message and stack).
  */
-import type { WireError } from './errors.js';
+import { RerankerError, type WireError } from './errors.js';
 import type { CallTimings, LoadProgress, RerankerInfo, RerankResult } from './types.js';
 import type { LoadRequest } from '../engine/model-backend.js';
 import type { WireRerankOptions, WireScoreOptions } from '../engine/rerank-engine.js';
+
+/**
+ * Most calls (`rerank` and `score`) one reranker holds at a time, queued or running; the next one is refused
+ * with `busy` and nothing already queued is disturbed. A session scores one batch at a time, so a caller
+ * that queues more than this is outrunning the model: wait for earlier calls, or abort the ones no longer
+ * needed.
+ */
+export const MAX_QUEUED_CALLS = 1000;
+
+export function queueFullError(): RerankerError {
+  return new RerankerError(
+    'busy',
+    `This reranker already holds ${MAX_QUEUED_CALLS} calls (queued or running), the most it queues; this call was not queued. ` +
+      'Wait for earlier calls to settle (or abort the ones no longer needed), then call again.',
+    { details: { limit: 'maxQueuedCalls', limitValue: MAX_QUEUED_CALLS } },
+  );
+}
 
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: WireError };
 

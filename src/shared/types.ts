@@ -359,14 +359,22 @@ export interface CallTimings {
 
 export interface Reranker {
   readonly info: RerankerInfo;
-  /** Scores every document against `query`; results sorted best first. An empty `documents` returns `[]`. */
+  /**
+   * Scores every document against `query`; results sorted best first. An empty `documents` returns `[]`.
+   * At most `MAX_QUEUED_CALLS` (1,000) calls (`rerank` and `score`) are held at a time, queued or running;
+   * one more rejects with code `busy` and the calls already held are not disturbed.
+   */
   rerank(query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult[]>;
   /**
    * Scores `[query, passage]` pairs; scores in input order (with chunking, each pair's best window).
    * It reports no truncation: use `rerank` for `truncated` and the winning window.
    */
   score(pairs: readonly (readonly [string, string])[], options?: ScoreOptions): Promise<number[]>;
-  /** Timings of the most recent call that finished. */
+  /**
+   * Timings of the most recent call the current worker finished; `undefined` when it finished none yet
+   * (after a crash too, until a call finishes in the new worker). Rejects with `worker-crashed` when the
+   * worker dies before answering (`disposed` when the reranker is disposed meanwhile): it never hangs.
+   */
   lastTimings(): Promise<CallTimings | undefined>;
   /** Ends the worker and frees every session; later calls reject with code `disposed`. */
   dispose(): Promise<void>;
