@@ -168,8 +168,11 @@ export function pairScores(planned: PlannedRows, rowScores: readonly number[], c
   return planned.pairs.map((pair) => {
     let best = 0;
     for (let index = 1; index < pair.windows.length; index++) {
+      const candidate = rowScores[pair.firstRow + index] ?? Number.NaN;
+      const current = rowScores[pair.firstRow + best] ?? Number.NaN;
       // Strictly greater: on a tie the earlier window wins, so results do not depend on float noise order.
-      if ((rowScores[pair.firstRow + index] ?? -Infinity) > (rowScores[pair.firstRow + best] ?? -Infinity)) best = index;
+      // A NaN window loses to any number (NaN compares false both ways): NaN only when every window is NaN.
+      if (candidate > current || (Number.isNaN(current) && !Number.isNaN(candidate))) best = index;
     }
     const score = rowScores[pair.firstRow + best] ?? Number.NaN;
     const window = pair.windows[best];

@@ -132,8 +132,7 @@ export class RerankEngine {
       );
       const normalize = options?.normalize === true;
       const order = scores.map((pair, index) => ({ index, score: normalize ? model.head.normalize(pair.score) : pair.score }));
-      // Stable on ties of the returned score: the earlier document first, so equal scores keep input order.
-      order.sort((a, b) => b.score - a.score || a.index - b.index);
+      order.sort(bestFirst);
       const kept = options?.topK === undefined ? order : order.slice(0, options.topK);
       // Only the results returned are traced back to characters: tracing costs a tokenization per word.
       return kept.map(({ index, score }) =>
@@ -428,6 +427,19 @@ function paddedLength(length: number, buckets: readonly number[] | undefined): n
   return buckets?.find((bucket) => bucket >= length) ?? length;
 }
 
+/**
+ * Best first; equal scores keep input order (the earlier document first). NaN scores (a model output that is
+ * not a number: an fp16 overflow, a broken export) go after every number, in input order: `b - a` alone would
+ * make the comparator inconsistent and the order depend on the sort's internals.
+ */
+export function bestFirst(a: { score: number; index: number }, b: { score: number; index: number }): number {
+  const aNaN = Number.isNaN(a.score);
+  const bNaN = Number.isNaN(b.score);
+  if (aNaN || bNaN) return aNaN === bNaN ? a.index - b.index : aNaN ? 1 : -1;
+  // Equal infinities give NaN here: a tie.
+  return b.score - a.score || a.index - b.index;
+}
+
 function describeResult(
   index: number,
   score: number,
@@ -442,6 +454,7 @@ function describeResult(
     score,
     ...(options?.returnDocuments === true ? { document } : {}),
     truncated: scored.truncated,
+    ...(Number.isNaN(score) ? { invalidScore: true as const } : {}),
     ...(scored.window === undefined
       ? {}
       : { chunk: chunkSpan(document, planned.passageIds, scored.window, (text) => model.tokenize(text)) }),

@@ -315,6 +315,12 @@ export interface RerankResult {
    * the model: cut off without chunking, or past `maxChunksPerDoc` windows with it.
    */
   readonly truncated: boolean;
+  /**
+   * Present (`true`) only when the model's score for this document is NaN (an fp16 overflow, a broken
+   * export; with chunking, when every window's is). Such results come after every numeric score, in input
+   * order, so `topK` keeps numbers first.
+   */
+  readonly invalidScore?: true;
   /** With chunking: the window that gave the score, so a UI can highlight it. Absent without chunking. */
   readonly chunk?: ChunkSpan;
 }

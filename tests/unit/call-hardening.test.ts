@@ -205,3 +205,54 @@ describe('a worker the browser refuses to start', () => {
     await reranker.dispose();
   });
 });
+
+describe('NaN scores', () => {
+  /** The model answers NaN for every row that holds a '!' (id 1000 + 33). */
+  const nanOnBang = (fake: ModelLoader): ModelLoader => async (request, onProgress) => {
+    const model = await fake(request, onProgress);
+    return {
+      ...model,
+      run: async (batch) => {
+        const logits = await model.run(batch);
+        for (let row = 0; row < batch.batchSize; row++) {
+          const ids = Array.from(batch.inputIds.subarray(row * batch.length, (row + 1) * batch.length), Number);
+          if (ids.includes(1033)) logits[row] = Number.NaN;
+        }
+        return logits;
+      },
+    };
+  };
+
+  it('rerank sorts NaN after every number, in input order, and marks them invalidScore', async () => {
+    const h = await harness({}, nanOnBang);
+    const documents = ['nan one!', 'zzz', 'nan two!', 'aaa', 'mmm', '!', 'zzzz'];
+    const numeric = documents
+      .map((document, index) => ({ index, score: expectedScore('q', document) }))
+      .filter(({ index }) => !(documents[index] as string).includes('!'))
+      .sort((a, b) => b.score - a.score);
+    for (const normalize of [false, true]) {
+      const results = await h.reranker.rerank('q', documents, { normalize });
+      expect(results.map((r) => r.index)).toEqual([...numeric.map((r) => r.index), 0, 2, 5]);
+      expect(results.slice(-3).every((r) => Number.isNaN(r.score) && r.invalidScore === true)).toBe(true);
+      expect(results.slice(0, -3).every((r) => !Number.isNaN(r.score) && r.invalidScore === undefined)).toBe(true);
+    }
+    // topK keeps numbers first.
+    expect((await h.reranker.rerank('q', documents, { topK: 2 })).map((r) => r.index)).toEqual(numeric.slice(0, 2).map((r) => r.index));
+    // score() keeps input order; NaN stays where it was.
+    const scores = await h.reranker.score(documents.map((d) => ['q', d] as [string, string]));
+    expect(scores.map((s) => Number.isNaN(s))).toEqual(documents.map((d) => d.includes('!')));
+  });
+
+  it('with chunking, a NaN window loses to any numeric window; NaN only when all are', async () => {
+    const h = await harness({ chunking: { maxChunksPerDoc: 8, chunkOverlap: 0 } }, nanOnBang);
+    // MAX_LENGTH 64: a 150-character passage needs several windows; only the first holds the '!'.
+    const firstWindowNaN = `!${'b'.repeat(149)}`;
+    const allNaN = Array.from({ length: 150 }, (_, i) => (i % 20 === 0 ? '!' : 'c')).join('');
+    const results = await h.reranker.rerank('q', [allNaN, firstWindowNaN, 'plain']);
+    const byIndex = new Map(results.map((r) => [r.index, r]));
+    expect(Number.isNaN(byIndex.get(1)?.score)).toBe(false);
+    expect(byIndex.get(1)?.chunk?.index).toBeGreaterThan(0);
+    expect(byIndex.get(0)?.invalidScore).toBe(true);
+    expect(results.at(-1)?.index).toBe(0);
+  });
+});
