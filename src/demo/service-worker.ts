@@ -11,7 +11,7 @@
  *
  * - Assets (content-hashed names): cache first; a name that is not in the list goes to the network untouched.
  * - The page itself (a navigation to the demo's folder or its index.html, any query string): network first,
- *   so a new deploy shows on the next visit; the cached copy when the network fails.
+ *   so a new deploy shows on the next visit; the cached copy when the network fails or answers 5xx.
  * - A new build is a new cache (`webgpu-reranker-demo-<version>`). No skipWaiting(): a new worker takes over
  *   only once no tab runs the old page, whose files stay cached until then; the old caches are dropped then.
  *
@@ -19,6 +19,8 @@
  * (one cache, one list from Vite's bundle, two strategies); Workbox would add a runtime and a plugin stack
  * (and a manifest generator the demo does not need) for no behaviour this lacks.
  */
+import * as strategies from './sw-strategies.js';
+
 declare const self: ServiceWorkerGlobalScope;
 /** Paths relative to this script's folder, e.g. `index.html`, `assets/index-abc123.js`. */
 declare const __PRECACHE__: readonly string[];
@@ -64,19 +66,10 @@ self.addEventListener('fetch', (event) => {
   if (precached.has(bare)) event.respondWith(cacheFirst(request, bare));
 });
 
-async function networkFirst(request: Request, cachedUrl: string): Promise<Response> {
-  try {
-    return await fetch(request);
-  } catch (error) {
-    const cached = await caches.match(cachedUrl, { cacheName: CACHE_NAME });
-    if (cached !== undefined) return cached;
-    throw error;
-  }
+function networkFirst(request: Request, cachedUrl: string): Promise<Response> {
+  return strategies.networkFirst(() => fetch(request), () => caches.match(cachedUrl, { cacheName: CACHE_NAME }));
 }
 
-async function cacheFirst(request: Request, cachedUrl: string): Promise<Response> {
-  const cached = await caches.match(cachedUrl, { cacheName: CACHE_NAME });
-  return cached ?? fetch(request);
+function cacheFirst(request: Request, cachedUrl: string): Promise<Response> {
+  return strategies.cacheFirst(() => fetch(request), () => caches.match(cachedUrl, { cacheName: CACHE_NAME }));
 }
-
-export {};
