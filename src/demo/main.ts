@@ -14,6 +14,7 @@ import {
   pickedFolderName,
   isDevice,
   isDtype,
+  linkedCrossOrigin,
   readScoringFields,
   readUrlSettings,
   settingsKey,
@@ -47,6 +48,10 @@ const infoBox = byId('info', HTMLElement);
 const resultsList = byId('results', HTMLOListElement);
 const timingsBox = byId('timings', HTMLElement);
 const errorBox = byId('error', HTMLElement);
+const confirmBox = byId('base-url-confirm', HTMLElement);
+const confirmOrigin = byId('base-url-confirm-origin', HTMLElement);
+const confirmLoad = byId('base-url-confirm-load', HTMLButtonElement);
+const confirmCancel = byId('base-url-confirm-cancel', HTMLButtonElement);
 const offline = startOfflineSupport({
   status: byId('offline-status', HTMLElement),
   list: byId('offline-models', HTMLUListElement),
@@ -63,6 +68,10 @@ interface Loaded {
 
 let loaded: Loaded | undefined;
 let busy = false;
+/** The base URL a link put in the field; cleared once the user edits the field (then it is their choice). */
+let linkedBaseUrl: string | undefined;
+/** Origins the user agreed to load a model from, this visit. */
+const confirmedOrigins = new Set<string>();
 
 // ---- Settings: presets, URL parameters, reading the form ----
 
@@ -105,11 +114,12 @@ function applyUrlSettings(): string[] {
       modelCustom.value = url.model;
     }
   }
-  if (url.modelBaseUrl !== undefined) baseUrlInput.value = url.modelBaseUrl;
+  if (url.modelBaseUrl !== undefined) {
+    baseUrlInput.value = url.modelBaseUrl;
+    linkedBaseUrl = url.modelBaseUrl;
+  }
   if (url.device !== undefined) deviceSelect.value = url.device;
   if (url.dtype !== undefined) dtypeSelect.value = url.dtype;
-  if (url.prompt !== undefined) promptInput.value = url.prompt;
-  if (url.instruction !== undefined) instructionInput.value = url.instruction;
   if (url.cutoffLayer !== undefined) cutoffInput.value = url.cutoffLayer;
   return url.ignored;
 }
@@ -234,6 +244,15 @@ async function run(): Promise<void> {
     return;
   }
 
+  // A base URL of another origin that came with the link: ask before the page downloads and runs its files.
+  const linkedOrigin = settings.modelBaseUrl !== undefined && settings.modelBaseUrl === linkedBaseUrl?.trim()
+    ? linkedCrossOrigin(settings.modelBaseUrl, window.location.href)
+    : undefined;
+  if (linkedOrigin !== undefined && !confirmedOrigins.has(linkedOrigin)) {
+    askToConfirmOrigin(linkedOrigin);
+    return;
+  }
+
   setBusy(true);
   renderError(errorBox, undefined, { hasModelBaseUrl: false });
   try {
@@ -260,6 +279,17 @@ async function run(): Promise<void> {
     // A load fills the model cache; a failed one may have dropped a broken model from it.
     void offline.refresh();
   }
+}
+
+function askToConfirmOrigin(origin: string): void {
+  confirmOrigin.textContent = origin;
+  confirmBox.hidden = false;
+  setStatus('Confirm where the model comes from', 0);
+  confirmLoad.focus();
+}
+
+function closeConfirm(): void {
+  confirmBox.hidden = true;
 }
 
 // ---- Events ----
@@ -289,6 +319,23 @@ form.addEventListener('submit', (event) => {
 queryInput.addEventListener('keydown', onShortcut);
 passagesInput.addEventListener('keydown', onShortcut);
 passagesInput.addEventListener('input', updatePassageCount);
+confirmLoad.addEventListener('click', () => {
+  const origin = confirmOrigin.textContent ?? '';
+  if (origin !== '') confirmedOrigins.add(origin);
+  closeConfirm();
+  void run();
+});
+confirmCancel.addEventListener('click', () => {
+  closeConfirm();
+  baseUrlInput.value = '';
+  linkedBaseUrl = undefined;
+  setStatus('Not loaded: the model base URL from the link was cleared. Type one, or leave it blank for the Hub.', 0);
+  baseUrlInput.focus();
+});
+baseUrlInput.addEventListener('input', () => {
+  linkedBaseUrl = undefined;
+  closeConfirm();
+});
 modelCustom.addEventListener('input', () => {
   if (modelCustom.value.trim() !== '') modelSelect.value = CUSTOM_MODEL;
 });

@@ -1,7 +1,9 @@
 /**
  * The demo's load settings: which model, where from, on which device and in which weight format.
- * They come from the form, and URL query parameters (`?model=&modelBaseUrl=&device=&dtype=`, and for LLM
- * rerankers `&prompt=&instruction=&cutoffLayer=`) pre-fill it.
+ * They come from the form, and URL query parameters (`?model=&modelBaseUrl=&device=&dtype=`, and for layerwise
+ * rerankers `&cutoffLayer=`) pre-fill it. A link never sets an LLM prompt or instruction (text fed to the model
+ * with every passage: a link could plant instructions in it); a base URL of another origin taken from a link is
+ * confirmed by the user before anything loads from it (`linkedCrossOrigin`).
  * The model presets are the `<option>`s of `#model` in index.html.
  */
 import type { DeviceRequest, DtypeRequest } from '../index.js';
@@ -80,10 +82,8 @@ export interface UrlSettings {
   modelBaseUrl?: string;
   device?: DeviceRequest;
   dtype?: DtypeRequest;
-  prompt?: string;
-  instruction?: string;
   cutoffLayer?: string;
-  /** `name=value` of parameters whose value is not one of the choices. */
+  /** `name=value` of parameters whose value is not one of the choices, and `name` of those never taken from a link. */
   ignored: string[];
 }
 
@@ -103,9 +103,10 @@ export function readUrlSettings(search: string): UrlSettings {
     if (isDevice(device)) result.device = device;
     else result.ignored.push(`device=${device}`);
   }
-  for (const name of ['prompt', 'instruction', 'cutoffLayer'] as const) {
-    const value = text(name);
-    if (value !== undefined) result[name] = value;
+  const cutoffLayer = text('cutoffLayer');
+  if (cutoffLayer !== undefined) result.cutoffLayer = cutoffLayer;
+  for (const name of URL_REFUSED) {
+    if (params.has(name)) result.ignored.push(`${name} (never taken from a link: type it in the form)`);
   }
   const dtype = text('dtype');
   if (dtype !== undefined) {
@@ -113,4 +114,23 @@ export function readUrlSettings(search: string): UrlSettings {
     else result.ignored.push(`dtype=${dtype}`);
   }
   return result;
+}
+
+/** Parameters a link may not set: free text the model reads with every passage. */
+export const URL_REFUSED = ['prompt', 'instruction'] as const;
+
+/**
+ * The origin of `baseUrl` when it is another origin than the page's (so a link would make the page download
+ * and run files from a host the user did not choose); `undefined` for the page's own origin, a relative URL or
+ * a blank field. A value that is not a URL is left to the library's own error.
+ */
+export function linkedCrossOrigin(baseUrl: string | undefined, pageUrl: string): string | undefined {
+  if (baseUrl === undefined || baseUrl.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(baseUrl.trim(), pageUrl);
+  } catch {
+    return undefined;
+  }
+  return url.origin === new URL(pageUrl).origin ? undefined : url.origin;
 }
