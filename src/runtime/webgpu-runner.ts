@@ -262,7 +262,8 @@ function keyOf(shape: CaptureShape): string {
   return `${shape.rows}x${shape.length}`;
 }
 
-const REGISTRATION = 'gpuBufferMetadata';
+/** Description of onnxruntime-web's private symbol for a GPU buffer's registration record (tests/unit/ort-private-api.test.ts checks it). */
+export const REGISTRATION = 'gpuBufferMetadata';
 
 /**
  * Works around onnxruntime-web 1.31-dev's handling of GPU buffers under graph capture. It registers a
