@@ -20,7 +20,8 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(root: string): Promise<StaticServer> {
+/** `headers`: sent with every answer besides the defaults (e.g. a Content-Security-Policy). */
+export async function serveStatic(root: string, headers: Readonly<Record<string, string>> = {}): Promise<StaticServer> {
   const files = sirv(root, { dev: true, etag: true });
   const requests: string[] = [];
   const faults = new Map<string, Fault>();
@@ -31,6 +32,7 @@ export async function serveStatic(root: string): Promise<StaticServer> {
     // Model files are also fetched cross-origin, as from a CDN or the Hub.
     response.setHeader('Access-Control-Allow-Origin', '*');
     response.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     const path = (request.url ?? '').split('?')[0] ?? '';
     if (faults.get(path) === 'cut' && request.method === 'GET') {
       const body = readFileSync(join(root, path));

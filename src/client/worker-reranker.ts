@@ -161,13 +161,19 @@ export class WorkerReranker implements Reranker {
       stopWatching();
       handle.terminate();
     };
+    /** Set once the worker answered its first message: it started. */
+    let started = false;
     const fail = (reason: string): void => {
       if (ended) return;
-      const error = new RerankerError(
-        'worker-crashed',
-        `The reranker worker stopped (${reason}). Pending calls were rejected; the next call starts a new worker ` +
-          'and reloads the model from the browser cache.',
-      );
+      // A worker that fails before it ever answered never started (a CSP's worker-src refused its script, the
+      // script is missing): a new worker would fail the same way, so this is not reported as a crash.
+      const error = started
+        ? new RerankerError(
+            'worker-crashed',
+            `The reranker worker stopped (${reason}). Pending calls were rejected; the next call starts a new worker ` +
+              'and reloads the model from the browser cache.',
+          )
+        : workerStartError(reason);
       markFailed(error);
       if (this.#connection === connection) this.#connection = undefined;
       end();
@@ -177,6 +183,7 @@ export class WorkerReranker implements Reranker {
     const lockName = lifeLockName();
     remote.holdLifeLock(lockName).then(
       (held) => {
+        started = true;
         if (held && !ended) {
           stopWatching = watchLifeLock(lockName, () => fail('it ended without an error event: terminated, closed, or out of memory'));
         }

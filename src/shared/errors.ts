@@ -11,8 +11,9 @@ export type RerankerErrorCode =
   /** The reranker already holds its most queued calls (`MAX_QUEUED_CALLS`, 1,000); wait for earlier ones, then call again. */
   | 'busy'
   /**
-   * The browser refused to start the worker (`new Worker` threw: typically the bundle is served from another
-   * origin than the page, or a Content-Security-Policy forbids it); serve the library's files same-origin.
+   * The browser refused to start the worker: `new Worker` threw (typically the bundle is served from another
+   * origin than the page), or the worker failed before it ever answered (a Content-Security-Policy's
+   * `worker-src` forbids it, the script is missing); serve the library's files same-origin and allow them.
    */
   | 'worker-start-failed'
   /** A model file answered 404/401/403; the message names the URL. */
