@@ -191,6 +191,19 @@ describe('a worker the browser refuses to start', () => {
     expect((error as RerankerError).cause).toBeInstanceOf(DOMException);
   });
 
+  it('a worker that fails before it ever answered (CSP worker-src, missing script) is worker-start-failed, not a crash', async () => {
+    const created = WorkerReranker.create(() => {
+      const channel = new MessageChannel(); // nobody answers on port2: the script never ran
+      opened.push(channel.port1, channel.port2);
+      return {
+        endpoint: channel.port1,
+        terminate: () => channel.port1.close(),
+        onFailure: (listener) => setTimeout(() => listener('the worker script failed to load or threw an uncaught error'), 10),
+      };
+    }, { model: 'fake' });
+    await expect(created).rejects.toMatchObject({ code: 'worker-start-failed' });
+  });
+
   it('a call that needs a new worker rejects typed and leaves no pending entry; a later start works', async () => {
     const state: { refuse: boolean; crash?: (reason: string) => void } = { refuse: false };
     const reranker = await WorkerReranker.create(factory(state), { model: 'fake' });
