@@ -21,8 +21,11 @@ export interface TokenizerTools {
   tokenize(text: string): number[];
   /** The tokenizer's own pair template (prefix A middle B suffix). */
   pairTemplate(): PairTemplate;
-  /** The tokenizer's chat template rendered with the generation prompt. */
-  renderChat(messages: readonly { role: string; content: string }[], addGenerationPrompt: boolean): string;
+  /**
+   * A chat template rendered to text: `template` when given (the manifest's copy of a checkpoint's
+   * chat_template.jinja), else the one in the tokenizer's tokenizer_config.json.
+   */
+  renderChat(messages: readonly { role: string; content: string }[], addGenerationPrompt: boolean, template?: string): string;
 }
 
 export interface ScoringSetup {
@@ -129,6 +132,7 @@ export function scoringSetup(
               { role: 'user', content: fillTemplate(spec.user_template, { query, passage }) },
             ],
             spec.add_generation_prompt,
+            spec.chat_template,
           ),
       };
       break;

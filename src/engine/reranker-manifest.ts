@@ -27,6 +27,12 @@ export interface ChatPromptSpec {
   /** `{query}` and `{passage}` mark the spots. */
   readonly user_template: string;
   readonly add_generation_prompt: boolean;
+  /**
+   * The checkpoint's chat template when it kept it in `chat_template.jinja` (transformers 5's layout), which
+   * transformers.js does not read; absent when the template is inside tokenizer_config.json. The export tool
+   * copies the tokenizer files as they are and puts the file's template here.
+   */
+  readonly chat_template?: string;
 }
 
 /** A text pair through the tokenizer's own pair template, the query wrapped first (MiniCPM-Reranker). */
@@ -110,6 +116,7 @@ function manifestProblem(raw: unknown): string | undefined {
       break;
     case 'chat':
       if (typeof prompt['system'] !== 'string' || typeof prompt['user_template'] !== 'string') return 'chat prompt lacks its texts';
+      if (prompt['chat_template'] !== undefined && typeof prompt['chat_template'] !== 'string') return 'chat_template is not a string';
       break;
     case 'pair':
       if (typeof prompt['query_template'] !== 'string') return 'pair prompt lacks query_template';

@@ -507,10 +507,11 @@ export function tokenizerTools(tokenizer: PreTrainedTokenizer): TokenizerTools {
     // simply not used (wordMemoTokenizer takes only configurations it recognises).
     tokenize: wordMemoTokenizer(encode, (tokenizer as unknown as { _tokenizerJSON?: unknown })._tokenizerJSON) ?? encode,
     pairTemplate: () => deriveTemplate(probePair(tokenizer)),
-    renderChat: (messages, addGenerationPrompt) => {
+    renderChat: (messages, addGenerationPrompt, template) => {
       const text = tokenizer.apply_chat_template(messages as { role: string; content: string }[], {
         tokenize: false,
         add_generation_prompt: addGenerationPrompt,
+        ...(template === undefined ? {} : { chat_template: template }),
       });
       if (typeof text !== 'string') throw new TypeError('apply_chat_template returned token ids where text was asked for');
       return text;
