@@ -15,6 +15,8 @@ export type {
   RerankOptions,
   RerankResult,
   ScoreOptions,
+  EncodeOptions,
+  EncodedRow,
   ChunkingOptions,
   ChunkingSettings,
   ChunkSpan,
