@@ -9,7 +9,8 @@ tokens of a Qwen2.5-0.5B reranker: 16 x 512 x 151,936 floats, about 5 GB). A rer
 per pair, so the graph written here gathers the hidden state of the last real token (right padding) and
 returns only what the score needs:
 
-  yes-token          logits of the scoring tokens ('Yes') at the last real position   -> output `scores` [batch, k]
+  yes-token          logits of the scoring tokens ('Yes'; Qwen3: 'yes', 'no') at the     -> output `scores` [batch, k]
+                     last real position
   digit-expectation  log-probabilities of the tokens '1'..'7' under the full softmax   -> output `scores` [batch, 7]
   layerwise          the cutoff layer's own score head, one graph per cutoff layer       -> output `scores` [batch, 1]
                      (onnx/model_layer{N}*.onnx: an earlier cutoff runs fewer layers)
@@ -68,6 +69,12 @@ FLAG_LLM_PROMPT = {
     "prompt": GEMMA_PROMPT,
 }
 
+QWEN3_SYSTEM = (
+    'Judge whether the Document meets the requirements based on the Query and the Instruct provided. '
+    'Note that the answer can only be "yes" or "no".'
+)
+QWEN3_DEFAULT_INSTRUCTION = "Given a web search query, retrieve relevant passages that answer the query"
+
 # Each preset says how the model card builds its prompt and reads its score.
 PRESETS = {
     "bge-reranker-v2-gemma": {
@@ -99,6 +106,26 @@ PRESETS = {
             "add_generation_prompt": True,
         },
         "supports": [],
+        "max_length": 1024,
+        "attention": "causal",
+    },
+    # Qwen/Qwen3-Reranker-0.6B/4B/8B: the card tokenizes a fixed prefix, the formatted instruction/query/document
+    # text (cut from its end to fit) and a fixed suffix apart, and scores P(yes) = softmax over the logits of
+    # "yes" and "no" at the last position; the graph returns those two logits.
+    "qwen3-reranker": {
+        "card": "Qwen/Qwen3-Reranker (0.6B, 4B, 8B)",
+        "head": "yes-token",
+        "scoring_texts": ["yes", "no"],
+        # The card reads them with convert_tokens_to_ids: vocabulary entries, not the first token of a text.
+        "scoring_lookup": "vocabulary",
+        "prompt": {
+            "style": "wrapped",
+            "prefix": f"<|im_start|>system\n{QWEN3_SYSTEM}<|im_end|>\n<|im_start|>user\n",
+            "template": "<Instruct>: {instruction}\n<Query>: {query}\n<Document>: {passage}",
+            "suffix": "<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
+            "default_instruction": QWEN3_DEFAULT_INSTRUCTION,
+        },
+        "supports": ["instruction"],
         "max_length": 1024,
         "attention": "causal",
     },
@@ -284,6 +311,17 @@ def first_token_ids(tokenizer, texts):
     return ids
 
 
+def vocabulary_ids(tokenizer, tokens):
+    """The vocabulary id of each token, as `tokenizer.convert_tokens_to_ids(token)` gives it."""
+    ids = []
+    for token in tokens:
+        found = tokenizer.tokenizer.token_to_id(token)
+        if found is None:
+            raise SystemExit(f"the tokenizer's vocabulary has no token {token!r}")
+        ids.append(int(found))
+    return ids
+
+
 def first_defined(*values):
     return next((int(v) for v in values if v is not None), None)
 
@@ -464,7 +502,10 @@ def export(model, checkpoint, preset_name, out, dtypes=("fp32", "q8"), max_lengt
         manifest["prompt"]["chat_template"] = tokenizer.chat_template
     graphs = []
     if head in ("yes-token", "digit-expectation"):
-        token_ids = first_token_ids(tokenizer, preset["scoring_texts"])
+        if preset.get("scoring_lookup") == "vocabulary":
+            token_ids = vocabulary_ids(tokenizer, preset["scoring_texts"])
+        else:
+            token_ids = first_token_ids(tokenizer, preset["scoring_texts"])
         manifest["scoring_tokens"] = preset["scoring_texts"]
         manifest["scoring_token_ids"] = token_ids
         manifest["output"] = "scores"

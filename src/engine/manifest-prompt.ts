@@ -38,7 +38,7 @@ export interface ScoringSetup {
 
 const OPTION_HELP: Record<ManifestOption, string> = {
   prompt: 'the prompt after the passage of FlagEmbedding LLM rerankers (bge-reranker-v2-gemma, minicpm-layerwise)',
-  instruction: 'the task instruction of MiniCPM-Reranker',
+  instruction: 'the task instruction of MiniCPM-Reranker and Qwen3-Reranker',
   cutoffLayer: 'the layer a layerwise reranker stops at (bge-reranker-v2-minicpm-layerwise)',
 };
 
@@ -120,6 +120,17 @@ export function scoringSetup(
         queryText: (query) => fillTemplate(template, { query, instruction: instruction ?? '' }),
       };
       text = instruction === undefined ? {} : { instruction };
+      break;
+    }
+    case 'wrapped': {
+      const instruction = options.instruction ?? spec.default_instruction;
+      prompt = {
+        kind: 'wrapped',
+        prefix: tools.tokenize(spec.prefix),
+        suffix: tools.tokenize(spec.suffix),
+        render: (query, passage) => fillTemplate(spec.template, { instruction, query, passage }),
+      };
+      text = { instruction };
       break;
     }
     case 'chat':

@@ -43,7 +43,22 @@ export interface PairPromptSpec {
   readonly instruction_query_template?: string;
 }
 
-export type PromptSpec = SegmentsPromptSpec | ChatPromptSpec | PairPromptSpec;
+/**
+ * A fixed prefix, one text with the instruction, query and passage filled in, and a fixed suffix, each tokenized
+ * apart; only the middle text is cut (from its end) when the row is too long (Qwen3-Reranker's card:
+ * `prefix_tokens + tokenizer(content, truncation=True, max_length=max_length - len(prefix) - len(suffix)) + suffix_tokens`).
+ */
+export interface WrappedPromptSpec {
+  readonly style: 'wrapped';
+  readonly prefix: string;
+  /** `{instruction}`, `{query}` and `{passage}` mark the spots. */
+  readonly template: string;
+  readonly suffix: string;
+  /** The instruction when the reranker is given none. */
+  readonly default_instruction: string;
+}
+
+export type PromptSpec = SegmentsPromptSpec | ChatPromptSpec | PairPromptSpec | WrappedPromptSpec;
 
 /** The per-reranker options a manifest can allow. */
 export type ManifestOption = 'prompt' | 'instruction' | 'cutoffLayer';
@@ -120,6 +135,11 @@ function manifestProblem(raw: unknown): string | undefined {
       break;
     case 'pair':
       if (typeof prompt['query_template'] !== 'string') return 'pair prompt lacks query_template';
+      break;
+    case 'wrapped':
+      if (!['prefix', 'template', 'suffix', 'default_instruction'].every((k) => typeof prompt[k] === 'string')) {
+        return 'wrapped prompt lacks its prefix, template, suffix or default_instruction';
+      }
       break;
     default:
       return `unknown prompt style ${String(prompt['style'])}`;
