@@ -37,6 +37,7 @@ const MODELS = [
   'tiny-layerwise-reranker',
   'tiny-minicpm-reranker',
   'tiny-qwen3-reranker',
+  'tiny-mxbai-reranker',
 ] as const;
 /**
  * "Clearly separated": a gap of at least this share of the case's fp32 score range. The tiny random-weight

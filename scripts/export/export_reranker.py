@@ -75,6 +75,12 @@ QWEN3_SYSTEM = (
 )
 QWEN3_DEFAULT_INSTRUCTION = "Given a web search query, retrieve relevant passages that answer the query"
 
+MXBAI_TASK = (
+    "You are a search relevance expert who evaluates how well documents match search queries. For each "
+    "query-document pair, carefully analyze the semantic relationship between them, then provide your binary "
+    "relevance judgment (0 for not relevant, 1 for relevant).\nRelevance:"
+)
+
 # Each preset says how the model card builds its prompt and reads its score.
 PRESETS = {
     "bge-reranker-v2-gemma": {
@@ -124,6 +130,29 @@ PRESETS = {
             "template": "<Instruct>: {instruction}\n<Query>: {query}\n<Document>: {passage}",
             "suffix": "<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
             "default_instruction": QWEN3_DEFAULT_INSTRUCTION,
+        },
+        "supports": ["instruction"],
+        "max_length": 1024,
+        "attention": "causal",
+    },
+    # mixedbread-ai/mxbai-rerank-base-v2 / -large-v2 (their mxbai_rerank package, MxbaiRerankV2): chat prefix,
+    # "query: {query}" (or "instruction: ...\nquery: ...") capped at 3/4 of max_length, "\n", "document: {doc}"
+    # cut to fit max_length, then "\n", the task prompt and the chat suffix, each piece tokenized apart; the
+    # prefix and the pieces after the document are outside max_length. Score: logit("1") - logit("0").
+    "mxbai-rerank-v2": {
+        "card": "mixedbread-ai/mxbai-rerank-base-v2, mxbai-rerank-large-v2 (mxbai_rerank MxbaiRerankV2)",
+        "head": "yes-token",
+        "scoring_texts": ["1", "0"],
+        "prompt": {
+            "style": "segments",
+            "bos": False,
+            "lead": "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\n",
+            "query_template": "query: {query}",
+            "instruction_query_template": "instruction: {instruction}\nquery: {query}",
+            "passage_template": "document: {passage}",
+            "separator": "\n",
+            "prompt": MXBAI_TASK,
+            "trail": "<|im_end|>\n<|im_start|>assistant\n",
         },
         "supports": ["instruction"],
         "max_length": 1024,

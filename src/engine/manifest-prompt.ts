@@ -38,7 +38,7 @@ export interface ScoringSetup {
 
 const OPTION_HELP: Record<ManifestOption, string> = {
   prompt: 'the prompt after the passage of FlagEmbedding LLM rerankers (bge-reranker-v2-gemma, minicpm-layerwise)',
-  instruction: 'the task instruction of MiniCPM-Reranker and Qwen3-Reranker',
+  instruction: 'the task instruction of MiniCPM-Reranker, Qwen3-Reranker and mxbai-rerank v2',
   cutoffLayer: 'the layer a layerwise reranker stops at (bge-reranker-v2-minicpm-layerwise)',
 };
 
@@ -96,6 +96,8 @@ export function scoringSetup(
     case 'segments': {
       const separator = tools.tokenize(spec.separator);
       const promptText = options.prompt ?? spec.prompt;
+      const instruction = options.instruction;
+      const queryTemplate = instruction === undefined ? spec.query_template : spec.instruction_query_template ?? spec.query_template;
       prompt = {
         kind: 'segments',
         template: {
@@ -104,12 +106,13 @@ export function scoringSetup(
           suffix: [],
           typeIds: { prefix: 0, a: 0, middle: 0, b: 0, suffix: 0 },
         },
-        queryText: (query) => fillTemplate(spec.query_template, { query }),
+        queryText: (query) => fillTemplate(queryTemplate, { query, instruction: instruction ?? '' }),
         passageText: (passage) => fillTemplate(spec.passage_template, { passage }),
-        tail: [...separator, ...tools.tokenize(promptText)],
+        tail: [...separator, ...tools.tokenize(promptText), ...(spec.trail === undefined ? [] : tools.tokenize(spec.trail))],
+        lead: spec.lead === undefined ? [] : tools.tokenize(spec.lead),
         verbatimPassage: spec.passage_template === '{passage}',
       };
-      text = { prompt: promptText };
+      text = { prompt: promptText, ...(instruction === undefined ? {} : { instruction }) };
       break;
     }
     case 'pair': {

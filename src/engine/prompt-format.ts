@@ -27,6 +27,8 @@ export interface SegmentsFormat {
   passageText(passage: string): string;
   /** Tokens appended after truncation that do not count against maxLength (FlagEmbedding's `\n{prompt}`). */
   readonly tail: readonly number[];
+  /** Tokens put before the row after truncation, outside maxLength too (mxbai v2's chat prefix). */
+  readonly lead: readonly number[];
   /** The passage is tokenized as it is, so token windows of it (chunking) are windows of the passage. */
   readonly verbatimPassage: boolean;
 }
@@ -49,7 +51,7 @@ export type PromptFormat = SegmentsFormat | ChatFormat | WrappedFormat;
 
 /** The cross-encoder layout: the tokenizer's pair template around the bare texts. */
 export function crossEncoderFormat(template: PairTemplate): SegmentsFormat {
-  return { kind: 'segments', template, queryText: (q) => q, passageText: (p) => p, tail: [], verbatimPassage: true };
+  return { kind: 'segments', template, queryText: (q) => q, passageText: (p) => p, tail: [], lead: [], verbatimPassage: true };
 }
 
 /**
@@ -65,7 +67,7 @@ export function supportsChunking(format: PromptFormat): boolean {
   return format.kind === 'segments' && format.verbatimPassage;
 }
 
-/** Segments layout: FlagEmbedding truncation of the (already wrapped and tokenized) texts, then the tail. */
+/** Segments layout: FlagEmbedding truncation of the (already wrapped and tokenized) texts, then lead and tail. */
 export function encodeSegmentsRow(
   queryIds: readonly number[],
   passageIds: readonly number[],
@@ -73,11 +75,12 @@ export function encodeSegmentsRow(
   maxLength: number,
 ): EncodedPair {
   const row = encodePair(queryIds, passageIds, format.template, maxLength);
-  if (format.tail.length === 0) return row;
+  if (format.tail.length === 0 && format.lead.length === 0) return row;
   const tailType = format.template.typeIds.suffix;
+  const leadType = format.template.typeIds.prefix;
   return {
-    inputIds: [...row.inputIds, ...format.tail],
-    tokenTypeIds: [...row.tokenTypeIds, ...format.tail.map(() => tailType)],
+    inputIds: [...format.lead, ...row.inputIds, ...format.tail],
+    tokenTypeIds: [...format.lead.map(() => leadType), ...row.tokenTypeIds, ...format.tail.map(() => tailType)],
     truncated: row.truncated,
   };
 }

@@ -18,6 +18,12 @@ export interface SegmentsPromptSpec {
   readonly separator: string;
   /** The instruction after the passage; `prompt` overrides it where the model supports that option. */
   readonly prompt: string;
+  /** Used when an `instruction` is given: `{instruction}` and `{query}` mark the spots. */
+  readonly instruction_query_template?: string;
+  /** Text tokenized apart and put before the row, outside the `max_length` budget (mxbai v2's chat prefix). */
+  readonly lead?: string;
+  /** Text tokenized apart and put after the prompt, outside the budget (mxbai v2's chat suffix). */
+  readonly trail?: string;
 }
 
 /** The whole prompt rendered through the tokenizer's chat template and tokenized at once (lb-reranker). */
@@ -128,6 +134,9 @@ function manifestProblem(raw: unknown): string | undefined {
         return 'segments prompt lacks a template';
       }
       if (prompt['bos'] === true && !Number.isInteger(m['bos_token_id'])) return 'bos_token_id is missing';
+      if (!['instruction_query_template', 'lead', 'trail'].every((k) => prompt[k] === undefined || typeof prompt[k] === 'string')) {
+        return 'segments prompt has a non-text instruction_query_template, lead or trail';
+      }
       break;
     case 'chat':
       if (typeof prompt['system'] !== 'string' || typeof prompt['user_template'] !== 'string') return 'chat prompt lacks its texts';

@@ -121,7 +121,7 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   );
   const tools = tokenizerTools(tokenizer);
   const setup = scoringSetup(manifest, request, tools);
-  const tailLength = setup.prompt.kind === 'segments' ? setup.prompt.tail.length : 0;
+  const tailLength = setup.prompt.kind === 'segments' ? setup.prompt.tail.length + setup.prompt.lead.length : 0;
   const maxLength = resolveMaxLength(request, tokenizer, config, manifest, tailLength);
 
   const webgpu = await probeWebGpu();
