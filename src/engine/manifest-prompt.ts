@@ -3,6 +3,7 @@
  * graph to load, and the `info.scoring` the page shows. Options the model does not take are refused here,
  * by name, instead of being ignored.
  */
+import { checkChatTemplate, probeChatRender } from './chat-template.js';
 import { scoreHead, type ScoreHead } from './heads/score-head.js';
 import type { PairTemplate } from './pair-encoding.js';
 import { crossEncoderFormat, fillTemplate, supportsChunking, type PromptFormat } from './prompt-format.js';
@@ -23,6 +24,8 @@ export interface TokenizerTools {
   pairTemplate(): PairTemplate;
   /** The tokenizer's chat template rendered with the generation prompt. */
   renderChat(messages: readonly { role: string; content: string }[], addGenerationPrompt: boolean): string;
+  /** The tokenizer's `chat_template` as read from tokenizer_config.json (checked before it runs). */
+  chatTemplate?(): unknown;
 }
 
 export interface ScoringSetup {
@@ -66,6 +69,7 @@ export function scoringSetup(
   manifest: RerankerManifest | undefined,
   options: ScoringOptions,
   tools: TokenizerTools,
+  model = 'the model',
 ): ScoringSetup {
   if (manifest === undefined) {
     const prompt = crossEncoderFormat(tools.pairTemplate());
@@ -119,19 +123,20 @@ export function scoringSetup(
       text = instruction === undefined ? {} : { instruction };
       break;
     }
-    case 'chat':
-      prompt = {
-        kind: 'chat',
-        render: (query, passage) =>
-          tools.renderChat(
-            [
-              { role: 'system', content: spec.system },
-              { role: 'user', content: fillTemplate(spec.user_template, { query, passage }) },
-            ],
-            spec.add_generation_prompt,
-          ),
-      };
+    case 'chat': {
+      if (tools.chatTemplate !== undefined) checkChatTemplate(tools.chatTemplate(), model);
+      const render = (query: string, passage: string): string =>
+        tools.renderChat(
+          [
+            { role: 'system', content: spec.system },
+            { role: 'user', content: fillTemplate(spec.user_template, { query, passage }) },
+          ],
+          spec.add_generation_prompt,
+        );
+      probeChatRender(render, model);
+      prompt = { kind: 'chat', render };
       break;
+    }
   }
   return {
     prompt,

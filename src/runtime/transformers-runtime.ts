@@ -21,6 +21,7 @@ import type { BatchTensors } from '../engine/batching.js';
 import { checkScoringOptions, scoringSetup, type TokenizerTools } from '../engine/manifest-prompt.js';
 import type { LoadedModel, LoadRequest } from '../engine/model-backend.js';
 import { deriveTemplate } from '../engine/pair-encoding.js';
+import { pairLengthLimit } from '../engine/max-length.js';
 import { readManifest, type RerankerManifest } from '../engine/reranker-manifest.js';
 import { DEFAULT_BATCH_TOKEN_BUDGET } from '../engine/rerank-engine.js';
 import { RerankerError, describeCause, deviceLostError } from '../shared/errors.js';
@@ -152,7 +153,7 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     AutoTokenizer.from_pretrained(request.model, { progress_callback: progress, revision }),
   );
   const tools = tokenizerTools(tokenizer);
-  const setup = refreshOnError(() => scoringSetup(manifest, request, tools));
+  const setup = refreshOnError(() => scoringSetup(manifest, request, tools, request.model));
   const tailLength = setup.prompt.kind === 'segments' ? setup.prompt.tail.length : 0;
   const maxLength = resolveMaxLength(request, tokenizer, config, manifest, tailLength);
 
@@ -575,12 +576,19 @@ function resolveMaxLength(
 ): number {
   // RoBERTa-family position ids start after the padding index, so two positions are never usable.
   const positionOffset = ['roberta', 'xlm-roberta', 'camembert'].includes(config.model_type ?? '') ? 2 : 0;
-  const limits = [manifest === undefined ? CROSS_ENCODER_MAX_LENGTH : MAX_SUPPORTED_LENGTH];
-  const fromTokenizer: unknown = tokenizer.model_max_length;
-  if (typeof fromTokenizer === 'number' && Number.isFinite(fromTokenizer) && fromTokenizer > 0) limits.push(fromTokenizer);
-  if (typeof config.max_position_embeddings === 'number') limits.push(config.max_position_embeddings - positionOffset - tailLength);
-  if (manifest?.max_positions !== undefined) limits.push(manifest.max_positions - tailLength);
-  const limit = Math.min(...limits);
+  const limit = refreshOnError(() =>
+    pairLengthLimit(
+      {
+        cap: manifest === undefined ? CROSS_ENCODER_MAX_LENGTH : MAX_SUPPORTED_LENGTH,
+        modelMaxLength: tokenizer.model_max_length,
+        maxPositionEmbeddings: config.max_position_embeddings,
+        positionOffset,
+        maxPositions: manifest?.max_positions,
+        tailLength,
+      },
+      request.model,
+    ),
+  );
   if (request.maxLength === undefined) return manifest === undefined ? limit : Math.min(manifest.max_length, limit);
   if (request.maxLength > limit) {
     throw new RerankerError(
@@ -600,6 +608,7 @@ export function tokenizerTools(tokenizer: PreTrainedTokenizer): TokenizerTools {
     // simply not used (wordMemoTokenizer takes only configurations it recognises).
     tokenize: wordMemoTokenizer(encode, (tokenizer as unknown as { _tokenizerJSON?: unknown })._tokenizerJSON) ?? encode,
     pairTemplate: () => deriveTemplate(probePair(tokenizer)),
+    chatTemplate: () => (tokenizer as unknown as { chat_template?: unknown }).chat_template,
     renderChat: (messages, addGenerationPrompt) => {
       const text = tokenizer.apply_chat_template(messages as { role: string; content: string }[], {
         tokenize: false,

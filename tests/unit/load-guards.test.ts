@@ -191,7 +191,7 @@ describe('maxModelBytes', () => {
 });
 
 describe('model ids, revision, signal and timeoutMs of createReranker', () => {
-  const ok = (options: Partial<RerankerOptions> & { model: unknown }) => () => validateCreateOptions(options as RerankerOptions);
+  const ok = (options: Omit<Partial<RerankerOptions>, 'model'> & { model: unknown }) => () => validateCreateOptions(options as RerankerOptions);
   it('keeps Hub ids and plain folder names', () => {
     for (const model of ['Xenova/ms-marco-MiniLM-L-6-v2', 'BAAI/bge-reranker-v2-m3', 'onnx-community/bge-reranker-v2-m3-ONNX', 'tiny-bert-reranker', 'bge-reranker-v2-gemma', 'a.b_c-d/e.f', 'nested/folder/model']) {
       expect(ok({ model }), model).not.toThrow();
