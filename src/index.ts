@@ -16,6 +16,8 @@ export type {
   RerankOptions,
   RerankResult,
   ScoreOptions,
+  EncodeOptions,
+  EncodedRow,
   ChunkingOptions,
   ChunkingSettings,
   ChunkSpan,

@@ -1,18 +1,21 @@
 /**
  * LLM and layerwise rerankers in a real browser, against the PyTorch reference of
  * scripts/fixtures/make_llm_fixtures.py (the FULL model and the model card's formula, not the exported graph):
- * every case of every fixture within 1e-3 in fp32 on WASM and on WebGPU (SwiftShader);
+ * every case of every fixture within 1e-3 in fp32 on WASM and on WebGPU (SwiftShader), and the token ids the
+ * library feeds (`encode`) equal to the ids of the checkpoint's own tokenizer.json on every pair (each fixture's
+ * tokenizer differs from its architecture's usual one: number grouping, normalizers, special and added tokens);
  * q8 and q4 within 0.03 of native onnxruntime on the same graph (or nearer fp32 than it), and in fp32's order
  * wherever fp32 separates two pairs clearly. Options the model takes change the scores as the reference says; others are refused.
  */
 import { readFileSync } from 'node:fs';
-import type { RerankerInfo } from '../../src/index.js';
+import type { EncodedRow, RerankerInfo } from '../../src/index.js';
 import { FIXTURE_BASE, expect, openHarness, test } from '../support.js';
 
 interface LlmPair {
   id: string;
   query: string;
   passage: string;
+  inputIds: number[];
   truncated: boolean;
   scoreTorch: number;
   scoreOrt: { fp32: number; q8: number; q4: number };
@@ -28,7 +31,14 @@ interface LlmReference {
   cases: LlmCase[];
 }
 
-const MODELS = ['tiny-gemma-reranker', 'tiny-qwen2-lb-reranker', 'tiny-layerwise-reranker', 'tiny-minicpm-reranker'] as const;
+const MODELS = [
+  'tiny-gemma-reranker',
+  'tiny-qwen2-lb-reranker',
+  'tiny-layerwise-reranker',
+  'tiny-minicpm-reranker',
+  'tiny-qwen3-reranker',
+  'tiny-mxbai-reranker',
+] as const;
 /**
  * "Clearly separated": a gap of at least this share of the case's fp32 score range. The tiny random-weight
  * models quantize poorly: in native onnxruntime, q8 swaps pairs up to 8% of the range apart and 4-bit weights
@@ -50,12 +60,13 @@ interface Run {
 async function scoreRuns(page: import('@playwright/test').Page, model: string, runs: Run[]) {
   return page.evaluate(
     async ({ model, runs, base }) => {
-      const out: { scores: number[]; truncated: boolean[]; info: RerankerInfo }[] = [];
+      const out: { scores: number[]; truncated: boolean[]; rows: EncodedRow[]; info: RerankerInfo }[] = [];
       for (const run of runs) {
         const reranker = await window.lib.createReranker({ model, modelBaseUrl: base, device: run.device, dtype: run.dtype, ...run.options });
         const scores = await reranker.score(run.pairs);
         const ranked = await reranker.rerank(run.pairs[0]?.[0] ?? '', run.pairs.filter((p) => p[0] === run.pairs[0]?.[0]).map((p) => p[1]));
-        out.push({ scores, truncated: [...ranked].sort((a, b) => a.index - b.index).map((r) => r.truncated), info: reranker.info });
+        const rows = await reranker.encode(run.pairs);
+        out.push({ scores, truncated: [...ranked].sort((a, b) => a.index - b.index).map((r) => r.truncated), rows, info: reranker.info });
         await reranker.dispose();
       }
       return out;
@@ -102,6 +113,11 @@ for (const model of MODELS) {
       // Captured where it can be (a graph with nodes on the CPU says so and runs on the dynamic session).
       if (run.device === 'webgpu' && c === defaultCase && !capture.enabled) expect(capture.reason).toMatch(/could not be captured/);
       expect(worst, `${c.id} on ${run.device}`).toBeLessThan(1e-3);
+      // The ids the model was fed are the checkpoint tokenizer's, pair by pair (a drifted tokenizer shows here
+      // first: a 0.011 score change from "999" tokenized otherwise would hide under a looser tolerance).
+      const idsOff = c.pairs.filter((pair, i) => JSON.stringify(result.rows[i]?.inputIds) !== JSON.stringify(pair.inputIds));
+      expect(idsOff.map((pair) => pair.id), `${c.id} on ${run.device}: pairs whose token ids differ from the checkpoint's`).toEqual([]);
+      expect(result.rows.map((row) => row.truncated)).toEqual(c.pairs.map((pair) => pair.truncated));
       expect(result.info).toMatchObject({ device: run.device, dtype: 'fp32', maxLength: reference.maxLength });
       expect(result.info.scoring).toMatchObject({ head: reference.manifest.head, promptStyle: reference.manifest.prompt.style });
       // rerank's truncated flags (pairs of the first query) are the reference's.

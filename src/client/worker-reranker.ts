@@ -14,6 +14,8 @@ import type { LoadRequest, Outcome, WorkerApi } from '../shared/protocol.js';
 import type {
   CallTimings,
   ChunkingOptions,
+  EncodedRow,
+  EncodeOptions,
   Dtype,
   Reranker,
   RerankerInfo,
@@ -102,6 +104,14 @@ export class WorkerReranker implements Reranker {
       const wire = { normalize: options?.normalize, chunking: wireChunking(options?.chunking) };
       const texts = pairs.map(([query, passage]) => [query, passage] as [string, string]);
       return (remote, callId) => remote.score(callId, texts, wire);
+    });
+  }
+
+  encode(pairs: readonly (readonly [string, string])[], options?: EncodeOptions): Promise<EncodedRow[]> {
+    return this.#call(options?.signal, options?.timeoutMs, () => {
+      validateScoreCall(pairs, options, this.#limits);
+      const texts = pairs.map(([query, passage]) => [query, passage] as [string, string]);
+      return (remote, callId) => remote.encode(callId, texts);
     });
   }
 

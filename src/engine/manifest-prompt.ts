@@ -22,8 +22,11 @@ export interface TokenizerTools {
   tokenize(text: string): number[];
   /** The tokenizer's own pair template (prefix A middle B suffix). */
   pairTemplate(): PairTemplate;
-  /** The tokenizer's chat template rendered with the generation prompt. */
-  renderChat(messages: readonly { role: string; content: string }[], addGenerationPrompt: boolean): string;
+  /**
+   * A chat template rendered to text: `template` when given (the manifest's copy of a checkpoint's
+   * chat_template.jinja), else the one in the tokenizer's tokenizer_config.json.
+   */
+  renderChat(messages: readonly { role: string; content: string }[], addGenerationPrompt: boolean, template?: string): string;
   /** The tokenizer's `chat_template` as read from tokenizer_config.json (checked before it runs). */
   chatTemplate?(): unknown;
 }
@@ -38,7 +41,7 @@ export interface ScoringSetup {
 
 const OPTION_HELP: Record<ManifestOption, string> = {
   prompt: 'the prompt after the passage of FlagEmbedding LLM rerankers (bge-reranker-v2-gemma, minicpm-layerwise)',
-  instruction: 'the task instruction of MiniCPM-Reranker',
+  instruction: 'the task instruction of MiniCPM-Reranker, Qwen3-Reranker and mxbai-rerank v2',
   cutoffLayer: 'the layer a layerwise reranker stops at (bge-reranker-v2-minicpm-layerwise)',
 };
 
@@ -97,6 +100,8 @@ export function scoringSetup(
     case 'segments': {
       const separator = tools.tokenize(spec.separator);
       const promptText = options.prompt ?? spec.prompt;
+      const instruction = options.instruction;
+      const queryTemplate = instruction === undefined ? spec.query_template : spec.instruction_query_template ?? spec.query_template;
       prompt = {
         kind: 'segments',
         template: {
@@ -105,12 +110,13 @@ export function scoringSetup(
           suffix: [],
           typeIds: { prefix: 0, a: 0, middle: 0, b: 0, suffix: 0 },
         },
-        queryText: (query) => fillTemplate(spec.query_template, { query }),
+        queryText: (query) => fillTemplate(queryTemplate, { query, instruction: instruction ?? '' }),
         passageText: (passage) => fillTemplate(spec.passage_template, { passage }),
-        tail: [...separator, ...tools.tokenize(promptText)],
+        tail: [...separator, ...tools.tokenize(promptText), ...(spec.trail === undefined ? [] : tools.tokenize(spec.trail))],
+        lead: spec.lead === undefined ? [] : tools.tokenize(spec.lead),
         verbatimPassage: spec.passage_template === '{passage}',
       };
-      text = { prompt: promptText };
+      text = { prompt: promptText, ...(instruction === undefined ? {} : { instruction }) };
       break;
     }
     case 'pair': {
@@ -123,8 +129,22 @@ export function scoringSetup(
       text = instruction === undefined ? {} : { instruction };
       break;
     }
+    case 'wrapped': {
+      const instruction = options.instruction ?? spec.default_instruction;
+      prompt = {
+        kind: 'wrapped',
+        prefix: tools.tokenize(spec.prefix),
+        suffix: tools.tokenize(spec.suffix),
+        render: (query, passage) => fillTemplate(spec.template, { instruction, query, passage }),
+      };
+      text = { instruction };
+      break;
+    }
     case 'chat': {
-      if (tools.chatTemplate !== undefined) checkChatTemplate(tools.chatTemplate(), model);
+      // The manifest's template (a checkpoint's chat_template.jinja) wins over tokenizer_config.json's.
+      if (spec.chat_template !== undefined || tools.chatTemplate !== undefined) {
+        checkChatTemplate(spec.chat_template ?? tools.chatTemplate?.(), model);
+      }
       const render = (query: string, passage: string): string =>
         tools.renderChat(
           [
@@ -132,6 +152,7 @@ export function scoringSetup(
             { role: 'user', content: fillTemplate(spec.user_template, { query, passage }) },
           ],
           spec.add_generation_prompt,
+          spec.chat_template,
         );
       probeChatRender(render, model);
       prompt = { kind: 'chat', render };

@@ -18,6 +18,12 @@ export interface SegmentsPromptSpec {
   readonly separator: string;
   /** The instruction after the passage; `prompt` overrides it where the model supports that option. */
   readonly prompt: string;
+  /** Used when an `instruction` is given: `{instruction}` and `{query}` mark the spots. */
+  readonly instruction_query_template?: string;
+  /** Text tokenized apart and put before the row, outside the `max_length` budget (mxbai v2's chat prefix). */
+  readonly lead?: string;
+  /** Text tokenized apart and put after the prompt, outside the budget (mxbai v2's chat suffix). */
+  readonly trail?: string;
 }
 
 /** The whole prompt rendered through the tokenizer's chat template and tokenized at once (lb-reranker). */
@@ -27,6 +33,12 @@ export interface ChatPromptSpec {
   /** `{query}` and `{passage}` mark the spots. */
   readonly user_template: string;
   readonly add_generation_prompt: boolean;
+  /**
+   * The checkpoint's chat template when it kept it in `chat_template.jinja` (transformers 5's layout), which
+   * transformers.js does not read; absent when the template is inside tokenizer_config.json. The export tool
+   * copies the tokenizer files as they are and puts the file's template here.
+   */
+  readonly chat_template?: string;
 }
 
 /** A text pair through the tokenizer's own pair template, the query wrapped first (MiniCPM-Reranker). */
@@ -37,7 +49,22 @@ export interface PairPromptSpec {
   readonly instruction_query_template?: string;
 }
 
-export type PromptSpec = SegmentsPromptSpec | ChatPromptSpec | PairPromptSpec;
+/**
+ * A fixed prefix, one text with the instruction, query and passage filled in, and a fixed suffix, each tokenized
+ * apart; only the middle text is cut (from its end) when the row is too long (Qwen3-Reranker's card:
+ * `prefix_tokens + tokenizer(content, truncation=True, max_length=max_length - len(prefix) - len(suffix)) + suffix_tokens`).
+ */
+export interface WrappedPromptSpec {
+  readonly style: 'wrapped';
+  readonly prefix: string;
+  /** `{instruction}`, `{query}` and `{passage}` mark the spots. */
+  readonly template: string;
+  readonly suffix: string;
+  /** The instruction when the reranker is given none. */
+  readonly default_instruction: string;
+}
+
+export type PromptSpec = SegmentsPromptSpec | ChatPromptSpec | PairPromptSpec | WrappedPromptSpec;
 
 /** The per-reranker options a manifest can allow. */
 export type ManifestOption = 'prompt' | 'instruction' | 'cutoffLayer';
@@ -142,6 +169,11 @@ function manifestProblem(raw: unknown): Problem | undefined {
       if (problem !== undefined) return problem;
       if (prompt['bos'] !== undefined && typeof prompt['bos'] !== 'boolean') return bad('prompt.bos', 'is not true or false');
       if (prompt['bos'] === true && m['bos_token_id'] === undefined) return bad('bos_token_id', 'is missing (prompt.bos is true)');
+      const optional =
+        (prompt['instruction_query_template'] === undefined ? undefined : text('instruction_query_template', 'instruction', 'query')) ??
+        (prompt['lead'] === undefined ? undefined : text('lead')) ??
+        (prompt['trail'] === undefined ? undefined : text('trail'));
+      if (optional !== undefined) return optional;
       break;
     }
     case 'chat': {
@@ -150,10 +182,18 @@ function manifestProblem(raw: unknown): Problem | undefined {
       if (prompt['add_generation_prompt'] !== undefined && typeof prompt['add_generation_prompt'] !== 'boolean') {
         return bad('prompt.add_generation_prompt', 'is not true or false');
       }
+      if (prompt['chat_template'] !== undefined && typeof prompt['chat_template'] !== 'string') {
+        return bad('prompt.chat_template', 'is not a string');
+      }
       break;
     }
     case 'pair': {
       const problem = text('query_template', 'query') ?? (prompt['instruction_query_template'] === undefined ? undefined : text('instruction_query_template', 'instruction', 'query'));
+      if (problem !== undefined) return problem;
+      break;
+    }
+    case 'wrapped': {
+      const problem = text('prefix') ?? text('template', 'instruction', 'query', 'passage') ?? text('suffix') ?? text('default_instruction');
       if (problem !== undefined) return problem;
       break;
     }

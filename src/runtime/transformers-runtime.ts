@@ -154,7 +154,7 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   );
   const tools = tokenizerTools(tokenizer);
   const setup = refreshOnError(() => scoringSetup(manifest, request, tools, request.model));
-  const tailLength = setup.prompt.kind === 'segments' ? setup.prompt.tail.length : 0;
+  const tailLength = setup.prompt.kind === 'segments' ? setup.prompt.tail.length + setup.prompt.lead.length : 0;
   const maxLength = resolveMaxLength(request, tokenizer, config, manifest, tailLength);
 
   const webgpu = await probeWebGpu();
@@ -609,10 +609,11 @@ export function tokenizerTools(tokenizer: PreTrainedTokenizer): TokenizerTools {
     tokenize: wordMemoTokenizer(encode, (tokenizer as unknown as { _tokenizerJSON?: unknown })._tokenizerJSON) ?? encode,
     pairTemplate: () => deriveTemplate(probePair(tokenizer)),
     chatTemplate: () => (tokenizer as unknown as { chat_template?: unknown }).chat_template,
-    renderChat: (messages, addGenerationPrompt) => {
+    renderChat: (messages, addGenerationPrompt, template) => {
       const text = tokenizer.apply_chat_template(messages as { role: string; content: string }[], {
         tokenize: false,
         add_generation_prompt: addGenerationPrompt,
+        ...(template === undefined ? {} : { chat_template: template }),
       });
       if (typeof text !== 'string') throw new TypeError('apply_chat_template returned token ids where text was asked for');
       return text;

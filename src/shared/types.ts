@@ -191,9 +191,10 @@ export type HeadKind = 'sequence-classification' | 'yes-token' | 'digit-expectat
 /**
  * How a pair becomes a prompt: `pair` the tokenizer's pair template (cross-encoders, MiniCPM-Reranker),
  * `segments` FlagEmbedding's LLM layout `[bos] A: {query}\n B: {passage}\n {prompt}`, `chat` the tokenizer's
- * chat template (lb-reranker).
+ * chat template (lb-reranker), `wrapped` a fixed prefix and suffix around one instruction/query/passage text
+ * (Qwen3-Reranker).
  */
-export type PromptStyle = 'pair' | 'segments' | 'chat';
+export type PromptStyle = 'pair' | 'segments' | 'chat' | 'wrapped';
 
 /** Which head and prompt run (`info.scoring`). */
 export interface ScoringInfo {
@@ -205,7 +206,7 @@ export interface ScoringInfo {
   readonly scoringTokens?: readonly string[];
   /** The prompt after the passage in use (segments style). */
   readonly prompt?: string;
-  /** The instruction in use (MiniCPM-Reranker). */
+  /** The instruction in use (MiniCPM-Reranker, Qwen3-Reranker). */
   readonly instruction?: string;
   /** Layerwise: the layer in use and the layers exported. */
   readonly cutoffLayer?: number;
@@ -389,6 +390,22 @@ export interface CallTimings {
   readonly batches: number;
 }
 
+/** Options of `Reranker.encode`. */
+export interface EncodeOptions {
+  /** Aborting rejects the call with code `aborted`. Default: none. */
+  readonly signal?: AbortSignal;
+  /** Milliseconds the call may take, queueing included; past it, code `timeout`. Default: none. */
+  readonly timeoutMs?: number;
+}
+
+/** One `[query, passage]` pair as the model receives it (see `Reranker.encode`). */
+export interface EncodedRow {
+  /** The row's token ids in order: special tokens, the model's prompt and template, after truncation to `maxLength`. */
+  readonly inputIds: number[];
+  /** Some query or passage tokens did not fit in `maxLength` and are not in the row. */
+  readonly truncated: boolean;
+}
+
 export interface Reranker {
   readonly info: RerankerInfo;
   /** Scores every document against `query`; results sorted best first. An empty `documents` returns `[]`. */
@@ -398,6 +415,14 @@ export interface Reranker {
    * It reports no truncation: use `rerank` for `truncated` and the winning window.
    */
   score(pairs: readonly (readonly [string, string])[], options?: ScoreOptions): Promise<number[]>;
+  /**
+   * The token ids the model scores for each `[query, passage]` pair, without running the model: the whole
+   * row with special tokens, prompt and truncation, exactly as `score` feeds it. For comparing the library's
+   * tokenization with a Python reference (`tokenizer(query, passage)` or the model card's prompt code), or for
+   * counting tokens. With chunking, `score` and `rerank` feed token windows of long passages instead; this
+   * returns the unchunked row.
+   */
+  encode(pairs: readonly (readonly [string, string])[], options?: EncodeOptions): Promise<EncodedRow[]>;
   /** Timings of the most recent call that finished. */
   lastTimings(): Promise<CallTimings | undefined>;
   /** Ends the worker and frees every session; later calls reject with code `disposed`. */
