@@ -3,6 +3,7 @@
  * graph to load, and the `info.scoring` the page shows. Options the model does not take are refused here,
  * by name, instead of being ignored.
  */
+import { checkChatTemplate, probeChatRender } from './chat-template.js';
 import { scoreHead, type ScoreHead } from './heads/score-head.js';
 import type { PairTemplate } from './pair-encoding.js';
 import { crossEncoderFormat, fillTemplate, supportsChunking, type PromptFormat } from './prompt-format.js';
@@ -26,6 +27,8 @@ export interface TokenizerTools {
    * chat_template.jinja), else the one in the tokenizer's tokenizer_config.json.
    */
   renderChat(messages: readonly { role: string; content: string }[], addGenerationPrompt: boolean, template?: string): string;
+  /** The tokenizer's `chat_template` as read from tokenizer_config.json (checked before it runs). */
+  chatTemplate?(): unknown;
 }
 
 export interface ScoringSetup {
@@ -69,6 +72,7 @@ export function scoringSetup(
   manifest: RerankerManifest | undefined,
   options: ScoringOptions,
   tools: TokenizerTools,
+  model = 'the model',
 ): ScoringSetup {
   if (manifest === undefined) {
     const prompt = crossEncoderFormat(tools.pairTemplate());
@@ -136,20 +140,24 @@ export function scoringSetup(
       text = { instruction };
       break;
     }
-    case 'chat':
-      prompt = {
-        kind: 'chat',
-        render: (query, passage) =>
-          tools.renderChat(
-            [
-              { role: 'system', content: spec.system },
-              { role: 'user', content: fillTemplate(spec.user_template, { query, passage }) },
-            ],
-            spec.add_generation_prompt,
-            spec.chat_template,
-          ),
-      };
+    case 'chat': {
+      // The manifest's template (a checkpoint's chat_template.jinja) wins over tokenizer_config.json's.
+      if (spec.chat_template !== undefined || tools.chatTemplate !== undefined) {
+        checkChatTemplate(spec.chat_template ?? tools.chatTemplate?.(), model);
+      }
+      const render = (query: string, passage: string): string =>
+        tools.renderChat(
+          [
+            { role: 'system', content: spec.system },
+            { role: 'user', content: fillTemplate(spec.user_template, { query, passage }) },
+          ],
+          spec.add_generation_prompt,
+          spec.chat_template,
+        );
+      probeChatRender(render, model);
+      prompt = { kind: 'chat', render };
       break;
+    }
   }
   return {
     prompt,

@@ -120,8 +120,35 @@ export interface RerankerOptions {
   wasmSessions?: 'auto' | number;
   /** Called with download, session, warm-up and ready progress. Default: none. */
   onProgress?: (progress: LoadProgress) => void;
-  /** Cache model files in the browser's Cache Storage so a second load needs no network. Default `true`. */
+  /**
+   * Cache model files in the browser's Cache Storage so a second load needs no network. Default `true`.
+   * A file whose content fails to load (truncated, an HTML page, corrupt) is dropped from the cache; files
+   * are never dropped for a network, memory or device error. `clearModelCache()` drops them on demand.
+   */
   useBrowserCache?: boolean;
+  /**
+   * The Hub revision (branch, tag or commit) to load: files come from
+   * `https://huggingface.co/{model}/resolve/{revision}/{file}`. With `modelBaseUrl` the files stay at
+   * `${modelBaseUrl}/${model}/<file>`, but a revision other than `'main'` is cached apart, so files of two
+   * revisions never mix. Pin a commit to get a model's update only when you choose to. Default `'main'`.
+   */
+  revision?: string;
+  /**
+   * Aborts the load: `createReranker` rejects with code `aborted` and the worker is ended (downloads stop).
+   * Only the load; calls take their own `signal`. Default: none.
+   */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds the load may take, downloads included (and each reload after a worker crash): past it the
+   * worker is ended and the load rejects with code `timeout`. Default: none (a slow network may take long).
+   */
+  timeoutMs?: number;
+  /**
+   * Largest model file, in bytes, that will be downloaded: a file whose `Content-Length` says more is not
+   * read, and a download that streams past it without one is stopped; the load fails with
+   * `model-load-failed` (`details.limit: 'maxModelBytes'`). Default 4 GiB (4,294,967,296).
+   */
+  maxModelBytes?: number;
   /**
    * How passages longer than the pair budget are scored. Default `false`: the passage is truncated, as the
    * Python reference does (results say `truncated: true`). `true` or an object: the passage is split into
@@ -290,6 +317,11 @@ export interface ScoreOptions {
   /** Aborts a queued or running call with code `aborted`; other calls are not disturbed. */
   signal?: AbortSignal;
   /**
+   * Milliseconds this call may take, queueing included: past it the call rejects with code `timeout` and the
+   * worker drops it (as on abort); other calls are not disturbed. A positive number. Default: none.
+   */
+  timeoutMs?: number;
+  /**
    * Overrides the reranker's `chunking` for this call: `false` truncates, `true` uses the default windows,
    * an object sets them (unset fields take the defaults of `ChunkingOptions`, not the reranker's).
    * Default: the reranker's setting (`info.chunking`).
@@ -362,6 +394,8 @@ export interface CallTimings {
 export interface EncodeOptions {
   /** Aborting rejects the call with code `aborted`. Default: none. */
   readonly signal?: AbortSignal;
+  /** Milliseconds the call may take, queueing included; past it, code `timeout`. Default: none. */
+  readonly timeoutMs?: number;
 }
 
 /** One `[query, passage]` pair as the model receives it (see `Reranker.encode`). */
