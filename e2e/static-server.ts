@@ -8,14 +8,21 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import sirv from 'sirv';
 
-/** `cut`: the full Content-Length is promised, half the bytes are sent, then the connection drops. */
-export type Fault = 'cut';
+/**
+ * `cut`: the full Content-Length is promised, half the bytes are sent, then the connection drops.
+ * `reset`: the connection drops before any answer (the network failing, as offline).
+ * `stall`: no answer at all, until the fault is lifted or the server closes.
+ */
+export type Fault = 'cut' | 'reset' | 'stall';
 
 export interface StaticServer {
   readonly origin: string;
   /** Paths requested so far, in order (to prove what was, or was not, fetched). */
   readonly requests: readonly string[];
-  /** Serve `path` (e.g. `/model/onnx/model.onnx`) with `fault` from now on; `undefined` serves it normally again. */
+  /**
+   * Serve `path` (e.g. `/model/onnx/model.onnx`; `/model/*` for every file of that folder, not below it) with
+   * `fault` from now on; `undefined` serves it normally again.
+   */
   setFault(path: string, fault: Fault | undefined): void;
   close(): Promise<void>;
 }
@@ -34,7 +41,13 @@ export async function serveStatic(root: string, headers: Readonly<Record<string,
     response.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     const path = (request.url ?? '').split('?')[0] ?? '';
-    if (faults.get(path) === 'cut' && request.method === 'GET') {
+    const fault = faults.get(path) ?? faults.get(path.replace(/[^/]*$/, '*'));
+    if (fault === 'reset') {
+      request.socket.destroy();
+      return;
+    }
+    if (fault === 'stall') return;
+    if (fault === 'cut' && request.method === 'GET') {
       const body = readFileSync(join(root, path));
       response.writeHead(200, { 'Content-Length': String(body.length), 'Content-Type': 'application/octet-stream' });
       response.write(body.subarray(0, Math.floor(body.length / 2)), () => response.destroy());

@@ -1,5 +1,6 @@
 /** webgpu-reranker: rerank passages for a query in the browser, in a Web Worker, on WebGPU or WASM. */
 export { createReranker } from './client/create-reranker.js';
+export { clearModelCache, type ClearModelCacheOptions } from './client/clear-model-cache.js';
 export { normalizeScore } from './engine/heads/score-head.js';
 export { RerankerError, isRerankerError, RERANKER_ERROR_CODES, type RerankerErrorCode } from './shared/errors.js';
 export type {
@@ -15,6 +16,8 @@ export type {
   RerankOptions,
   RerankResult,
   ScoreOptions,
+  EncodeOptions,
+  EncodedRow,
   ChunkingOptions,
   ChunkingSettings,
   ChunkSpan,

@@ -26,6 +26,7 @@ import onnxruntime as ort  # noqa: E402
 import torch  # noqa: E402
 from transformers import GemmaConfig, GemmaForCausalLM, PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM  # noqa: E402
 
+import checkpoint_files  # noqa: E402
 import export_reranker as ex  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -73,8 +74,9 @@ def main():
     specials = json.load(open(os.path.join(tok_dir, "special_tokens_map.json"), encoding="utf-8"))
     tokenizer = PreTrainedTokenizerFast(tokenizer_file=os.path.join(tok_dir, "tokenizer.json"), **specials)
     cfg = json.load(open(os.path.join(tok_dir, "tokenizer_config.json"), encoding="utf-8"))
-    if "chat_template" in cfg:
-        tokenizer.chat_template = cfg["chat_template"]
+    template = checkpoint_files.separate_chat_template(tok_dir) or cfg.get("chat_template")
+    if template is not None:
+        tokenizer.chat_template = template
     config = config_cls(**shape, pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
                         attn_implementation="eager", initializer_range=0.02)
     model = cls(config).eval()
@@ -82,7 +84,8 @@ def main():
     print(f"model: {args.preset} shape, {params / 1e9:.2f} B parameters, built in {time.time() - t0:.0f} s", flush=True)
 
     t0 = time.time()
-    manifest = ex.export(model, tokenizer, args.preset, args.out, args.dtypes.split(","), 1024)
+    # The fixture folder stands in for the checkpoint's tokenizer files.
+    manifest = ex.export_checkpoint(tok_dir, args.preset, args.out, args.dtypes.split(","), 1024, model=model)
     print(f"exported in {time.time() - t0:.0f} s; files:", flush=True)
     for f in sorted(os.listdir(os.path.join(args.out, "onnx"))):
         print(f"  {os.path.getsize(os.path.join(args.out, 'onnx', f)) / 1e6:10.1f} MB  onnx/{f}")

@@ -9,14 +9,16 @@ tokens of a Qwen2.5-0.5B reranker: 16 x 512 x 151,936 floats, about 5 GB). A rer
 per pair, so the graph written here gathers the hidden state of the last real token (right padding) and
 returns only what the score needs:
 
-  yes-token          logits of the scoring tokens ('Yes') at the last real position   -> output `scores` [batch, k]
+  yes-token          logits of the scoring tokens ('Yes'; Qwen3: 'yes', 'no') at the     -> output `scores` [batch, k]
+                     last real position
   digit-expectation  log-probabilities of the tokens '1'..'7' under the full softmax   -> output `scores` [batch, 7]
   layerwise          the cutoff layer's own score head, one graph per cutoff layer       -> output `scores` [batch, 1]
                      (onnx/model_layer{N}*.onnx: an earlier cutoff runs fewer layers)
   sequence-classification  MiniCPM-Reranker: bidirectional body, one logit              -> output `logits` [batch, 1]
 
 It writes the Hub layout the library loads: config.json (with the manifest under "webgpu_reranker"),
-the tokenizer files and onnx/model*.onnx in the dtypes asked for:
+the checkpoint's own tokenizer files copied byte for byte (never re-saved through transformers, which can
+rebuild a different tokenizer: see checkpoint_files.py), and onnx/model*.onnx in the dtypes asked for:
   fp32   model.onnx               everywhere
   q8     model_quantized.onnx     dynamic int8 (MatMulInteger): WASM only
   fp16   model_fp16.onnx          float16 weights and activations: WebGPU with shader-f16
@@ -32,15 +34,16 @@ import argparse
 import contextlib
 import copy
 import json
+import logging
 import os
-import shutil
 import sys
 import tempfile
 
-import logging
-
 import onnx
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import checkpoint_files  # noqa: E402
 
 # onnxruntime's 4-bit quantizer logs every node it visits at INFO.
 logging.getLogger("onnxruntime.quantization").setLevel(logging.WARNING)
@@ -65,6 +68,18 @@ FLAG_LLM_PROMPT = {
     "separator": "\n",
     "prompt": GEMMA_PROMPT,
 }
+
+QWEN3_SYSTEM = (
+    'Judge whether the Document meets the requirements based on the Query and the Instruct provided. '
+    'Note that the answer can only be "yes" or "no".'
+)
+QWEN3_DEFAULT_INSTRUCTION = "Given a web search query, retrieve relevant passages that answer the query"
+
+MXBAI_TASK = (
+    "You are a search relevance expert who evaluates how well documents match search queries. For each "
+    "query-document pair, carefully analyze the semantic relationship between them, then provide your binary "
+    "relevance judgment (0 for not relevant, 1 for relevant).\nRelevance:"
+)
 
 # Each preset says how the model card builds its prompt and reads its score.
 PRESETS = {
@@ -97,6 +112,49 @@ PRESETS = {
             "add_generation_prompt": True,
         },
         "supports": [],
+        "max_length": 1024,
+        "attention": "causal",
+    },
+    # Qwen/Qwen3-Reranker-0.6B/4B/8B: the card tokenizes a fixed prefix, the formatted instruction/query/document
+    # text (cut from its end to fit) and a fixed suffix apart, and scores P(yes) = softmax over the logits of
+    # "yes" and "no" at the last position; the graph returns those two logits.
+    "qwen3-reranker": {
+        "card": "Qwen/Qwen3-Reranker (0.6B, 4B, 8B)",
+        "head": "yes-token",
+        "scoring_texts": ["yes", "no"],
+        # The card reads them with convert_tokens_to_ids: vocabulary entries, not the first token of a text.
+        "scoring_lookup": "vocabulary",
+        "prompt": {
+            "style": "wrapped",
+            "prefix": f"<|im_start|>system\n{QWEN3_SYSTEM}<|im_end|>\n<|im_start|>user\n",
+            "template": "<Instruct>: {instruction}\n<Query>: {query}\n<Document>: {passage}",
+            "suffix": "<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
+            "default_instruction": QWEN3_DEFAULT_INSTRUCTION,
+        },
+        "supports": ["instruction"],
+        "max_length": 1024,
+        "attention": "causal",
+    },
+    # mixedbread-ai/mxbai-rerank-base-v2 / -large-v2 (their mxbai_rerank package, MxbaiRerankV2): chat prefix,
+    # "query: {query}" (or "instruction: ...\nquery: ...") capped at 3/4 of max_length, "\n", "document: {doc}"
+    # cut to fit max_length, then "\n", the task prompt and the chat suffix, each piece tokenized apart; the
+    # prefix and the pieces after the document are outside max_length. Score: logit("1") - logit("0").
+    "mxbai-rerank-v2": {
+        "card": "mixedbread-ai/mxbai-rerank-base-v2, mxbai-rerank-large-v2 (mxbai_rerank MxbaiRerankV2)",
+        "head": "yes-token",
+        "scoring_texts": ["1", "0"],
+        "prompt": {
+            "style": "segments",
+            "bos": False,
+            "lead": "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\n",
+            "query_template": "query: {query}",
+            "instruction_query_template": "instruction: {instruction}\nquery: {query}",
+            "passage_template": "document: {passage}",
+            "separator": "\n",
+            "prompt": MXBAI_TASK,
+            "trail": "<|im_end|>\n<|im_start|>assistant\n",
+        },
+        "supports": ["instruction"],
         "max_length": 1024,
         "attention": "causal",
     },
@@ -249,15 +307,52 @@ class SequenceLogits(torch.nn.Module):
         return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
 
 
+class CheckpointTokenizer:
+    """The checkpoint's own tokenizer: its tokenizer.json run by the `tokenizers` library (the same file the
+    browser runs through transformers.js), with the special tokens its config files name."""
+
+    def __init__(self, checkpoint):
+        from tokenizers import Tokenizer
+
+        checkpoint_files.require_tokenizer_json(checkpoint)
+        self.tokenizer = Tokenizer.from_file(os.path.join(checkpoint, "tokenizer.json"))
+        self.settings = checkpoint_files.tokenizer_settings(checkpoint)
+        self.chat_template = checkpoint_files.separate_chat_template(checkpoint)
+
+    def encode(self, text):
+        return self.tokenizer.encode(text, add_special_tokens=False).ids
+
+    def special_id(self, name):
+        """The id of the special token the config files name (`bos_token`, `pad_token`, ...), or None."""
+        text = checkpoint_files.special_token(self.settings, name)
+        return None if text is None else self.tokenizer.token_to_id(text)
+
+
 def first_token_ids(tokenizer, texts):
-    """`tokenizer(text, add_special_tokens=False).input_ids[0]` for each text, as the model cards do."""
+    """The first token of each text tokenized without special tokens, as the model cards do
+    (`tokenizer(text, add_special_tokens=False).input_ids[0]`)."""
     ids = []
     for text in texts:
-        encoded = tokenizer(text, add_special_tokens=False)["input_ids"]
+        encoded = tokenizer.encode(text)
         if not encoded:
             raise SystemExit(f"the tokenizer gives no token for {text!r}")
         ids.append(int(encoded[0]))
     return ids
+
+
+def vocabulary_ids(tokenizer, tokens):
+    """The vocabulary id of each token, as `tokenizer.convert_tokens_to_ids(token)` gives it."""
+    ids = []
+    for token in tokens:
+        found = tokenizer.tokenizer.token_to_id(token)
+        if found is None:
+            raise SystemExit(f"the tokenizer's vocabulary has no token {token!r}")
+        ids.append(int(found))
+    return ids
+
+
+def first_defined(*values):
+    return next((int(v) for v in values if v is not None), None)
 
 
 # Weights past this go to external data files of at most this size: protobuf cannot hold 2 GB, and browsers
@@ -390,12 +485,14 @@ def has_external_data(path):
     return any(f.startswith(os.path.basename(path) + "_data") for f in os.listdir(os.path.dirname(path)))
 
 
-def export(model, tokenizer, preset_name, out, dtypes=("fp32", "q8"), max_length=None, cutoff_layers=None, max_positions=None):
-    """Writes the reranker folder for an in-memory model and tokenizer; returns the manifest.
+def export(model, checkpoint, preset_name, out, dtypes=("fp32", "q8"), max_length=None, cutoff_layers=None, max_positions=None):
+    """Writes the reranker folder into `out` (an empty folder) for an in-memory model whose tokenizer files are
+    in the folder `checkpoint`; returns the manifest. export_checkpoint() is the safe entry point.
 
     `max_positions`: rows the graph's rotary table covers (default: twice max_length, within the model's
     position embeddings); the library keeps maxLength plus the trailing prompt within it."""
     preset = copy.deepcopy(PRESETS[preset_name])
+    tokenizer = CheckpointTokenizer(checkpoint)
     length = int(max_length or preset["max_length"])
     positions = int(max_positions or 2 * length)
     limit = getattr(model.config, "max_position_embeddings", None)
@@ -415,16 +512,29 @@ def export(model, tokenizer, preset_name, out, dtypes=("fp32", "q8"), max_length
         "max_length": length,
         "max_positions": positions,
         "attention": preset["attention"],
-        "pad_token_id": int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0),
+        # Padded positions are masked out; the id only has to be a real token.
+        "pad_token_id": first_defined(
+            tokenizer.special_id("pad_token"),
+            getattr(model.config, "pad_token_id", None),
+            tokenizer.special_id("eos_token"),
+            0,
+        ),
         "dtypes": list(dtypes),
     }
     if preset["prompt"].get("bos"):
-        if tokenizer.bos_token_id is None:
+        bos = first_defined(tokenizer.special_id("bos_token"), getattr(model.config, "bos_token_id", None))
+        if bos is None:
             raise SystemExit(f"{preset_name} prompts start with the bos token, but this tokenizer has none")
-        manifest["bos_token_id"] = int(tokenizer.bos_token_id)
+        manifest["bos_token_id"] = bos
+    if preset["prompt"]["style"] == "chat" and tokenizer.chat_template is not None:
+        # The tokenizer files stay as they are; the library renders this template (see checkpoint_files.py).
+        manifest["prompt"]["chat_template"] = tokenizer.chat_template
     graphs = []
     if head in ("yes-token", "digit-expectation"):
-        token_ids = first_token_ids(tokenizer, preset["scoring_texts"])
+        if preset.get("scoring_lookup") == "vocabulary":
+            token_ids = vocabulary_ids(tokenizer, preset["scoring_texts"])
+        else:
+            token_ids = first_token_ids(tokenizer, preset["scoring_texts"])
         manifest["scoring_tokens"] = preset["scoring_texts"]
         manifest["scoring_token_ids"] = token_ids
         manifest["output"] = "scores"
@@ -462,61 +572,66 @@ def export(model, tokenizer, preset_name, out, dtypes=("fp32", "q8"), max_length
             remove_graph(fp32)
             external.pop(os.path.basename(fp32), None)
 
-    tokenizer.save_pretrained(out)
+    checkpoint_files.copy_tokenizer_files(checkpoint, out)
     config = model.config.to_dict()
     # transformers.js loads these graphs as plain ONNX sessions; 'custom' and no architectures keep it from
     # expecting a decoder with a KV cache. The source architecture stays on record under source_*.
     config["source_model_type"] = config.get("model_type")
     config["source_architectures"] = config.pop("architectures", None)
     config["model_type"] = "custom"
-    config["webgpu_reranker"] = manifest
+    config[checkpoint_files.MANIFEST_KEY] = manifest
     if external:
         config["transformers.js_config"] = {"use_external_data_format": external}
     with open(os.path.join(out, "config.json"), "w", encoding="utf-8") as f:
         json.dump(config, f, ensure_ascii=False, indent=2, default=str)
         f.write("\n")
-    for leftover in ("chat_template.jinja",):
-        # Keep the chat template inside tokenizer_config.json, where transformers.js reads it.
-        path = os.path.join(out, leftover)
-        if os.path.exists(path):
-            with open(path, encoding="utf-8") as f:
-                template = f.read()
-            cfg_path = os.path.join(out, "tokenizer_config.json")
-            with open(cfg_path, encoding="utf-8") as f:
-                cfg = json.load(f)
-            cfg["chat_template"] = template
-            with open(cfg_path, "w", encoding="utf-8") as f:
-                json.dump(cfg, f, ensure_ascii=False, indent=2)
-                f.write("\n")
-            os.remove(path)
     return manifest
+
+
+def load_model(checkpoint, preset_name, trust_remote_code=False):
+    """The checkpoint's model in float32, with the class and attention the preset's graph needs."""
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+
+    preset = PRESETS[preset_name]
+    cls = AutoModelForSequenceClassification if preset["head"] == "sequence-classification" else AutoModelForCausalLM
+    kwargs = {"trust_remote_code": trust_remote_code, "torch_dtype": torch.float32}
+    if preset["attention"] == "causal" and preset["head"] != "layerwise":
+        kwargs["attn_implementation"] = "eager"  # plain MatMul/Softmax in the graph, the 4D mask used as given
+    return cls.from_pretrained(checkpoint, **kwargs).eval()
+
+
+def export_checkpoint(checkpoint, preset_name, out, dtypes=("fp32", "q8", "q4"), max_length=None, cutoff_layers=None,
+                      max_positions=None, trust_remote_code=False, model=None):
+    """What the command line does: checks that `out` may be replaced (checkpoint_files.check_out_folder),
+    loads the checkpoint's model unless `model` is given, exports into a folder beside `out` and moves it in
+    place at the end, so a failed export leaves an earlier one intact. Returns the manifest."""
+    with checkpoint_files.staged_export(out, checkpoint) as staged:
+        if model is None:
+            model = load_model(checkpoint, preset_name, trust_remote_code)
+        return export(model, checkpoint, preset_name, staged, dtypes, max_length, cutoff_layers, max_positions)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", required=True, choices=sorted(PRESETS))
     ap.add_argument("--checkpoint", required=True, help="a local Hugging Face checkpoint folder")
-    ap.add_argument("--out", required=True, help="the model folder to write (replaced if it exists)")
+    ap.add_argument(
+        "--out",
+        required=True,
+        help="the model folder to write: new, empty, or an earlier export of this tool (then replaced once the new "
+        "export is complete); anything else is refused",
+    )
     ap.add_argument("--dtypes", default="fp32,q8,q4", help="comma-separated: fp32,fp16,q8,q4,q4f16 (default fp32,q8,q4)")
     ap.add_argument("--max-length", type=int, default=None, help="default pair length the library uses")
     ap.add_argument("--max-positions", type=int, default=None, help="positions the graph supports (default 2 x max length)")
     ap.add_argument("--cutoff-layers", default=None, help="layerwise: comma-separated cutoff layers, e.g. 8,16,28,40")
     ap.add_argument("--trust-remote-code", action="store_true", help="needed by checkpoints whose classes ship with them")
     args = ap.parse_args()
-
-    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
-
-    preset = PRESETS[args.preset]
-    cls = AutoModelForSequenceClassification if preset["head"] == "sequence-classification" else AutoModelForCausalLM
-    kwargs = {"trust_remote_code": args.trust_remote_code, "torch_dtype": torch.float32}
-    if preset["attention"] == "causal" and preset["head"] != "layerwise":
-        kwargs["attn_implementation"] = "eager"  # plain MatMul/Softmax in the graph, the 4D mask used as given
-    model = cls.from_pretrained(args.checkpoint, **kwargs).eval()
-    tokenizer = AutoTokenizer.from_pretrained(args.checkpoint, trust_remote_code=args.trust_remote_code)
-    if os.path.isdir(args.out):
-        shutil.rmtree(args.out)
     cutoffs = [int(x) for x in args.cutoff_layers.split(",")] if args.cutoff_layers else None
-    manifest = export(model, tokenizer, args.preset, args.out, args.dtypes.split(","), args.max_length, cutoffs, args.max_positions)
+    manifest = export_checkpoint(
+        args.checkpoint, args.preset, args.out, args.dtypes.split(","), args.max_length, cutoffs, args.max_positions,
+        args.trust_remote_code,
+    )
     print(json.dumps(manifest, indent=2, ensure_ascii=False))
     for root, _, names in sorted(os.walk(args.out)):
         for name in sorted(names):

@@ -14,6 +14,8 @@ import { MAX_QUEUED_CALLS, queueFullError, type LoadRequest, type Outcome, type 
 import type {
   CallTimings,
   ChunkingOptions,
+  EncodedRow,
+  EncodeOptions,
   Dtype,
   Reranker,
   RerankerInfo,
@@ -70,10 +72,14 @@ export class WorkerReranker implements Reranker {
     this.#limits = resolveLimits(options.limits);
   }
 
-  /** Starts the worker and resolves once the model is loaded and warmed up. */
+  /**
+   * Starts the worker and resolves once the model is loaded and warmed up. `options.signal` aborts the load
+   * and `options.timeoutMs` bounds it: the worker is ended and the load rejects with `aborted` / `timeout`.
+   */
   static async create(startWorker: WorkerFactory, options: RerankerOptions): Promise<WorkerReranker> {
+    if (options.signal?.aborted === true) throw loadAbortedError(options.model);
     const reranker = new WorkerReranker(startWorker, options);
-    reranker.#info = await reranker.#connect().ready;
+    reranker.#info = await reranker.#connect(options.signal).ready;
     return reranker;
   }
 
@@ -83,7 +89,7 @@ export class WorkerReranker implements Reranker {
   }
 
   rerank(query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult[]> {
-    return this.#call(options?.signal, () => {
+    return this.#call(options?.signal, options?.timeoutMs, () => {
       validateRerankCall(query, documents, options, this.#limits);
       const wire = {
         topK: options?.topK,
@@ -98,11 +104,19 @@ export class WorkerReranker implements Reranker {
   }
 
   score(pairs: readonly (readonly [string, string])[], options?: ScoreOptions): Promise<number[]> {
-    return this.#call(options?.signal, () => {
+    return this.#call(options?.signal, options?.timeoutMs, () => {
       validateScoreCall(pairs, options, this.#limits);
       const wire = { normalize: options?.normalize, chunking: wireChunking(options?.chunking) };
       const texts = pairs.map(([query, passage]) => [query, passage] as [string, string]);
       return (remote, callId) => remote.score(callId, texts, wire);
+    });
+  }
+
+  encode(pairs: readonly (readonly [string, string])[], options?: EncodeOptions): Promise<EncodedRow[]> {
+    return this.#call(options?.signal, options?.timeoutMs, () => {
+      validateScoreCall(pairs, options, this.#limits);
+      const texts = pairs.map(([query, passage]) => [query, passage] as [string, string]);
+      return (remote, callId) => remote.encode(callId, texts);
     });
   }
 
@@ -135,7 +149,8 @@ export class WorkerReranker implements Reranker {
     connection.end();
   }
 
-  #connect(): Connection {
+  /** Starts a worker and loads the model in it; `loadSignal` (the first load's) aborts that load. */
+  #connect(loadSignal?: AbortSignal): Connection {
     let handle: ReturnType<WorkerFactory>;
     try {
       handle = this.#startWorker();
@@ -143,7 +158,8 @@ export class WorkerReranker implements Reranker {
       throw workerStartError(error);
     }
     const remote = wrap<WorkerApi>(handle.endpoint);
-    const { onProgress, modelFiles, ...options } = this.#options;
+    // The signal cannot be posted, and the timeout is kept here: both end the worker from this side.
+    const { onProgress, modelFiles, signal: _signal, timeoutMs, ...options } = this.#options;
     const fallback = this.#wasmFallback;
     const base: LoadRequest = { ...options, ...(modelFiles === undefined ? {} : { modelFiles: normalizeModelFiles(modelFiles) }) };
     const request: LoadRequest = fallback === undefined ? base : { ...base, device: 'wasm', dtype: fallback.dtype };
@@ -202,12 +218,28 @@ export class WorkerReranker implements Reranker {
       ]),
     };
     handle.onFailure(fail);
+    /** Stops a load that was aborted or took too long: the worker ends (its downloads with it). */
+    const stopLoad = (error: RerankerError): void => {
+      if (ended) return;
+      markFailed(error);
+      if (this.#connection === connection) this.#connection = undefined;
+      end();
+    };
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => stopLoad(loadTimeoutError(options.model, timeoutMs)), timeoutMs);
+    const onLoadAbort = (): void => stopLoad(loadAbortedError(options.model));
+    loadSignal?.addEventListener('abort', onLoadAbort, { once: true });
+    const loadSettled = (): void => {
+      clearTimeout(timer);
+      loadSignal?.removeEventListener('abort', onLoadAbort);
+    };
     connection.ready.then(
       (info) => {
+        loadSettled();
         // A worker started after a crash or a lost device may run elsewhere: show what runs now, and why.
         if (this.#connection === connection) this.#info = fallback === undefined ? info : { ...info, fallbackReason: fallback.reason };
       },
       () => {
+        loadSettled();
         // A worker whose model failed to load is of no further use.
         if (this.#connection === connection) this.#connection = undefined;
         end();
@@ -219,6 +251,7 @@ export class WorkerReranker implements Reranker {
 
   #call<T>(
     signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
     prepare: () => (remote: Remote<WorkerApi>, callId: number) => Promise<Outcome<T>>,
   ): Promise<T> {
     if (this.#disposed) return Promise.reject(new RerankerError('disposed', 'This reranker was disposed; create a new one with createReranker().'));
@@ -240,14 +273,17 @@ export class WorkerReranker implements Reranker {
         settled = true;
         this.#pending.delete(callId);
         signal?.removeEventListener('abort', onAbort);
+        clearTimeout(timer);
         return true;
       };
-      const onAbort = (): void => {
+      const stop = (error: RerankerError): void => {
         if (!finish()) return;
         // Answer at once; the worker drops the call when it reaches it (or at its next batch).
-        reject(abortedError());
+        reject(error);
         void remote?.abort(callId);
       };
+      const onAbort = (): void => stop(abortedError());
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop(callTimeoutError(timeoutMs)), timeoutMs);
       /** Sends the call to `connection`'s worker; a lost device there sends it again to the next worker. */
       const send = (connection: Connection): void => {
         connection.ready
@@ -344,6 +380,28 @@ function workerStartError(cause: unknown): RerankerError {
 
 function abortedError(): RerankerError {
   return new RerankerError('aborted', 'The call was aborted by its AbortSignal before it finished.');
+}
+
+function callTimeoutError(timeoutMs: number): RerankerError {
+  return new RerankerError(
+    'timeout',
+    `The call did not finish within its timeoutMs (${timeoutMs} ms), queueing included; it was dropped. Raise timeoutMs, ` +
+      'or send fewer or shorter documents per call.',
+    { details: { argument: 'timeoutMs', limitValue: timeoutMs } },
+  );
+}
+
+function loadAbortedError(model: string): RerankerError {
+  return new RerankerError('aborted', `Loading ${model} was aborted by the AbortSignal passed to createReranker; its worker was ended. Call createReranker again to load it.`);
+}
+
+function loadTimeoutError(model: string, timeoutMs: number): RerankerError {
+  return new RerankerError(
+    'timeout',
+    `Loading ${model} did not finish within timeoutMs (${timeoutMs} ms); its worker was ended. Check that the model's ` +
+      'files are reachable (modelBaseUrl, network), or raise timeoutMs for a large model on a slow connection.',
+    { details: { argument: 'timeoutMs', limitValue: timeoutMs } },
+  );
 }
 
 function delay(ms: number): Promise<void> {

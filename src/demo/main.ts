@@ -89,6 +89,8 @@ function addFixturePresets(): void {
     ['tiny-qwen2-lb-reranker', 'tiny Qwen2 — expected digit (lb-reranker chat template)'],
     ['tiny-layerwise-reranker', 'tiny layerwise — cutoff layers 2, 3, 4'],
     ['tiny-minicpm-reranker', 'tiny bidirectional MiniCPM-like — instruction'],
+    ['tiny-qwen3-reranker', 'tiny Qwen3 — P(yes) over yes/no, instruction (Qwen3-Reranker layout)'],
+    ['tiny-mxbai-reranker', "tiny Qwen2 — logit('1') - logit('0'), instruction (mxbai-rerank v2 layout)"],
   ] as const) {
     const option = new Option(label, model);
     option.dataset['baseUrl'] = '/fixtures/models';

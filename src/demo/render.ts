@@ -163,6 +163,7 @@ const PROMPT_TEXT: Record<ScoringInfo['promptStyle'], string> = {
   pair: 'the tokenizer’s pair template',
   segments: '[bos] A: {query}\\n B: {passage}\\n {prompt} (FlagEmbedding)',
   chat: 'the tokenizer’s chat template (system + user message, generation prompt)',
+  wrapped: 'a fixed prefix and suffix around <Instruct>/<Query>/<Document> (Qwen3-Reranker)',
 };
 
 /** Which head and prompt run, so a person sees what an LLM reranker is asked. */

@@ -3,6 +3,7 @@
  * graph to load, and the `info.scoring` the page shows. Options the model does not take are refused here,
  * by name, instead of being ignored.
  */
+import { checkChatTemplate, probeChatRender } from './chat-template.js';
 import { scoreHead, type ScoreHead } from './heads/score-head.js';
 import type { PairTemplate } from './pair-encoding.js';
 import { crossEncoderFormat, fillTemplate, supportsChunking, type PromptFormat } from './prompt-format.js';
@@ -21,8 +22,13 @@ export interface TokenizerTools {
   tokenize(text: string): number[];
   /** The tokenizer's own pair template (prefix A middle B suffix). */
   pairTemplate(): PairTemplate;
-  /** The tokenizer's chat template rendered with the generation prompt. */
-  renderChat(messages: readonly { role: string; content: string }[], addGenerationPrompt: boolean): string;
+  /**
+   * A chat template rendered to text: `template` when given (the manifest's copy of a checkpoint's
+   * chat_template.jinja), else the one in the tokenizer's tokenizer_config.json.
+   */
+  renderChat(messages: readonly { role: string; content: string }[], addGenerationPrompt: boolean, template?: string): string;
+  /** The tokenizer's `chat_template` as read from tokenizer_config.json (checked before it runs). */
+  chatTemplate?(): unknown;
 }
 
 export interface ScoringSetup {
@@ -35,7 +41,7 @@ export interface ScoringSetup {
 
 const OPTION_HELP: Record<ManifestOption, string> = {
   prompt: 'the prompt after the passage of FlagEmbedding LLM rerankers (bge-reranker-v2-gemma, minicpm-layerwise)',
-  instruction: 'the task instruction of MiniCPM-Reranker',
+  instruction: 'the task instruction of MiniCPM-Reranker, Qwen3-Reranker and mxbai-rerank v2',
   cutoffLayer: 'the layer a layerwise reranker stops at (bge-reranker-v2-minicpm-layerwise)',
 };
 
@@ -66,6 +72,7 @@ export function scoringSetup(
   manifest: RerankerManifest | undefined,
   options: ScoringOptions,
   tools: TokenizerTools,
+  model = 'the model',
 ): ScoringSetup {
   if (manifest === undefined) {
     const prompt = crossEncoderFormat(tools.pairTemplate());
@@ -93,6 +100,8 @@ export function scoringSetup(
     case 'segments': {
       const separator = tools.tokenize(spec.separator);
       const promptText = options.prompt ?? spec.prompt;
+      const instruction = options.instruction;
+      const queryTemplate = instruction === undefined ? spec.query_template : spec.instruction_query_template ?? spec.query_template;
       prompt = {
         kind: 'segments',
         template: {
@@ -101,12 +110,13 @@ export function scoringSetup(
           suffix: [],
           typeIds: { prefix: 0, a: 0, middle: 0, b: 0, suffix: 0 },
         },
-        queryText: (query) => fillTemplate(spec.query_template, { query }),
+        queryText: (query) => fillTemplate(queryTemplate, { query, instruction: instruction ?? '' }),
         passageText: (passage) => fillTemplate(spec.passage_template, { passage }),
-        tail: [...separator, ...tools.tokenize(promptText)],
+        tail: [...separator, ...tools.tokenize(promptText), ...(spec.trail === undefined ? [] : tools.tokenize(spec.trail))],
+        lead: spec.lead === undefined ? [] : tools.tokenize(spec.lead),
         verbatimPassage: spec.passage_template === '{passage}',
       };
-      text = { prompt: promptText };
+      text = { prompt: promptText, ...(instruction === undefined ? {} : { instruction }) };
       break;
     }
     case 'pair': {
@@ -119,19 +129,35 @@ export function scoringSetup(
       text = instruction === undefined ? {} : { instruction };
       break;
     }
-    case 'chat':
+    case 'wrapped': {
+      const instruction = options.instruction ?? spec.default_instruction;
       prompt = {
-        kind: 'chat',
-        render: (query, passage) =>
-          tools.renderChat(
-            [
-              { role: 'system', content: spec.system },
-              { role: 'user', content: fillTemplate(spec.user_template, { query, passage }) },
-            ],
-            spec.add_generation_prompt,
-          ),
+        kind: 'wrapped',
+        prefix: tools.tokenize(spec.prefix),
+        suffix: tools.tokenize(spec.suffix),
+        render: (query, passage) => fillTemplate(spec.template, { instruction, query, passage }),
       };
+      text = { instruction };
       break;
+    }
+    case 'chat': {
+      // The manifest's template (a checkpoint's chat_template.jinja) wins over tokenizer_config.json's.
+      if (spec.chat_template !== undefined || tools.chatTemplate !== undefined) {
+        checkChatTemplate(spec.chat_template ?? tools.chatTemplate?.(), model);
+      }
+      const render = (query: string, passage: string): string =>
+        tools.renderChat(
+          [
+            { role: 'system', content: spec.system },
+            { role: 'user', content: fillTemplate(spec.user_template, { query, passage }) },
+          ],
+          spec.add_generation_prompt,
+          spec.chat_template,
+        );
+      probeChatRender(render, model);
+      prompt = { kind: 'chat', render };
+      break;
+    }
   }
   return {
     prompt,

@@ -5,7 +5,14 @@
  */
 import { planWindows, type TokenWindow } from './chunking.js';
 import { queryTokenLimit, type EncodedPair } from './pair-encoding.js';
-import { encodeChatRow, encodeSegmentsRow, segmentsPassageRoom, supportsChunking, type PromptFormat } from './prompt-format.js';
+import {
+  encodeChatRow,
+  encodeSegmentsRow,
+  encodeWrappedRow,
+  segmentsPassageRoom,
+  supportsChunking,
+  type PromptFormat,
+} from './prompt-format.js';
 import { RerankerError, describeCause } from '../shared/errors.js';
 import type { TokenCache } from './token-cache.js';
 import type { ChunkingSettings } from '../shared/types.js';
@@ -102,6 +109,13 @@ export class RowPlanner {
       const row = explainTokenizerFailure(passage, where(1), argument, index, () =>
         encodeChatRow(query, passage, prompt, model.tokenize, model.maxLength),
       );
+      rows.push(row);
+      this.#pairs.push({ firstRow: before, windows: [{ start: 0, end: 0 }], total: 1, truncated: row.truncated, passageIds: [] });
+      return 1;
+    }
+    if (prompt.kind === 'wrapped') {
+      // One text holds query and passage (see prompt-format.ts); a failure is reported at the pair's passage.
+      const row = encodeWrappedRow(this.#tokenize(prompt.render(query, passage), where(1), index), prompt, model.maxLength);
       rows.push(row);
       this.#pairs.push({ firstRow: before, windows: [{ start: 0, end: 0 }], total: 1, truncated: row.truncated, passageIds: [] });
       return 1;

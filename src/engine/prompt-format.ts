@@ -12,6 +12,9 @@
  *   (`?` + `\n\n` is one pre-token). The card sets no truncation; a row over `maxLength` keeps the longest
  *   query prefix of at most floor(3/4 maxLength) tokens and then the longest passage prefix (whole code
  *   points) whose rendered prompt fits.
+ * - `wrapped`: a fixed prefix, one text holding instruction, query and passage, and a fixed suffix, each
+ *   tokenized apart (Qwen3-Reranker). The middle text is tokenized whole, as the card does, and only its token
+ *   ids are cut, from the end, so that the row fits `maxLength` with the prefix and suffix.
  */
 import { encodePair, passageRoom, queryTokenLimit, type EncodedPair, type PairTemplate } from './pair-encoding.js';
 import { RerankerError } from '../shared/errors.js';
@@ -24,6 +27,8 @@ export interface SegmentsFormat {
   passageText(passage: string): string;
   /** Tokens appended after truncation that do not count against maxLength (FlagEmbedding's `\n{prompt}`). */
   readonly tail: readonly number[];
+  /** Tokens put before the row after truncation, outside maxLength too (mxbai v2's chat prefix). */
+  readonly lead: readonly number[];
   /** The passage is tokenized as it is, so token windows of it (chunking) are windows of the passage. */
   readonly verbatimPassage: boolean;
 }
@@ -34,11 +39,19 @@ export interface ChatFormat {
   render(query: string, passage: string): string;
 }
 
-export type PromptFormat = SegmentsFormat | ChatFormat;
+export interface WrappedFormat {
+  readonly kind: 'wrapped';
+  readonly prefix: readonly number[];
+  readonly suffix: readonly number[];
+  /** The middle text of one pair. */
+  render(query: string, passage: string): string;
+}
+
+export type PromptFormat = SegmentsFormat | ChatFormat | WrappedFormat;
 
 /** The cross-encoder layout: the tokenizer's pair template around the bare texts. */
 export function crossEncoderFormat(template: PairTemplate): SegmentsFormat {
-  return { kind: 'segments', template, queryText: (q) => q, passageText: (p) => p, tail: [], verbatimPassage: true };
+  return { kind: 'segments', template, queryText: (q) => q, passageText: (p) => p, tail: [], lead: [], verbatimPassage: true };
 }
 
 /**
@@ -54,7 +67,7 @@ export function supportsChunking(format: PromptFormat): boolean {
   return format.kind === 'segments' && format.verbatimPassage;
 }
 
-/** Segments layout: FlagEmbedding truncation of the (already wrapped and tokenized) texts, then the tail. */
+/** Segments layout: FlagEmbedding truncation of the (already wrapped and tokenized) texts, then lead and tail. */
 export function encodeSegmentsRow(
   queryIds: readonly number[],
   passageIds: readonly number[],
@@ -62,11 +75,12 @@ export function encodeSegmentsRow(
   maxLength: number,
 ): EncodedPair {
   const row = encodePair(queryIds, passageIds, format.template, maxLength);
-  if (format.tail.length === 0) return row;
+  if (format.tail.length === 0 && format.lead.length === 0) return row;
   const tailType = format.template.typeIds.suffix;
+  const leadType = format.template.typeIds.prefix;
   return {
-    inputIds: [...row.inputIds, ...format.tail],
-    tokenTypeIds: [...row.tokenTypeIds, ...format.tail.map(() => tailType)],
+    inputIds: [...format.lead, ...row.inputIds, ...format.tail],
+    tokenTypeIds: [...format.lead.map(() => leadType), ...row.tokenTypeIds, ...format.tail.map(() => tailType)],
     truncated: row.truncated,
   };
 }
@@ -106,6 +120,22 @@ export function encodeChatRow(
     }
   }
   return { inputIds: ids, tokenTypeIds: new Array<number>(ids.length).fill(0), truncated };
+}
+
+/** Wrapped layout: prefix, the middle text's ids cut from the end to fit, suffix. */
+export function encodeWrappedRow(middleIds: readonly number[], format: WrappedFormat, maxLength: number): EncodedPair {
+  const room = maxLength - format.prefix.length - format.suffix.length;
+  if (room < 1) {
+    throw new RerankerError(
+      'invalid-input',
+      `maxLength ${maxLength} is too small for this model's prompt: its fixed parts alone take ` +
+        `${format.prefix.length + format.suffix.length} tokens. Use a larger maxLength.`,
+      { details: { argument: 'maxLength' } },
+    );
+  }
+  const kept = middleIds.length > room ? middleIds.slice(0, room) : middleIds;
+  const inputIds = [...format.prefix, ...kept, ...format.suffix];
+  return { inputIds, tokenTypeIds: new Array<number>(inputIds.length).fill(0), truncated: kept.length < middleIds.length };
 }
 
 /**

@@ -10,12 +10,13 @@ import { resolveChunking } from './chunking.js';
 import type { LoadedModel, LoadRequest, ModelLoader } from './model-backend.js';
 import type { EncodedPair } from './pair-encoding.js';
 import { chunkingUnsupported, pairScores, RowPlanner, type PairScore, type PlannedPair, type PlannedRows } from './pair-rows.js';
-import { encodeChatRow, encodeSegmentsRow } from './prompt-format.js';
+import { encodeChatRow, encodeSegmentsRow, encodeWrappedRow } from './prompt-format.js';
 import { TokenCache } from './token-cache.js';
 import { RerankerError, describeCause } from '../shared/errors.js';
 import type {
   CallTimings,
   ChunkingSettings,
+  EncodedRow,
   LoadProgress,
   RerankerInfo,
   RerankOptions,
@@ -138,6 +139,16 @@ export class RerankEngine {
       return kept.map(({ index, score }) =>
         describeResult(index, score, documents[index] as string, scores[index] as PairScore, planned[index] as PlannedPair, model, options),
       );
+    });
+  }
+
+  /** The rows `score` would run for `pairs` (no chunking), without running them. */
+  encode(callId: number, pairs: readonly (readonly [string, string])[]): Promise<EncodedRow[]> {
+    return this.#enqueue(callId, async (model) => {
+      validateScoreCall(pairs, undefined, this.#limits);
+      const planner = new RowPlanner(model, false, 'pairs', this.#tokenCache);
+      pairs.forEach((pair, index) => planner.add(pair, index));
+      return planner.planned.rows.map((row) => ({ inputIds: Array.from(row.inputIds), truncated: row.truncated }));
     });
   }
 
@@ -469,5 +480,6 @@ function disposedError(): RerankerError {
 function warmupPair(model: LoadedModel): EncodedPair {
   const { prompt } = model;
   if (prompt.kind === 'chat') return encodeChatRow('a', 'b', prompt, (text) => model.tokenize(text), model.maxLength);
+  if (prompt.kind === 'wrapped') return encodeWrappedRow(model.tokenize(prompt.render('a', 'b')), prompt, model.maxLength);
   return encodeSegmentsRow([model.padTokenId], [model.padTokenId], prompt, model.maxLength);
 }

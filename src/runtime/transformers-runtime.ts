@@ -21,16 +21,27 @@ import type { BatchTensors } from '../engine/batching.js';
 import { checkScoringOptions, scoringSetup, type TokenizerTools } from '../engine/manifest-prompt.js';
 import type { LoadedModel, LoadRequest } from '../engine/model-backend.js';
 import { deriveTemplate } from '../engine/pair-encoding.js';
+import { pairLengthLimit } from '../engine/max-length.js';
 import { readManifest, type RerankerManifest } from '../engine/reranker-manifest.js';
 import { DEFAULT_BATCH_TOKEN_BUDGET } from '../engine/rerank-engine.js';
 import { RerankerError, describeCause, deviceLostError } from '../shared/errors.js';
 import type { Device, Dtype, LoadProgress } from '../shared/types.js';
-import { MAX_SUPPORTED_LENGTH } from '../shared/validate.js';
+import { DEFAULT_MAX_MODEL_BYTES, MAX_SUPPORTED_LENGTH } from '../shared/validate.js';
 import { estimateWeightBytes, planGraphCapture, type CapturePlan } from './capture-policy.js';
 import { chooseDevice, type WebGpuProbe } from './device-choice.js';
 import { isDeviceLoss, watchDeviceLoss } from './device-loss.js';
-import { evictCachedFiles } from './model-cache.js';
+import {
+  DEFAULT_REVISION,
+  HUB_HOST,
+  evictCachedFiles,
+  isContentFailure,
+  modelCacheKey,
+  modelFileUrl as locatedFileUrl,
+  revisionCacheKey,
+  usesRevisionKeys,
+} from './model-cache.js';
 import { PICKED_FILES_HOST, pickedFilesCache } from './picked-files-cache.js';
+import { sizeLimitedFetch, type Fetch } from './size-limited-fetch.js';
 import { SessionPool, type BatchRunner } from './session-pool.js';
 import { planWasmParallelism, type WasmParallelPlan } from './wasm-parallel-policy.js';
 import type { WasmSessionLoad } from './wasm-session-protocol.js';
@@ -38,7 +49,6 @@ import { startWasmSessionWorker } from './wasm-session-workers.js';
 import { createWebGpuRunner, type CaptureBackend, type WebGpuRunner } from './webgpu-runner.js';
 import { wordMemoTokenizer } from './word-memo-tokenizer.js';
 
-const HUB_HOST = 'https://huggingface.co/';
 /** Rows per batch for float and weight-only-quantized graphs; the token budget usually binds first. */
 const MAX_BATCH_ROWS = 64;
 const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
@@ -74,6 +84,22 @@ interface SequenceClassificationConfig {
   intermediate_size?: number;
 }
 
+/** The files of the model's config and tokenizer: dropped together when the manifest or dtype is refused. */
+const CONFIG_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+
+/**
+ * Files (paths in the model folder) to drop from the browser cache when the load fails with this error:
+ * the file whose content failed, or the config and tokenizer on a manifest or dtype problem. Recorded where
+ * the error is classified; nothing recorded means nothing is dropped.
+ */
+const evictOnFailure = new WeakMap<RerankerError, readonly string[]>();
+
+/** `error`, which when the load fails drops `files` from the browser cache. */
+function evicting(error: RerankerError, files: readonly string[]): RerankerError {
+  evictOnFailure.set(error, files);
+  return error;
+}
+
 export async function loadCrossEncoder(
   request: LoadRequest,
   onProgress: (progress: LoadProgress) => void,
@@ -81,9 +107,11 @@ export async function loadCrossEncoder(
   try {
     return await loadModel(request, onProgress);
   } catch (error) {
-    // A file that downloaded but did not load may be cached as it is: drop it so a retry fetches it again.
-    if (error instanceof RerankerError && error.code === 'model-load-failed' && (request.useBrowserCache ?? true)) {
-      await evictCachedFiles(env.cacheKey, modelFileUrl(request, ''));
+    // A file that downloaded but did not load may be cached as it is: drop it (by its exact key) so a retry
+    // fetches it again. Network, memory and device failures drop nothing: the cached files are fine.
+    const files = error instanceof RerankerError ? evictOnFailure.get(error) : undefined;
+    if (files !== undefined && request.modelFiles === undefined && (request.useBrowserCache ?? true)) {
+      await evictCachedFiles(env.cacheKey, files.map((file) => cacheKeyOf(request, file)));
     }
     throw error;
   }
@@ -106,29 +134,34 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   configureEnvironment(request);
   const progress = progressAdapter(onProgress);
   const fileUrl = (file: string): string => modelFileUrl(request, file);
+  const revision = request.revision ?? DEFAULT_REVISION;
 
   requirePickedFiles(request, ['config.json', 'tokenizer.json', 'tokenizer_config.json']);
-  const config = await step('config.json', fileUrl, () =>
-    AutoConfig.from_pretrained(request.model, { progress_callback: progress }),
+  const config = await step(['config.json'], fileUrl, () =>
+    AutoConfig.from_pretrained(request.model, { progress_callback: progress, revision }),
   ) as unknown as SequenceClassificationConfig;
-  // Models made by scripts/export/export_reranker.py carry a manifest; plain cross-encoders do not.
-  const manifest = readManifest(config, request.model);
-  checkScoringOptions(manifest, request, request.model);
-  if (manifest === undefined) checkHead(config, request.model);
+  // Models made by scripts/export/export_reranker.py carry a manifest; plain cross-encoders do not. A refused
+  // manifest drops the cached config and tokenizer, so a re-export at the same URL is picked up next time.
+  const manifest = refreshOnError(() => {
+    const read = readManifest(config, request.model);
+    checkScoringOptions(read, request, request.model);
+    if (read === undefined) checkHead(config, request.model);
+    return read;
+  });
 
-  const tokenizer = await step('tokenizer.json', fileUrl, () =>
-    AutoTokenizer.from_pretrained(request.model, { progress_callback: progress }),
+  const tokenizer = await step(['tokenizer.json', 'tokenizer_config.json'], fileUrl, () =>
+    AutoTokenizer.from_pretrained(request.model, { progress_callback: progress, revision }),
   );
   const tools = tokenizerTools(tokenizer);
-  const setup = scoringSetup(manifest, request, tools);
-  const tailLength = setup.prompt.kind === 'segments' ? setup.prompt.tail.length : 0;
+  const setup = refreshOnError(() => scoringSetup(manifest, request, tools, request.model));
+  const tailLength = setup.prompt.kind === 'segments' ? setup.prompt.tail.length + setup.prompt.lead.length : 0;
   const maxLength = resolveMaxLength(request, tokenizer, config, manifest, tailLength);
 
   const webgpu = await probeWebGpu();
   const choice = chooseDevice(request.device ?? 'auto', request.dtype ?? 'auto', webgpu);
 
   let device = choice.device;
-  let dtype = availableDtype(manifest, request, choice.dtype);
+  let dtype = refreshOnError(() => availableDtype(manifest, request, choice.dtype));
   let fallbackReason = choice.fallbackReason;
   const outputName = manifest?.output ?? 'logits';
   const planWasm = (): WasmParallelPlan =>
@@ -154,7 +187,7 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     // 'auto' promised WebGPU only if the session builds; it did not, so say why and use WASM.
     fallbackReason = `The WebGPU session failed to build (${describeCause(error)}); running on WASM instead.`;
     device = 'wasm';
-    dtype = availableDtype(manifest, request, request.dtype === undefined || request.dtype === 'auto' ? 'q8' : request.dtype);
+    dtype = refreshOnError(() => availableDtype(manifest, request, request.dtype === undefined || request.dtype === 'auto' ? 'q8' : request.dtype));
     model = await build();
   }
 
@@ -325,7 +358,7 @@ async function captureRunner(dynamic: InferenceSession, capture: CapturePlan, co
         // reported in info.graphCapture instead, and the batches run on the dynamic session.
         logSeverityLevel: 4,
       };
-      const options = { device: 'webgpu' as const, dtype, session_options };
+      const options = { device: 'webgpu' as const, dtype, session_options, revision: request.revision ?? DEFAULT_REVISION };
       const captured =
         manifest === undefined
           ? await AutoModelForSequenceClassification.from_pretrained(request.model, options)
@@ -366,11 +399,21 @@ function outputWidthOf(session: InferenceSession, outputName: string): number | 
   return typeof width === 'number' && width > 0 ? width : undefined;
 }
 
+/** transformers.js's own fetch, before the size limit wraps it. */
+const plainFetch = env.fetch as Fetch;
+
+/** The size-limit refusal of the current load, if any (see size-limited-fetch.ts). */
+let refusedDownload: RerankerError | undefined;
+
 function configureEnvironment(request: LoadRequest): void {
   env.allowLocalModels = false;
   env.allowRemoteModels = true;
   env.useBrowserCache = request.useBrowserCache ?? true;
   env.useCustomCache = false;
+  refusedDownload = undefined;
+  env.fetch = sizeLimitedFetch(plainFetch, request.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES, (error) => {
+    refusedDownload = error;
+  });
   if (request.modelFiles !== undefined) {
     // Picked files: every lookup is answered from them, and nothing may be fetched. transformers.js refuses
     // to run with local and remote models both off, so "local" models live under a host that cannot resolve
@@ -387,6 +430,12 @@ function configureEnvironment(request: LoadRequest): void {
   } else {
     env.remoteHost = `${absoluteUrl(request.modelBaseUrl).replace(/\/+$/, '')}/`;
     env.remotePathTemplate = '{model}/';
+    if (env.useBrowserCache && usesRevisionKeys(request)) {
+      // The URL has no revision in it: cache under keys that do, so two revisions never mix.
+      env.useBrowserCache = false;
+      env.useCustomCache = true;
+      env.customCache = revisionKeyedCache(env.cacheKey, request.revision ?? DEFAULT_REVISION);
+    }
   }
   const wasm = env.backends.onnx.wasm;
   if (wasm !== undefined) {
@@ -402,25 +451,70 @@ function absoluteUrl(url: string): string {
   return base === undefined ? url : new URL(url, base).href;
 }
 
-export function modelFileUrl(request: LoadRequest, file: string): string {
-  if (request.modelFiles !== undefined) return `${PICKED_FILES_HOST}${request.model}/${file}`;
-  if (request.modelBaseUrl !== undefined) {
-    return `${absoluteUrl(request.modelBaseUrl).replace(/\/+$/, '')}/${request.model}/${file}`;
-  }
-  return `${HUB_HOST}${request.model}/resolve/main/${file}`;
+/**
+ * Self-hosted files of a revision other than 'main' in the browser cache, under `?revision=` keys (see
+ * model-cache.ts); fetched from their plain URL. transformers.js looks files up here before fetching them.
+ */
+function revisionKeyedCache(cacheName: string, revision: string): { match(key: string): Promise<Response | undefined>; put(key: string, response: Response): Promise<void> } {
+  const open = (): Promise<Cache> => caches.open(cacheName);
+  return {
+    match: async (key) => (await open()).match(revisionCacheKey(absoluteUrl(key), revision)),
+    put: async (key, response) => {
+      try {
+        await (await open()).put(revisionCacheKey(absoluteUrl(key), revision), response);
+      } catch {
+        // As transformers.js does with its own cache: a file that cannot be cached (quota) still loads.
+      }
+    },
+  };
 }
 
-/** Runs one loading step and turns its failures into typed errors that name the file. */
-async function step<T>(file: string, fileUrl: (file: string) => string, work: () => Promise<T>): Promise<T> {
+export function modelFileUrl(request: LoadRequest, file: string): string {
+  if (request.modelFiles !== undefined) return `${PICKED_FILES_HOST}${request.model}/${file}`;
+  return locatedFileUrl(
+    { model: request.model, modelBaseUrl: request.modelBaseUrl === undefined ? undefined : absoluteUrl(request.modelBaseUrl), revision: request.revision },
+    file,
+  );
+}
+
+/** The key `file` of this load has in the browser cache. */
+function cacheKeyOf(request: LoadRequest, file: string): string {
+  return modelCacheKey({ model: request.model, modelBaseUrl: request.modelBaseUrl === undefined ? undefined : absoluteUrl(request.modelBaseUrl), revision: request.revision }, file);
+}
+
+/**
+ * Runs a check of the model's config or tokenizer (manifest, head, dtypes): one it refuses drops the cached
+ * config and tokenizer files, so a model re-exported at the same URL is read afresh by the next load.
+ */
+function refreshOnError<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof RerankerError && !evictOnFailure.has(error)) throw evicting(error, CONFIG_FILES);
+    throw error;
+  }
+}
+
+/**
+ * Runs one loading step and turns its failures into typed errors that name the file (the first of `files`,
+ * the files the step reads). A failure on their content drops them from the browser cache.
+ */
+async function step<T>(files: readonly [string, ...string[]], fileUrl: (file: string) => string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    throw classifyLoadError(error, file, fileUrl);
+    const typed = classifyLoadError(error, files[0], fileUrl);
+    if (typed.code === 'model-load-failed' && typed.details['limit'] === undefined && typed !== error && isContentFailure(describeCause(error))) {
+      throw evicting(typed, files);
+    }
+    throw typed;
   }
 }
 
 function classifyLoadError(error: unknown, file: string, fileUrl: (file: string) => string): RerankerError {
   if (error instanceof RerankerError) return error;
+  // A download refused for its size, whatever transformers.js made of the error on its way here.
+  if (refusedDownload !== undefined) return refusedDownload;
   if (error instanceof ModelFileNotFoundError) {
     const url = /"([^"]+)"/.exec(error.message)?.[1] ?? fileUrl(file);
     return new RerankerError(
@@ -482,12 +576,19 @@ function resolveMaxLength(
 ): number {
   // RoBERTa-family position ids start after the padding index, so two positions are never usable.
   const positionOffset = ['roberta', 'xlm-roberta', 'camembert'].includes(config.model_type ?? '') ? 2 : 0;
-  const limits = [manifest === undefined ? CROSS_ENCODER_MAX_LENGTH : MAX_SUPPORTED_LENGTH];
-  const fromTokenizer: unknown = tokenizer.model_max_length;
-  if (typeof fromTokenizer === 'number' && Number.isFinite(fromTokenizer) && fromTokenizer > 0) limits.push(fromTokenizer);
-  if (typeof config.max_position_embeddings === 'number') limits.push(config.max_position_embeddings - positionOffset - tailLength);
-  if (manifest?.max_positions !== undefined) limits.push(manifest.max_positions - tailLength);
-  const limit = Math.min(...limits);
+  const limit = refreshOnError(() =>
+    pairLengthLimit(
+      {
+        cap: manifest === undefined ? CROSS_ENCODER_MAX_LENGTH : MAX_SUPPORTED_LENGTH,
+        modelMaxLength: tokenizer.model_max_length,
+        maxPositionEmbeddings: config.max_position_embeddings,
+        positionOffset,
+        maxPositions: manifest?.max_positions,
+        tailLength,
+      },
+      request.model,
+    ),
+  );
   if (request.maxLength === undefined) return manifest === undefined ? limit : Math.min(manifest.max_length, limit);
   if (request.maxLength > limit) {
     throw new RerankerError(
@@ -507,10 +608,12 @@ export function tokenizerTools(tokenizer: PreTrainedTokenizer): TokenizerTools {
     // simply not used (wordMemoTokenizer takes only configurations it recognises).
     tokenize: wordMemoTokenizer(encode, (tokenizer as unknown as { _tokenizerJSON?: unknown })._tokenizerJSON) ?? encode,
     pairTemplate: () => deriveTemplate(probePair(tokenizer)),
-    renderChat: (messages, addGenerationPrompt) => {
+    chatTemplate: () => (tokenizer as unknown as { chat_template?: unknown }).chat_template,
+    renderChat: (messages, addGenerationPrompt, template) => {
       const text = tokenizer.apply_chat_template(messages as { role: string; content: string }[], {
         tokenize: false,
         add_generation_prompt: addGenerationPrompt,
+        ...(template === undefined ? {} : { chat_template: template }),
       });
       if (typeof text !== 'string') throw new TypeError('apply_chat_template returned token ids where text was asked for');
       return text;
@@ -568,10 +671,10 @@ async function createSession(
 ): Promise<PreTrainedModel> {
   const file = onnxFile(graph, dtype);
   requirePickedFiles(request, [file]);
-  const options = { device, dtype, progress_callback: progress };
+  const options = { device, dtype, progress_callback: progress, revision: request.revision ?? DEFAULT_REVISION };
   // An exported reranker graph is no transformers.js architecture: the base class loads it as one plain
   // session (onnx/{graph}{suffix}.onnx) whose outputs come back as they are.
-  return step(file, fileUrl, () =>
+  return step([file], fileUrl, () =>
     !exported
       ? AutoModelForSequenceClassification.from_pretrained(request.model, options)
       : PreTrainedModel.from_pretrained(request.model, { ...options, model_file_name: graph }),

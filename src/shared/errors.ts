@@ -26,8 +26,10 @@ export type RerankerErrorCode =
   | 'webgpu-unavailable'
   /** The ONNX session failed while scoring. */
   | 'inference-failed'
-  /** The call's `AbortSignal` fired before it finished. */
+  /** The `AbortSignal` of the call (or of `createReranker`, for the load) fired before it finished. */
   | 'aborted'
+  /** The call's (or the load's) `timeoutMs` passed before it finished; the message says which option to raise. */
+  | 'timeout'
   /** `dispose()` was called; create a new reranker. */
   | 'disposed'
   /** The worker died (terminated, closed, crashed); pending calls reject with it, the next call starts a new one. */
@@ -43,6 +45,7 @@ export const RERANKER_ERROR_CODES: readonly RerankerErrorCode[] = [
   'webgpu-unavailable',
   'inference-failed',
   'aborted',
+  'timeout',
   'disposed',
   'worker-crashed',
 ];

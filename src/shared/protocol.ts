@@ -5,7 +5,7 @@
  * arrives with its class, code and details intact (Comlink alone would keep only name, message and stack).
  */
 import { RerankerError, type WireError } from './errors.js';
-import type { CallTimings, LoadProgress, RerankerInfo, RerankResult } from './types.js';
+import type { CallTimings, EncodedRow, LoadProgress, RerankerInfo, RerankResult } from './types.js';
 import type { LoadRequest } from '../engine/model-backend.js';
 import type { WireRerankOptions, WireScoreOptions } from '../engine/rerank-engine.js';
 
@@ -37,6 +37,7 @@ export interface WorkerApi {
   load(request: LoadRequest, onProgress?: (progress: LoadProgress) => void): Promise<Outcome<RerankerInfo>>;
   score(callId: number, pairs: readonly (readonly [string, string])[], options?: WireScoreOptions): Promise<Outcome<number[]>>;
   rerank(callId: number, query: string, documents: readonly string[], options?: WireRerankOptions): Promise<Outcome<RerankResult[]>>;
+  encode(callId: number, pairs: readonly (readonly [string, string])[]): Promise<Outcome<EncodedRow[]>>;
   abort(callId: number): void;
   lastTimings(): CallTimings | undefined;
   dispose(): Promise<Outcome<void>>;

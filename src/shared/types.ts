@@ -120,8 +120,35 @@ export interface RerankerOptions {
   wasmSessions?: 'auto' | number;
   /** Called with download, session, warm-up and ready progress. Default: none. */
   onProgress?: (progress: LoadProgress) => void;
-  /** Cache model files in the browser's Cache Storage so a second load needs no network. Default `true`. */
+  /**
+   * Cache model files in the browser's Cache Storage so a second load needs no network. Default `true`.
+   * A file whose content fails to load (truncated, an HTML page, corrupt) is dropped from the cache; files
+   * are never dropped for a network, memory or device error. `clearModelCache()` drops them on demand.
+   */
   useBrowserCache?: boolean;
+  /**
+   * The Hub revision (branch, tag or commit) to load: files come from
+   * `https://huggingface.co/{model}/resolve/{revision}/{file}`. With `modelBaseUrl` the files stay at
+   * `${modelBaseUrl}/${model}/<file>`, but a revision other than `'main'` is cached apart, so files of two
+   * revisions never mix. Pin a commit to get a model's update only when you choose to. Default `'main'`.
+   */
+  revision?: string;
+  /**
+   * Aborts the load: `createReranker` rejects with code `aborted` and the worker is ended (downloads stop).
+   * Only the load; calls take their own `signal`. Default: none.
+   */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds the load may take, downloads included (and each reload after a worker crash): past it the
+   * worker is ended and the load rejects with code `timeout`. Default: none (a slow network may take long).
+   */
+  timeoutMs?: number;
+  /**
+   * Largest model file, in bytes, that will be downloaded: a file whose `Content-Length` says more is not
+   * read, and a download that streams past it without one is stopped; the load fails with
+   * `model-load-failed` (`details.limit: 'maxModelBytes'`). Default 4 GiB (4,294,967,296).
+   */
+  maxModelBytes?: number;
   /**
    * How passages longer than the pair budget are scored. Default `false`: the passage is truncated, as the
    * Python reference does (results say `truncated: true`). `true` or an object: the passage is split into
@@ -164,9 +191,10 @@ export type HeadKind = 'sequence-classification' | 'yes-token' | 'digit-expectat
 /**
  * How a pair becomes a prompt: `pair` the tokenizer's pair template (cross-encoders, MiniCPM-Reranker),
  * `segments` FlagEmbedding's LLM layout `[bos] A: {query}\n B: {passage}\n {prompt}`, `chat` the tokenizer's
- * chat template (lb-reranker).
+ * chat template (lb-reranker), `wrapped` a fixed prefix and suffix around one instruction/query/passage text
+ * (Qwen3-Reranker).
  */
-export type PromptStyle = 'pair' | 'segments' | 'chat';
+export type PromptStyle = 'pair' | 'segments' | 'chat' | 'wrapped';
 
 /** Which head and prompt run (`info.scoring`). */
 export interface ScoringInfo {
@@ -178,7 +206,7 @@ export interface ScoringInfo {
   readonly scoringTokens?: readonly string[];
   /** The prompt after the passage in use (segments style). */
   readonly prompt?: string;
-  /** The instruction in use (MiniCPM-Reranker). */
+  /** The instruction in use (MiniCPM-Reranker, Qwen3-Reranker). */
   readonly instruction?: string;
   /** Layerwise: the layer in use and the layers exported. */
   readonly cutoffLayer?: number;
@@ -289,6 +317,11 @@ export interface ScoreOptions {
   /** Aborts a queued or running call with code `aborted`; other calls are not disturbed. */
   signal?: AbortSignal;
   /**
+   * Milliseconds this call may take, queueing included: past it the call rejects with code `timeout` and the
+   * worker drops it (as on abort); other calls are not disturbed. A positive number. Default: none.
+   */
+  timeoutMs?: number;
+  /**
    * Overrides the reranker's `chunking` for this call: `false` truncates, `true` uses the default windows,
    * an object sets them (unset fields take the defaults of `ChunkingOptions`, not the reranker's).
    * Default: the reranker's setting (`info.chunking`).
@@ -363,6 +396,22 @@ export interface CallTimings {
   readonly batches: number;
 }
 
+/** Options of `Reranker.encode`. */
+export interface EncodeOptions {
+  /** Aborting rejects the call with code `aborted`. Default: none. */
+  readonly signal?: AbortSignal;
+  /** Milliseconds the call may take, queueing included; past it, code `timeout`. Default: none. */
+  readonly timeoutMs?: number;
+}
+
+/** One `[query, passage]` pair as the model receives it (see `Reranker.encode`). */
+export interface EncodedRow {
+  /** The row's token ids in order: special tokens, the model's prompt and template, after truncation to `maxLength`. */
+  readonly inputIds: number[];
+  /** Some query or passage tokens did not fit in `maxLength` and are not in the row. */
+  readonly truncated: boolean;
+}
+
 export interface Reranker {
   readonly info: RerankerInfo;
   /**
@@ -376,6 +425,14 @@ export interface Reranker {
    * It reports no truncation: use `rerank` for `truncated` and the winning window.
    */
   score(pairs: readonly (readonly [string, string])[], options?: ScoreOptions): Promise<number[]>;
+  /**
+   * The token ids the model scores for each `[query, passage]` pair, without running the model: the whole
+   * row with special tokens, prompt and truncation, exactly as `score` feeds it. For comparing the library's
+   * tokenization with a Python reference (`tokenizer(query, passage)` or the model card's prompt code), or for
+   * counting tokens. With chunking, `score` and `rerank` feed token windows of long passages instead; this
+   * returns the unchunked row.
+   */
+  encode(pairs: readonly (readonly [string, string])[], options?: EncodeOptions): Promise<EncodedRow[]>;
   /**
    * Timings of the most recent call the current worker finished; `undefined` when it finished none yet
    * (after a crash too, until a call finishes in the new worker). Rejects with `worker-crashed` when the

@@ -84,6 +84,85 @@ export function validateScoreOptions(options: ScoreOptions | undefined): void {
     throw invalid(`normalize must be a boolean, got ${typeName(options.normalize)}.`, { argument: 'normalize' });
   }
   validateChunking(options.chunking);
+  validateTimeout(options.timeoutMs, 'timeoutMs');
+}
+
+/** Longest timeout: setTimeout fires at once past 2^31 - 1 ms (about 24.8 days). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Default `maxModelBytes`: 4 GiB, above any single file of the supported exports (external data stays under 2 GB). */
+export const DEFAULT_MAX_MODEL_BYTES = 4 * 1024 ** 3;
+
+/** `timeoutMs`: a positive number of milliseconds, at most `MAX_TIMEOUT_MS`. */
+export function validateTimeout(value: unknown, argument: string): void {
+  if (value === undefined) return;
+  if (!(typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_TIMEOUT_MS)) {
+    throw invalid(`${argument} must be a positive number of milliseconds (at most ${MAX_TIMEOUT_MS}); got ${String(value)}.`, {
+      argument,
+    });
+  }
+}
+
+/** An `AbortSignal` (checked by shape: signals from another realm are not `instanceof` this one's). */
+export function validateSignal(value: unknown, argument: string): void {
+  if (value === undefined) return;
+  const signal = value as { aborted?: unknown; addEventListener?: unknown } | null;
+  if (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
+    throw invalid(`${argument} must be an AbortSignal, got ${typeName(value)}.`, { argument });
+  }
+}
+
+/** Longest model id or revision the library takes: Hub ids are at most 96 characters. */
+const MAX_ID_LENGTH = 256;
+
+/**
+ * A model id as the library uses it: a Hub id (`org/name`) or a folder path under `modelBaseUrl`, which
+ * becomes part of a URL. Refused: empty or padded strings, control characters, absolute URLs and paths,
+ * `.`/`..` and empty segments, backslashes, and (except for picked folders, where the id only names the
+ * model) `?`, `#` and whitespace, which would change the URL.
+ */
+export function validateModelId(value: unknown, argument = 'model', options: { picked?: boolean } = {}): asserts value is string {
+  const example = `a Hub id like 'Xenova/ms-marco-MiniLM-L-6-v2' or a folder name under modelBaseUrl`;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw invalid(`${argument} must be a non-empty string: ${example}; got ${typeof value === 'string' ? 'an empty string' : typeName(value)}.`, {
+      argument,
+    });
+  }
+  const problem = modelIdProblem(value, options.picked === true);
+  if (problem !== undefined) {
+    throw invalid(`${argument} ${JSON.stringify(value.slice(0, 100))} is not a model id: ${problem}. Pass ${example}.`, {
+      argument,
+    });
+  }
+}
+
+function modelIdProblem(id: string, picked: boolean): string | undefined {
+  if (id.length > MAX_ID_LENGTH) return `it is longer than ${MAX_ID_LENGTH} characters`;
+  if (id !== id.trim()) return 'it starts or ends with whitespace';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(id)) return 'it holds a control character';
+  if (id.includes('\\')) return 'it holds a backslash';
+  if (/^[a-z][a-z0-9+.-]*:/i.test(id) || id.startsWith('//')) return 'it is a URL (put the host in modelBaseUrl, the folder name in model)';
+  if (id.startsWith('/')) return 'it is an absolute path (put the folder above it in modelBaseUrl)';
+  const segments = id.split('/');
+  if (segments.some((segment) => segment === '')) return 'it has an empty path segment';
+  if (segments.some((segment) => segment === '.' || segment === '..')) return 'it has a "." or ".." path segment';
+  if (!picked && /[?#\s]/.test(id)) return 'it holds "?", "#" or whitespace, which would change the URL';
+  return undefined;
+}
+
+/** `revision`: a branch, tag or commit as the Hub names them. */
+export function validateRevision(value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_ID_LENGTH) {
+    throw invalid(`revision must be a non-empty branch, tag or commit name; got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 100)) : typeName(value)}.`, {
+      argument: 'revision',
+    });
+  }
+  if (/[\u0000-\u0020\u007f-\u009f\\?#]/.test(value) || value.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw invalid(`revision ${JSON.stringify(value.slice(0, 100))} is not a branch, tag or commit name (no whitespace, control characters, "?", "#", "\\", "." or ".." segments).`, {
+      argument: 'revision',
+    });
+  }
 }
 
 /** `chunking`: a boolean, or an object with a positive `maxChunksPerDoc` and a non-negative `chunkOverlap`. */
@@ -147,6 +226,11 @@ export function validateScoreCall(pairs: unknown, options: ScoreOptions | undefi
 export interface CreateOptionsToCheck {
   model?: unknown;
   modelBaseUrl?: unknown;
+  modelFiles?: unknown;
+  revision?: unknown;
+  signal?: unknown;
+  timeoutMs?: unknown;
+  maxModelBytes?: unknown;
   device?: unknown;
   dtype?: unknown;
   maxLength?: unknown;
@@ -168,11 +252,13 @@ export function validateCreateOptions(options: CreateOptionsToCheck | undefined)
       argument: 'options',
     });
   }
-  if (typeof options.model !== 'string' || options.model.trim() === '') {
-    throw invalid(
-      `model must be a non-empty string: a Hub id like 'Xenova/ms-marco-MiniLM-L-6-v2' or a folder under modelBaseUrl.`,
-      { argument: 'model' },
-    );
+  validateModelId(options.model, 'model', { picked: options.modelFiles !== undefined });
+  validateRevision(options.revision);
+  validateSignal(options.signal, 'signal');
+  validateTimeout(options.timeoutMs, 'timeoutMs');
+  const { maxModelBytes } = options;
+  if (maxModelBytes !== undefined && !(typeof maxModelBytes === 'number' && Number.isSafeInteger(maxModelBytes) && maxModelBytes > 0)) {
+    throw invalid(`maxModelBytes must be a positive integer (bytes); got ${String(maxModelBytes)}.`, { argument: 'maxModelBytes' });
   }
   if (options.modelBaseUrl !== undefined && typeof options.modelBaseUrl !== 'string') {
     throw invalid(`modelBaseUrl must be a URL string, got ${typeName(options.modelBaseUrl)}.`, {

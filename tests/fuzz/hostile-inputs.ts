@@ -301,3 +301,49 @@ export function generateCases(seed: number, count: number, options: { big: boole
   }
   return cases;
 }
+
+// ---- Hostile model files: manifests (config.json's webgpu_reranker) and tokenizer_config.json ----
+
+/** Values a hand-edited or corrupted JSON file can hold where a number, string, list or flag belongs. */
+const HOSTILE_VALUES: readonly unknown[] = [
+  undefined, null, true, false, 0, -1, 1, 7, 1.5, -0.5, 1e9, 1e30, -1e30, 2 ** 53, Number.NaN,
+  '', '8', 'yes', '{query}', '{passage}', '{instruction}', [], [1], [-1], ['Yes'], [1, 2, 3], {}, { a: 1 },
+];
+
+/** A copy of `manifest` with one to three fields (top level or under `prompt`) replaced or deleted. */
+export function hostileManifest(rng: Random, manifest: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const copy = structuredClone(manifest) as Record<string, unknown>;
+  const prompt = (copy['prompt'] ?? {}) as Record<string, unknown>;
+  const fields = [...Object.keys(copy), 'max_positions', 'bos_token_id', 'scoring_tokens', 'dtypes', 'card'];
+  const promptFields = [...Object.keys(prompt), 'instruction_query_template', 'bos', 'add_generation_prompt'];
+  for (let edits = 1 + rng.int(3); edits > 0; edits--) {
+    const target = rng.chance(0.3) ? prompt : copy;
+    const key = rng.pick(target === prompt ? promptFields : fields);
+    const value = rng.chance(0.15) ? hostileText(rng, 12) : rng.pick(HOSTILE_VALUES);
+    if (value === undefined) delete target[key];
+    else target[key] = value;
+  }
+  return copy;
+}
+
+/** Chat templates: fine, throwing, huge loops, not strings, leaving the passage out. */
+export const HOSTILE_CHAT_TEMPLATES: readonly unknown[] = [
+  "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}",
+  '{{ raise_exception("no system messages") }}',
+  '{% for i in range(100000000) %}{{ i }}{% endfor %}',
+  '{% for i in range(10 ** 9) %}x{% endfor %}',
+  '{% for a in range(9999) %}{% for b in range(9999) %}{% endfor %}{% endfor %}',
+  '{{ messages[0]["content"] }}',
+  '{{ messages[99]["content"].upper() }}',
+  '{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}',
+  '{{ "x" * 1000000000 }}',
+  '{% if %}',
+  42,
+  null,
+  ['not', 'named', 'templates'],
+  [{ name: 'default', template: "{% for m in messages %}{{ m['content'] }}{% endfor %}" }],
+  'x'.repeat(200_000),
+];
+
+/** `model_max_length` values of tokenizer_config.json, sane and not. */
+export const HOSTILE_MODEL_MAX_LENGTHS: readonly unknown[] = [512, 1e30, 0, -5, 3, 7.9, 100.5, Number.NaN, '512', null, undefined, 2 ** 60];

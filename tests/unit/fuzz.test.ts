@@ -6,10 +6,23 @@
  *
  * Reproduce a failure with the seed it prints: FUZZ_SEED=<seed> npx vitest run tests/unit/fuzz.test.ts
  */
+import { readFileSync } from 'node:fs';
+import { Template } from '@huggingface/jinja';
 import { afterEach, describe, expect, it } from 'vitest';
-import { charIds, fakeLoader, fakeLogit, type FakeModelControls } from './fake-model.js';
+import { BERT_LIKE_TEMPLATE, charIds, fakeLoader, fakeLogit, type FakeModelControls } from './fake-model.js';
 import { MAX_LENGTH, closeHarnesses, expectedScore, harness } from './proxy-harness.js';
-import { generateCases, hostileText, random, type FuzzCase } from '../fuzz/hostile-inputs.js';
+import {
+  HOSTILE_CHAT_TEMPLATES,
+  HOSTILE_MODEL_MAX_LENGTHS,
+  generateCases,
+  hostileManifest,
+  hostileText,
+  random,
+  type FuzzCase,
+} from '../fuzz/hostile-inputs.js';
+import { scoringSetup, type TokenizerTools } from '../../src/engine/manifest-prompt.js';
+import { pairLengthLimit } from '../../src/engine/max-length.js';
+import { readManifest } from '../../src/engine/reranker-manifest.js';
 import { RerankEngine } from '../../src/engine/rerank-engine.js';
 import { RerankerError } from '../../src/shared/errors.js';
 import type { RerankResult } from '../../src/shared/types.js';
@@ -221,5 +234,89 @@ describe('limits', () => {
   it('documents the defaults in info', async () => {
     const h = await harness();
     expect(h.reranker.info.limits).toEqual({ maxDocuments: 10_000, maxDocumentChars: 100_000, maxQueryChars: 10_000, maxTotalChars: 10_000_000 });
+  });
+});
+
+// ---- Model files: manifests and tokenizer_config.json ----
+
+describe('fuzzing model files', () => {
+  const fixtureManifests = ['tiny-gemma-reranker', 'tiny-qwen2-lb-reranker', 'tiny-layerwise-reranker', 'tiny-minicpm-reranker'].map(
+    (name) => (JSON.parse(readFileSync(new URL(`../../fixtures/models/${name}/config.json`, import.meta.url), 'utf8')) as { webgpu_reranker: Record<string, unknown> }).webgpu_reranker,
+  );
+  /** Tools of a tokenizer that encodes by characters and renders chat templates with @huggingface/jinja, as transformers.js does. */
+  const tools = (template: unknown): TokenizerTools => ({
+    tokenize: charIds,
+    pairTemplate: () => BERT_LIKE_TEMPLATE,
+    chatTemplate: () => template,
+    renderChat: (messages, addGenerationPrompt) => {
+      const text = Array.isArray(template) ? (template[0] as { template: string }).template : (template as string);
+      return new Template(text).render({ messages, add_generation_prompt: addGenerationPrompt, raise_exception: (m: string) => { throw new Error(m); } });
+    },
+  });
+  const GOOD_TEMPLATE = HOSTILE_CHAT_TEMPLATES[0];
+
+  it(`manifests: ${CASES} mutated manifests give a typed error naming a field, or finite lengths and a working head`, () => {
+    const rng = random(SEED + 1);
+    for (let i = 0; i < CASES; i++) {
+      const manifest = hostileManifest(rng, rng.pick(fixtureManifests));
+      const label = `seed ${SEED + 1} case ${i}: ${JSON.stringify(manifest).slice(0, 300)}`;
+      const started = Date.now();
+      try {
+        const read = readManifest({ webgpu_reranker: manifest }, 'm');
+        if (read === undefined) throw new Error('no manifest');
+        const setup = scoringSetup(read, {}, tools(GOOD_TEMPLATE), 'm');
+        const tail = setup.prompt.kind === 'segments' ? setup.prompt.tail.length : 0;
+        const limit = pairLengthLimit({ cap: 8192, modelMaxLength: 1e30, maxPositionEmbeddings: undefined, positionOffset: 0, maxPositions: read.max_positions, tailLength: tail }, 'm');
+        const maxLength = Math.min(read.max_length, limit);
+        expect(Number.isInteger(maxLength) && maxLength >= 8, label).toBe(true);
+        expect(Number.isInteger(read.pad_token_id) && read.pad_token_id >= 0, label).toBe(true);
+        const width = read.scoring_token_ids?.length ?? 1;
+        const scores = setup.head.scores(new Float32Array(width * 2).fill(0.25), 2);
+        expect(scores.every(Number.isFinite), label).toBe(true);
+        expect(scores.map((score) => setup.head.normalize(score)).every(Number.isFinite), label).toBe(true);
+        if (setup.prompt.kind === 'segments') expect(setup.prompt.template.prefix.every((id) => Number.isInteger(id) && id >= 0), label).toBe(true);
+      } catch (error) {
+        expect(error, label).toBeInstanceOf(RerankerError);
+        const typed = error as RerankerError;
+        expect(typed.code, label).toBe('unsupported-model');
+        expect(typeof typed.details['field'], label).toBe('string');
+        expect(typed.message, label).toContain(String(typed.details['field']));
+        expect(typed.message, label).toMatch(/re-export/i);
+      }
+      expect(Date.now() - started, label).toBeLessThan(2_000);
+    }
+  });
+
+  it('tokenizer configs: hostile chat templates and model_max_length give a typed error or a correct prompt, never a hang', () => {
+    const lb = fixtureManifests[1] as Record<string, unknown>;
+    const read = readManifest({ webgpu_reranker: lb }, 'm');
+    for (const template of HOSTILE_CHAT_TEMPLATES) {
+      const label = `template ${JSON.stringify(template)?.slice(0, 80)}`;
+      const started = Date.now();
+      try {
+        const setup = scoringSetup(read, {}, tools(template), 'm');
+        if (setup.prompt.kind !== 'chat') throw new Error('not a chat prompt');
+        const text = setup.prompt.render('the query', 'the passage');
+        expect(text, label).toContain('the query');
+        expect(text, label).toContain('the passage');
+      } catch (error) {
+        expect(error, label).toBeInstanceOf(RerankerError);
+        expect((error as RerankerError).code, label).toBe('unsupported-model');
+        expect((error as RerankerError).details['field'], label).toBe('chat_template');
+      }
+      expect(Date.now() - started, label).toBeLessThan(3_000);
+    }
+    for (const modelMaxLength of HOSTILE_MODEL_MAX_LENGTHS) {
+      const label = `model_max_length ${String(modelMaxLength)}`;
+      try {
+        const limit = pairLengthLimit({ cap: 512, modelMaxLength, maxPositionEmbeddings: 512, positionOffset: 0, tailLength: 0 }, 'm');
+        expect(Number.isInteger(limit) && limit >= 8 && limit <= 512, label).toBe(true);
+        if (typeof modelMaxLength === 'number' && modelMaxLength >= 8 && modelMaxLength < 512) expect(limit, label).toBe(Math.floor(modelMaxLength));
+      } catch (error) {
+        expect((error as RerankerError).code, label).toBe('unsupported-model');
+        expect((error as RerankerError).details['field'], label).toBe('model_max_length');
+        expect(typeof modelMaxLength === 'number' && modelMaxLength > 0 && modelMaxLength < 8, label).toBe(true);
+      }
+    }
   });
 });

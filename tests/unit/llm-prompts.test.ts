@@ -22,7 +22,7 @@ interface LlmReference {
   cases: { id: string; options: ScoringOptions; pairs: { id: string; query: string; passage: string; inputIds: number[]; truncated: boolean }[] }[];
 }
 
-const MODELS = ['tiny-gemma-reranker', 'tiny-qwen2-lb-reranker', 'tiny-layerwise-reranker', 'tiny-minicpm-reranker'];
+const MODELS = ['tiny-gemma-reranker', 'tiny-qwen2-lb-reranker', 'tiny-layerwise-reranker', 'tiny-minicpm-reranker', 'tiny-qwen3-reranker', 'tiny-mxbai-reranker'];
 const fixture = (path: string) => new URL(`../../fixtures/${path}`, import.meta.url);
 
 for (const model of MODELS) {

@@ -42,6 +42,27 @@ describe('WorkerReranker over a MessageChannel', () => {
     expect(await h.reranker.rerank('q', [])).toEqual([]);
   });
 
+  it('encodes pairs into the rows score feeds the model, without running it', async () => {
+    const h = await harness();
+    const pairs: [string, string][] = [
+      ['panda', 'bamboo'],
+      ['zebra', 'x'.repeat(200)],
+    ];
+    const batchesBefore = h.controls.batches.length;
+    const rows = await h.reranker.encode(pairs);
+    expect(h.controls.batches.length).toBe(batchesBefore);
+    pairs.forEach(([q, p], i) => {
+      const expected = encodePair(charIds(q), charIds(p), BERT_LIKE_TEMPLATE, MAX_LENGTH);
+      expect(rows[i]).toEqual({ inputIds: expected.inputIds, truncated: expected.truncated });
+    });
+    expect(rows[1]?.truncated).toBe(true);
+    expect(rows[1]?.inputIds).toHaveLength(MAX_LENGTH);
+    await expect(h.reranker.encode([['q', 3 as unknown as string]])).rejects.toMatchObject({ code: 'invalid-input' });
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(h.reranker.encode(pairs, { signal: aborted.signal })).rejects.toMatchObject({ code: 'aborted' });
+  });
+
   it('keeps 20 concurrent calls apart', async () => {
     const h = await harness({ batchTokenBudget: 512 });
     const calls = Array.from({ length: 20 }, (_, i) => {
