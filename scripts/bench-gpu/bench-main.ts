@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, cpus } from 'node:os';
 import { join } from 'node:path';
-import type { LoadedModel } from '../../src/engine/model-backend.js';
+import type { LoadedModel } from '../../src/engine/loaded-model.js';
 import { planRows } from '../../src/engine/pair-rows.js';
 import { DEFAULT_BATCH_TOKEN_BUDGET, RerankEngine } from '../../src/engine/rerank-engine.js';
 import { loadCrossEncoder } from '../../src/runtime/transformers-runtime.js';

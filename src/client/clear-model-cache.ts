@@ -2,7 +2,7 @@
  * `clearModelCache`: drops model files the library cached in the browser's Cache Storage (transformers.js's
  * `transformers-cache`), for one model or all of them.
  */
-import { MODEL_CACHE_NAME, deleteCachedFiles, isAnyModelFile, isFileOfModel } from '../runtime/model-cache.js';
+import { MODEL_CACHE_NAME, deleteCachedFiles, isAnyModelFile, isFileOfModel } from '../shared/model-cache.js';
 import { RerankerError, describeCause } from '../shared/errors.js';
 import { validateModelId } from '../shared/validate.js';
 

@@ -7,7 +7,7 @@
  * loads the model again (from the browser cache).
  */
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import { lifeLockName, watchLifeLock } from './life-lock-watch.js';
+import { lifeLockName, watchLifeLock } from '../shared/life-lock.js';
 import type { WorkerFactory } from './worker-handle.js';
 import { RerankerError, fromWireError, isWireError, describeCause } from '../shared/errors.js';
 import { MAX_QUEUED_CALLS, queueFullError, type LoadRequest, type Outcome, type WorkerApi } from '../shared/protocol.js';

@@ -5,21 +5,7 @@
  * entries transformers.js keeps in Cache Storage. The model presets of `#model` are marked too.
  */
 import type { DtypeRequest } from '../index.js';
-
-/** transformers.js's Cache Storage cache for model files (its `env.cacheKey`, left at the default). */
-export const MODEL_CACHE = 'transformers-cache';
-const HUB = 'https://huggingface.co/';
-
-/** The `onnx/` file of each dtype, as transformers.js names them. */
-const ONNX_FILES: ReadonlyArray<readonly [Exclude<DtypeRequest, 'auto'>, string]> = [
-  ['fp32', 'onnx/model.onnx'],
-  ['fp16', 'onnx/model_fp16.onnx'],
-  ['q8', 'onnx/model_quantized.onnx'],
-  ['q4', 'onnx/model_q4.onnx'],
-  ['q4f16', 'onnx/model_q4f16.onnx'],
-];
-/** Besides one `onnx/` file, what a load reads. */
-const REQUIRED = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
+import { CONFIG_FILES, DTYPE_FILES, HUB_HOST, MODEL_CACHE_NAME, modelFileUrl } from '../shared/model-cache.js';
 
 export interface CachedModel {
   /** The folder the files were fetched from, ending in `/`. */
@@ -30,14 +16,10 @@ export interface CachedModel {
   readonly dtypes: readonly Exclude<DtypeRequest, 'auto'>[];
 }
 
-/**
- * Where a model's files come from, as the library fetches them (the same rule as `modelFileUrl` in
- * src/runtime/transformers-runtime.ts, which the page must not import: it pulls in transformers.js):
- * `<base>/<model>/`, or the Hub's `<model>/resolve/main/`. transformers.js caches each file under its URL.
- */
+/** The folder a model's files are fetched from (the library's own URL rule), ending in `/`. */
 export function modelRoot(model: string, modelBaseUrl: string | undefined, pageUrl: string): string {
-  if (modelBaseUrl === undefined) return `${HUB}${model}/resolve/main/`;
-  return `${new URL(modelBaseUrl, pageUrl).href.replace(/\/+$/, '')}/${model}/`;
+  const location = { model, modelBaseUrl: modelBaseUrl === undefined ? undefined : new URL(modelBaseUrl, pageUrl).href };
+  return modelFileUrl(location, '');
 }
 
 /** The models whose files are all among `urls` (the keys of the model cache), in `urls`' order. */
@@ -47,10 +29,10 @@ export function cachedModels(urls: readonly string[], pageOrigin: string): Cache
   for (const url of urls) {
     if (!url.endsWith('/config.json')) continue;
     const root = url.slice(0, -'config.json'.length);
-    if (!REQUIRED.every((file) => present.has(root + file))) continue;
-    const dtypes = ONNX_FILES.filter(([, file]) => present.has(root + file)).map(([dtype]) => dtype);
+    if (!CONFIG_FILES.every((file) => present.has(root + file))) continue;
+    const dtypes = DTYPE_FILES.filter(([, file]) => present.has(root + file)).map(([dtype]) => dtype);
     if (dtypes.length === 0) continue;
-    const hub = root.startsWith(HUB) ? /^([^/]+\/[^/]+|[^/]+)\/resolve\/[^/]+\/$/.exec(root.slice(HUB.length)) : null;
+    const hub = root.startsWith(HUB_HOST) ? /^([^/]+\/[^/]+|[^/]+)\/resolve\/[^/]+\/$/.exec(root.slice(HUB_HOST.length)) : null;
     const label = hub?.[1] ?? (root.startsWith(`${pageOrigin}/`) ? root.slice(pageOrigin.length) : root);
     models.push({ root, label, dtypes });
   }
@@ -58,8 +40,8 @@ export function cachedModels(urls: readonly string[], pageOrigin: string): Cache
 }
 
 async function readCachedModels(): Promise<CachedModel[]> {
-  if (typeof caches === 'undefined' || !(await caches.has(MODEL_CACHE))) return [];
-  const cache = await caches.open(MODEL_CACHE);
+  if (typeof caches === 'undefined' || !(await caches.has(MODEL_CACHE_NAME))) return [];
+  const cache = await caches.open(MODEL_CACHE_NAME);
   return cachedModels((await cache.keys()).map((request) => request.url), location.origin);
 }
 

@@ -7,7 +7,7 @@
 import { buildBatchTensors, planBatches, type BatchPlan } from './batching.js';
 import { chunkSpan } from './char-spans.js';
 import { resolveChunking } from './chunking.js';
-import type { LoadedModel, LoadRequest, ModelLoader } from './model-backend.js';
+import type { LoadedModel, LoadRequest, ModelLoader } from './loaded-model.js';
 import type { EncodedPair } from './pair-encoding.js';
 import { chunkingUnsupported, pairScores, RowPlanner, type PairScore, type PlannedPair, type PlannedRows } from './pair-rows.js';
 import { encodeChatRow, encodeSegmentsRow, encodeWrappedRow } from './prompt-format.js';
@@ -24,7 +24,7 @@ import type {
   ScoreOptions,
 } from '../shared/types.js';
 import { DEFAULT_LIMITS, resolveLimits } from '../shared/limits.js';
-import { MAX_QUEUED_CALLS, queueFullError } from '../shared/protocol.js';
+import { MAX_QUEUED_CALLS, queueFullError, type WireRerankOptions, type WireScoreOptions } from '../shared/protocol.js';
 import { validateRerankCall, validateScoreCall } from '../shared/validate.js';
 
 /** Chosen so a 512-token pair still batches 8 rows; see the bench notes for the measurements behind it. */
@@ -36,9 +36,6 @@ export const DEFAULT_BATCH_TOKEN_BUDGET = 4096;
  */
 export const TOKEN_CACHE_LIMITS = { maxTokens: 1_000_000, maxChars: 4_000_000, maxTextChars: 20_000 } as const;
 
-/** Options of score/rerank as they cross the worker boundary (an AbortSignal cannot be posted). */
-export type WireScoreOptions = Omit<ScoreOptions, 'signal'>;
-export type WireRerankOptions = Omit<RerankOptions, 'signal'>;
 
 export class RerankEngine {
   readonly #loader: ModelLoader;

@@ -19,7 +19,7 @@ import {
 import { Tensor as OrtTensor, type InferenceSession } from 'onnxruntime-web/webgpu';
 import type { BatchTensors } from '../engine/batching.js';
 import { checkScoringOptions, scoringSetup, type TokenizerTools } from '../engine/manifest-prompt.js';
-import type { LoadedModel, LoadRequest } from '../engine/model-backend.js';
+import type { LoadedModel, LoadRequest } from '../engine/loaded-model.js';
 import { deriveTemplate } from '../engine/pair-encoding.js';
 import { pairLengthLimit } from '../engine/max-length.js';
 import { readManifest, type RerankerManifest } from '../engine/reranker-manifest.js';
@@ -31,15 +31,17 @@ import { estimateWeightBytes, planGraphCapture, type CapturePlan } from './captu
 import { chooseDevice, type WebGpuProbe } from './device-choice.js';
 import { isDeviceLoss, watchDeviceLoss } from './device-loss.js';
 import {
+  CONFIG_FILES,
   DEFAULT_REVISION,
   HUB_HOST,
+  onnxFile,
   evictCachedFiles,
   isContentFailure,
   modelCacheKey,
   modelFileUrl as locatedFileUrl,
   revisionCacheKey,
   usesRevisionKeys,
-} from './model-cache.js';
+} from '../shared/model-cache.js';
 import { PICKED_FILES_HOST, pickedFilesCache } from './picked-files-cache.js';
 import { sizeLimitedFetch, type Fetch } from './size-limited-fetch.js';
 import { SessionPool, type BatchRunner } from './session-pool.js';
@@ -56,20 +58,6 @@ const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
 /** Cross-encoders: the most tokens a pair may have (their position embeddings stop at 512). */
 const CROSS_ENCODER_MAX_LENGTH = 512;
 
-/** transformers.js's dtype names map our names onto the Hub's file suffixes. */
-const DTYPE_SUFFIX: Record<Dtype, string> = {
-  fp32: '',
-  fp16: '_fp16',
-  q8: '_quantized',
-  q4: '_q4',
-  q4f16: '_q4f16',
-};
-
-/** `onnx/model_quantized.onnx` for the graph `model` in q8; layerwise graphs are `model_layer{N}`. */
-function onnxFile(graph: string, dtype: Dtype): string {
-  return `onnx/${graph}${DTYPE_SUFFIX[dtype]}.onnx`;
-}
-
 interface SequenceClassificationConfig {
   model_type?: string;
   webgpu_reranker?: unknown;
@@ -83,9 +71,6 @@ interface SequenceClassificationConfig {
   num_hidden_layers?: number;
   intermediate_size?: number;
 }
-
-/** The files of the model's config and tokenizer: dropped together when the manifest or dtype is refused. */
-const CONFIG_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
 
 /**
  * Files (paths in the model folder) to drop from the browser cache when the load fails with this error:
@@ -136,7 +121,7 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   const fileUrl = (file: string): string => modelFileUrl(request, file);
   const revision = request.revision ?? DEFAULT_REVISION;
 
-  requirePickedFiles(request, ['config.json', 'tokenizer.json', 'tokenizer_config.json']);
+  requirePickedFiles(request, CONFIG_FILES);
   const config = await step(['config.json'], fileUrl, () =>
     AutoConfig.from_pretrained(request.model, { progress_callback: progress, revision }),
   ) as unknown as SequenceClassificationConfig;

@@ -3,7 +3,7 @@
  * Comlink: load one more session of the model already loaded, then run batches on it.
  */
 import type { BatchTensors } from '../engine/batching.js';
-import type { LoadRequest } from '../engine/model-backend.js';
+import type { LoadRequest } from '../engine/loaded-model.js';
 import type { Outcome } from '../shared/protocol.js';
 import type { Dtype } from '../shared/types.js';
 

@@ -5,7 +5,7 @@
  * locally) instead of leaving the call waiting on a reply that never comes.
  */
 import { wrap, type Remote } from 'comlink';
-import { lifeLockName, watchLifeLock } from '../client/life-lock-watch.js';
+import { lifeLockName, watchLifeLock } from '../shared/life-lock.js';
 import type { BatchTensors } from '../engine/batching.js';
 import { fromWireError } from '../shared/errors.js';
 import type { Outcome } from '../shared/protocol.js';

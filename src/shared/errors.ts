@@ -82,10 +82,6 @@ export function deviceLostError(reason: string, options: { cause?: unknown } = {
   );
 }
 
-export function isDeviceLostError(error: unknown): boolean {
-  return error instanceof RerankerError && error.details['deviceLost'] === true;
-}
-
 export function isRerankerError(value: unknown): value is RerankerError {
   return value instanceof RerankerError;
 }

@@ -44,6 +44,3 @@ function notFiles(value: unknown, path?: string): RerankerError {
     { details: { argument: 'modelFiles' } },
   );
 }
-
-/** The files a load reads, for messages that say what a picked folder lacks. */
-export const REQUIRED_MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;

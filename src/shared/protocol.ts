@@ -5,9 +5,27 @@
  * arrives with its class, code and details intact (Comlink alone would keep only name, message and stack).
  */
 import { RerankerError, type WireError } from './errors.js';
-import type { CallTimings, EncodedRow, LoadProgress, RerankerInfo, RerankResult } from './types.js';
-import type { LoadRequest } from '../engine/model-backend.js';
-import type { WireRerankOptions, WireScoreOptions } from '../engine/rerank-engine.js';
+import type { ModelFiles } from './model-files.js';
+import type {
+  CallTimings,
+  EncodedRow,
+  LoadProgress,
+  RerankerInfo,
+  RerankerOptions,
+  RerankOptions,
+  RerankResult,
+  ScoreOptions,
+} from './types.js';
+
+/**
+ * `createReranker` options as they cross into the worker (functions and signals cannot be posted; the page
+ * keeps them); picked model files arrive as a path -> Blob map.
+ */
+export type LoadRequest = Omit<RerankerOptions, 'onProgress' | 'modelFiles' | 'signal'> & { readonly modelFiles?: ModelFiles };
+
+/** Options of score/rerank as they cross the worker boundary (an AbortSignal cannot be posted). */
+export type WireScoreOptions = Omit<ScoreOptions, 'signal'>;
+export type WireRerankOptions = Omit<RerankOptions, 'signal'>;
 
 /**
  * Most calls (`rerank` and `score`) one reranker holds at a time, queued or running; the next one is refused
@@ -43,4 +61,3 @@ export interface WorkerApi {
   dispose(): Promise<Outcome<void>>;
 }
 
-export type { LoadRequest, WireRerankOptions, WireScoreOptions };

@@ -5,7 +5,7 @@
 import type { BatchRunner } from '../runtime/session-pool.js';
 import type { WasmSessionApi, WasmSessionLoad } from '../runtime/wasm-session-protocol.js';
 import { RerankerError } from '../shared/errors.js';
-import { holdLifeLock } from './life-lock.js';
+import { holdLifeLock } from '../shared/life-lock.js';
 import { settle } from './worker-api.js';
 
 /**

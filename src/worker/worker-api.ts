@@ -2,9 +2,9 @@
  * What the worker exposes over Comlink: the engine, with every failure turned into an `Outcome`.
  * Kept apart from the worker entry so it can be served over any MessagePort in tests.
  */
-import type { ModelLoader } from '../engine/model-backend.js';
+import type { ModelLoader } from '../engine/loaded-model.js';
 import { RerankEngine } from '../engine/rerank-engine.js';
-import { holdLifeLock } from './life-lock.js';
+import { holdLifeLock } from '../shared/life-lock.js';
 import { toWireError } from '../shared/errors.js';
 import type { Outcome, WorkerApi } from '../shared/protocol.js';
 

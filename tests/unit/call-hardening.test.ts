@@ -9,7 +9,7 @@ import { fakeLoader, type FakeModelControls } from './fake-model.js';
 import { closeHarnesses, expectedScore, harness, MAX_LENGTH, until } from './proxy-harness.js';
 import type { WorkerHandle } from '../../src/client/worker-handle.js';
 import { WorkerReranker } from '../../src/client/worker-reranker.js';
-import type { ModelLoader } from '../../src/engine/model-backend.js';
+import type { ModelLoader } from '../../src/engine/loaded-model.js';
 import { RerankEngine } from '../../src/engine/rerank-engine.js';
 import { RerankerError } from '../../src/shared/errors.js';
 import { MAX_QUEUED_CALLS } from '../../src/shared/protocol.js';

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeHarnesses, expectedScore, harness, until } from './proxy-harness.js';
-import type { LoadedModel, ModelLoader } from '../../src/engine/model-backend.js';
+import type { LoadedModel, ModelLoader } from '../../src/engine/loaded-model.js';
 import { deviceLostError } from '../../src/shared/errors.js';
 
 afterEach(closeHarnesses);

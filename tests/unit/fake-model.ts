@@ -4,7 +4,7 @@
  */
 import type { BatchTensors } from '../../src/engine/batching.js';
 import { scoreHead } from '../../src/engine/heads/score-head.js';
-import type { LoadedModel, ModelLoader } from '../../src/engine/model-backend.js';
+import type { LoadedModel, ModelLoader } from '../../src/engine/loaded-model.js';
 import type { PairTemplate } from '../../src/engine/pair-encoding.js';
 import { crossEncoderFormat } from '../../src/engine/prompt-format.js';
 

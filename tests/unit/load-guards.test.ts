@@ -9,7 +9,7 @@ import { fakeLoader, type FakeModelControls } from './fake-model.js';
 import { MAX_LENGTH, closeHarnesses, expectedScore, harness } from './proxy-harness.js';
 import type { WorkerHandle } from '../../src/client/worker-handle.js';
 import { WorkerReranker } from '../../src/client/worker-reranker.js';
-import type { ModelLoader } from '../../src/engine/model-backend.js';
+import type { ModelLoader } from '../../src/engine/loaded-model.js';
 import { sizeLimitedFetch, type Fetch } from '../../src/runtime/size-limited-fetch.js';
 import { RerankerError } from '../../src/shared/errors.js';
 import type { RerankerOptions } from '../../src/shared/types.js';

@@ -11,7 +11,7 @@ import {
   isFileOfModel,
   modelCacheKey,
   modelFileUrl,
-} from '../../src/runtime/model-cache.js';
+} from '../../src/shared/model-cache.js';
 import { RerankerError } from '../../src/shared/errors.js';
 
 /** Cache Storage as the browser has it, enough for the library: keys are normalized request URLs. */

@@ -6,7 +6,7 @@ import { expose } from 'comlink';
 import { BERT_LIKE_TEMPLATE, charIds, fakeLoader, fakeLogit, type FakeModelControls } from './fake-model.js';
 import type { WorkerHandle } from '../../src/client/worker-handle.js';
 import { WorkerReranker } from '../../src/client/worker-reranker.js';
-import type { ModelLoader } from '../../src/engine/model-backend.js';
+import type { ModelLoader } from '../../src/engine/loaded-model.js';
 import { encodePair } from '../../src/engine/pair-encoding.js';
 import type { LoadProgress, RerankerOptions } from '../../src/shared/types.js';
 import { createWorkerApi } from '../../src/worker/worker-api.js';

@@ -9,8 +9,31 @@
  * the cached files still work), running out of memory or a WebGPU session error: the files are fine.
  * (A body cut off mid-stream never gets cached: the read fails, and transformers.js caches nothing.)
  *
- * No transformers.js import here: the page uses this module too (`clearModelCache`).
+ * The one home of the model folder's layout (which files, at which URL, under which cache key): the runtime
+ * loads by it, and the page (`clearModelCache`, the demo's offline list) reads the cache by it. No
+ * transformers.js import here.
  */
+import type { Dtype } from './types.js';
+
+/** transformers.js's dtype names map onto the Hub's file suffixes. */
+const DTYPE_SUFFIX: Record<Dtype, string> = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  q4: '_q4',
+  q4f16: '_q4f16',
+};
+
+/** `onnx/model_quantized.onnx` for the graph `model` in q8; layerwise graphs are `model_layer{N}`. */
+export function onnxFile(graph: string, dtype: Dtype): string {
+  return `onnx/${graph}${DTYPE_SUFFIX[dtype]}.onnx`;
+}
+
+/** The dtypes, each with the `onnx/` file of the plain graph (`model`). */
+export const DTYPE_FILES: readonly (readonly [Dtype, string])[] = (Object.keys(DTYPE_SUFFIX) as Dtype[]).map((dtype) => [dtype, onnxFile('model', dtype)]);
+
+/** Besides one `onnx/` file, what every load reads: the config and the tokenizer (dropped together when refused). */
+export const CONFIG_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
 
 /** transformers.js's Cache Storage cache (its `env.cacheKey`, which the library leaves at the default). */
 export const MODEL_CACHE_NAME = 'transformers-cache';

@@ -5,14 +5,10 @@
 import type { BatchTensors } from './batching.js';
 import type { ScoreHead } from './heads/score-head.js';
 import type { PromptFormat } from './prompt-format.js';
-import type { ModelFiles } from '../shared/model-files.js';
-import type { Device, Dtype, GraphCaptureInfo, LoadProgress, RerankerOptions, ScoringInfo } from '../shared/types.js';
+import type { LoadRequest } from '../shared/protocol.js';
+import type { Device, Dtype, GraphCaptureInfo, LoadProgress, ScoringInfo } from '../shared/types.js';
 
-/**
- * `createReranker` options as they cross into the worker (functions cannot be posted); picked model files
- * arrive as a path -> Blob map.
- */
-export type LoadRequest = Omit<RerankerOptions, 'onProgress' | 'modelFiles'> & { readonly modelFiles?: ModelFiles };
+export type { LoadRequest };
 
 export interface LoadedModel {
   readonly device: Device;
