@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 /** Worker entry: serves the reranker engine, backed by transformers.js/onnxruntime-web, over Comlink. */
 import { expose } from 'comlink';
-import { loadCrossEncoder } from '../src/runtime/transformers-runtime.js';
+import { loadReranker } from '../src/runtime/transformers-runtime.js';
 import { createWorkerApi } from '../src/worker/worker-api.js';
 
-expose(createWorkerApi(loadCrossEncoder));
+expose(createWorkerApi(loadReranker));

@@ -1,6 +1,6 @@
 /**
  * The GPU benchmark proper: the library's engine (RerankEngine) over the library's runtime
- * (loadCrossEncoder: transformers.js + onnxruntime-web's WebGPU EP, with graph capture as configured), in
+ * (loadReranker: transformers.js + onnxruntime-web's WebGPU EP, with graph capture as configured), in
  * Node with Dawn as WebGPU. Variants: `library` (graph capture as 'auto' gives MiniLM in a page),
  * `library+capture` (webgpuGraphCapture: true), `library+dynamic` (false: the dynamic-shape session for
  * every batch).
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { LoadedModel } from '../../src/engine/loaded-model.js';
 import { planRows } from '../../src/engine/pair-rows.js';
 import { DEFAULT_BATCH_TOKEN_BUDGET, RerankEngine } from '../../src/engine/rerank-engine.js';
-import { loadCrossEncoder } from '../../src/runtime/transformers-runtime.js';
+import { loadReranker } from '../../src/runtime/transformers-runtime.js';
 import type { LoadProgress } from '../../src/shared/types.js';
 // The onnxruntime-web instance transformers.js uses (bundled once): its env takes the .wasm bytes.
 import * as ort from 'onnxruntime-web/webgpu';
@@ -127,9 +127,9 @@ export async function runBench(config: BenchConfig, setup: DawnSetup): Promise<v
       modelReport['config'] = pick(modelConfig, ['model_type', 'num_hidden_layers', 'hidden_size', 'num_attention_heads', 'intermediate_size', 'vocab_size', 'max_position_embeddings']);
       const flopsPerPair = (length: number): number => pairFlops(modelConfig, length);
       const rerankSets = new Map(config.rerankSets.map((kind) => [kind, makePassages(100, kind)] as const));
-      /** The library as an app loads it: loadCrossEncoder (transformers.js + onnxruntime-web) at this budget. */
+      /** The library as an app loads it: loadReranker (transformers.js + onnxruntime-web) at this budget. */
       const load = (capture: 'auto' | boolean, batchTokenBudget: number, onProgress: (progress: LoadProgress) => void = () => undefined): Promise<LoadedModel> =>
-        loadCrossEncoder(
+        loadReranker(
           { model: modelName, modelBaseUrl: server.baseUrl, device: 'webgpu', dtype: 'fp32', useBrowserCache: false, webgpuGraphCapture: capture, batchTokenBudget,
             ...(config.loadMaxLength > 0 ? { maxLength: config.loadMaxLength } : {}) },
           onProgress,

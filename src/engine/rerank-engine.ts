@@ -19,9 +19,7 @@ import type {
   EncodedRow,
   LoadProgress,
   RerankerInfo,
-  RerankOptions,
   RerankResult,
-  ScoreOptions,
 } from '../shared/types.js';
 import { DEFAULT_LIMITS, resolveLimits } from '../shared/limits.js';
 import { MAX_QUEUED_CALLS, queueFullError, type WireRerankOptions, type WireScoreOptions } from '../shared/protocol.js';

@@ -2,7 +2,7 @@
  * Decides device and dtype from what was asked and what the adapter offers. Pure, so the rules are
  * unit-tested without a browser.
  */
-import { RerankerError } from '../shared/errors.js';
+import { RerankerError, describeCause } from '../shared/errors.js';
 import type { Device, DeviceRequest, Dtype, DtypeRequest } from '../shared/types.js';
 
 export type WebGpuProbe = { available: true; shaderF16: boolean } | { available: false; reason: string };
@@ -59,4 +59,17 @@ export function chooseDevice(device: DeviceRequest, dtype: DtypeRequest, webgpu:
   }
 
   return { device: 'webgpu', dtype: dtype === 'auto' ? 'fp32' : dtype };
+}
+
+/** What the browser offers for WebGPU: an adapter, and whether it has `shader-f16`. */
+export async function probeWebGpu(): Promise<WebGpuProbe> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (gpu === undefined) return { available: false, reason: 'this browser exposes no navigator.gpu (WebGPU is off or unsupported)' };
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (adapter === null) return { available: false, reason: 'navigator.gpu.requestAdapter() returned no adapter' };
+    return { available: true, shaderF16: adapter.features.has('shader-f16') };
+  } catch (error) {
+    return { available: false, reason: `requesting a WebGPU adapter failed: ${describeCause(error)}` };
+  }
 }

@@ -178,3 +178,27 @@ export function isContentFailure(text: string): boolean {
     text,
   );
 }
+
+/** `url` resolved against the page (relative `modelBaseUrl`s are). */
+export function absoluteUrl(url: string): string {
+  const base = globalThis.location?.href;
+  return base === undefined ? url : new URL(url, base).href;
+}
+
+/**
+ * Self-hosted files of a revision other than 'main' in the browser cache, under `?revision=` keys (see
+ * model-cache.ts); fetched from their plain URL. transformers.js looks files up here before fetching them.
+ */
+export function revisionKeyedCache(cacheName: string, revision: string): { match(key: string): Promise<Response | undefined>; put(key: string, response: Response): Promise<void> } {
+  const open = (): Promise<Cache> => caches.open(cacheName);
+  return {
+    match: async (key) => (await open()).match(revisionCacheKey(absoluteUrl(key), revision)),
+    put: async (key, response) => {
+      try {
+        await (await open()).put(revisionCacheKey(absoluteUrl(key), revision), response);
+      } catch {
+        // As transformers.js does with its own cache: a file that cannot be cached (quota) still loads.
+      }
+    },
+  };
+}

@@ -14,7 +14,7 @@ import { planRows } from '../../src/engine/pair-rows.js';
 import { encodeChatRow, fillTemplate, type ChatFormat } from '../../src/engine/prompt-format.js';
 import { readManifest, type RerankerManifest } from '../../src/engine/reranker-manifest.js';
 import { RerankerError } from '../../src/shared/errors.js';
-import { tokenizerTools } from '../../src/runtime/transformers-runtime.js';
+import { tokenizerTools } from '../../src/runtime/tokenizer-tools.js';
 
 interface LlmReference {
   maxLength: number;

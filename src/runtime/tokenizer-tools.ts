@@ -1,0 +1,48 @@
+/**
+ * What the engine needs of a loaded tokenizer (see manifest-prompt.ts): ids without special tokens (through
+ * the WordPiece word memo where it applies), the pair template read off the tokenizer's own post-processor,
+ * and chat templates rendered to text. Typed by the few members it uses, so only transformers-runtime.ts
+ * imports transformers.js.
+ */
+import type { TokenizerTools } from '../engine/manifest-prompt.js';
+import { deriveTemplate } from '../engine/pair-encoding.js';
+import { wordMemoTokenizer } from './word-memo-tokenizer.js';
+
+/** The members of a transformers.js tokenizer used here (transformers.js tokenizers are callable). */
+export interface LoadedTokenizer {
+  (text: string, options: { text_pair: string; add_special_tokens: boolean; return_tensor: boolean; return_token_type_ids: boolean }): unknown;
+  encode(text: string, options: { add_special_tokens: boolean }): number[];
+  apply_chat_template(messages: { role: string; content: string }[], options: { tokenize: false; add_generation_prompt: boolean; chat_template?: string }): unknown;
+}
+
+/** What the engine needs of the tokenizer to build prompts (see manifest-prompt.ts). */
+export function tokenizerTools(tokenizer: LoadedTokenizer): TokenizerTools {
+  const encode = (text: string): number[] => tokenizer.encode(text, { add_special_tokens: false });
+  return {
+    // transformers.js keeps the parsed tokenizer.json as a private field; if a release drops it, the memo is
+    // simply not used (wordMemoTokenizer takes only configurations it recognises).
+    tokenize: wordMemoTokenizer(encode, (tokenizer as unknown as { _tokenizerJSON?: unknown })._tokenizerJSON) ?? encode,
+    pairTemplate: () => deriveTemplate(probePair(tokenizer)),
+    chatTemplate: () => (tokenizer as unknown as { chat_template?: unknown }).chat_template,
+    renderChat: (messages, addGenerationPrompt, template) => {
+      const text = tokenizer.apply_chat_template(messages as { role: string; content: string }[], {
+        tokenize: false,
+        add_generation_prompt: addGenerationPrompt,
+        ...(template === undefined ? {} : { chat_template: template }),
+      });
+      if (typeof text !== 'string') throw new TypeError('apply_chat_template returned token ids where text was asked for');
+      return text;
+    },
+  };
+}
+
+/** Encodes "a" / "b" alone and as a pair, so the template comes from the tokenizer's own post-processor. */
+function probePair(tokenizer: LoadedTokenizer): Parameters<typeof deriveTemplate>[0] {
+  const aIds = tokenizer.encode('a', { add_special_tokens: false });
+  const bIds = tokenizer.encode('b', { add_special_tokens: false });
+  const pair = tokenizer('a', { text_pair: 'b', add_special_tokens: true, return_tensor: false, return_token_type_ids: true }) as unknown as {
+    input_ids: number[];
+    token_type_ids?: number[];
+  };
+  return { aIds, bIds, pairIds: pair.input_ids, pairTypeIds: pair.token_type_ids };
+}
