@@ -12,7 +12,6 @@ export type {
   LoadProgress,
   Reranker,
   RerankerInfo,
-  RerankerOptions,
   RerankOptions,
   RerankResult,
   ScoreOptions,
@@ -29,3 +28,4 @@ export type {
   GraphCaptureInfo,
 } from './shared/types.js';
 export type { ModelFilesInput } from './shared/model-files.js';
+export type { RerankerOptions } from './shared/reranker-options.js';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page, Worker as PlaywrightWorker } from '@playwright/test';
-import { FIRST_RUN_MARK } from '../../src/worker/wasm-session-api.js';
+import { FIRST_RUN_MARK } from '../../src/worker-api/wasm-session-api.js';
 import { serveStatic, type StaticServer } from '../static-server.js';
 import { FIXTURE_BASE, expect, loadReference, openHarness, test } from '../support.js';
 

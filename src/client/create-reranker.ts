@@ -1,6 +1,7 @@
 import { startBrowserWorker } from './worker-handle.js';
 import { WorkerReranker } from './worker-reranker.js';
-import type { Reranker, RerankerOptions } from '../shared/types.js';
+import type { RerankerOptions } from '../shared/reranker-options.js';
+import type { Reranker } from '../shared/types.js';
 import { normalizeModelFiles } from '../shared/model-files.js';
 import { validateCreateOptions } from '../shared/validate.js';
 

@@ -8,18 +8,27 @@
  */
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { lifeLockName, watchLifeLock } from '../shared/life-lock.js';
+import type { RerankerOptions } from '../shared/reranker-options.js';
 import type { WorkerFactory } from './worker-handle.js';
-import { RerankerError, fromWireError, isWireError, describeCause } from '../shared/errors.js';
+import { RerankerError, fromWireError } from '../shared/errors.js';
+import {
+  abortedError,
+  asRerankerError,
+  callTimeoutError,
+  delay,
+  loadAbortedError,
+  loadTimeoutError,
+  wireChunking,
+  workerStartError,
+} from './call-errors.js';
 import { MAX_QUEUED_CALLS, queueFullError, type LoadRequest, type Outcome, type WorkerApi } from '../shared/protocol.js';
 import type {
   CallTimings,
-  ChunkingOptions,
   EncodedRow,
   EncodeOptions,
   Dtype,
   Reranker,
   RerankerInfo,
-  RerankerOptions,
   RerankOptions,
   RerankResult,
   ResolvedLimits,
@@ -344,66 +353,10 @@ export class WorkerReranker implements Reranker {
   }
 }
 
-/** Only the known fields: anything else on the caller's object (a function, a getter) could not be posted. */
-function wireChunking(chunking: boolean | ChunkingOptions | undefined): boolean | ChunkingOptions | undefined {
-  if (chunking === undefined || typeof chunking === 'boolean') return chunking;
-  return {
-    ...(chunking.maxChunksPerDoc === undefined ? {} : { maxChunksPerDoc: chunking.maxChunksPerDoc }),
-    ...(chunking.chunkOverlap === undefined ? {} : { chunkOverlap: chunking.chunkOverlap }),
-  };
-}
-
 /** A call that was sent again to another worker: its first attempt must not settle it. */
 const RETRIED = Symbol('retried');
 
 function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
   throw fromWireError(outcome.error);
-}
-
-function asRerankerError(error: unknown): RerankerError {
-  if (error instanceof RerankerError) return error;
-  if (isWireError(error)) return fromWireError(error);
-  return new RerankerError('inference-failed', `The reranker call failed: ${describeCause(error)}`, { cause: error });
-}
-
-/** `new Worker` threw (a SecurityError for a bundle of another origin, a CSP refusal, ...). */
-function workerStartError(cause: unknown): RerankerError {
-  return new RerankerError(
-    'worker-start-failed',
-    `The browser refused to start the reranker's Web Worker (${describeCause(cause)}). Serve the library's files ` +
-      '(its bundle and workers/) from the same origin as the page, and let a Content-Security-Policy allow them ' +
-      "(worker-src 'self'; see the README's Content-Security-Policy section).",
-    { cause },
-  );
-}
-
-function abortedError(): RerankerError {
-  return new RerankerError('aborted', 'The call was aborted by its AbortSignal before it finished.');
-}
-
-function callTimeoutError(timeoutMs: number): RerankerError {
-  return new RerankerError(
-    'timeout',
-    `The call did not finish within its timeoutMs (${timeoutMs} ms), queueing included; it was dropped. Raise timeoutMs, ` +
-      'or send fewer or shorter documents per call.',
-    { details: { argument: 'timeoutMs', limitValue: timeoutMs } },
-  );
-}
-
-function loadAbortedError(model: string): RerankerError {
-  return new RerankerError('aborted', `Loading ${model} was aborted by the AbortSignal passed to createReranker; its worker was ended. Call createReranker again to load it.`);
-}
-
-function loadTimeoutError(model: string, timeoutMs: number): RerankerError {
-  return new RerankerError(
-    'timeout',
-    `Loading ${model} did not finish within timeoutMs (${timeoutMs} ms); its worker was ended. Check that the model's ` +
-      'files are reachable (modelBaseUrl, network), or raise timeoutMs for a large model on a slow connection.',
-    { details: { argument: 'timeoutMs', limitValue: timeoutMs } },
-  );
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -23,6 +23,6 @@ export interface WasmSessionApi {
   load(load: WasmSessionLoad): Promise<Outcome<void>>;
   run(batch: BatchTensors): Promise<Outcome<Float32Array>>;
   dispose(): Promise<Outcome<void>>;
-  /** Takes the Web Lock `name` for the rest of the worker's life (see src/worker/life-lock.ts); false without Web Locks. */
+  /** Takes the Web Lock `name` for the rest of the worker's life (see src/worker-api/life-lock.ts); false without Web Locks. */
   holdLifeLock(name: string): Promise<boolean>;
 }

@@ -6,12 +6,12 @@
  */
 import { RerankerError, type WireError } from './errors.js';
 import type { ModelFiles } from './model-files.js';
+import type { RerankerOptions } from './reranker-options.js';
 import type {
   CallTimings,
   EncodedRow,
   LoadProgress,
   RerankerInfo,
-  RerankerOptions,
   RerankOptions,
   RerankResult,
   ScoreOptions,

@@ -13,7 +13,7 @@ import type { ModelLoader } from '../../src/engine/loaded-model.js';
 import { RerankEngine } from '../../src/engine/rerank-engine.js';
 import { RerankerError } from '../../src/shared/errors.js';
 import { MAX_QUEUED_CALLS } from '../../src/shared/protocol.js';
-import { createWorkerApi } from '../../src/worker/worker-api.js';
+import { createWorkerApi } from '../../src/worker-api/worker-api.js';
 
 afterEach(closeHarnesses);
 

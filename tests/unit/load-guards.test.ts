@@ -12,9 +12,9 @@ import { WorkerReranker } from '../../src/client/worker-reranker.js';
 import type { ModelLoader } from '../../src/engine/loaded-model.js';
 import { sizeLimitedFetch, type Fetch } from '../../src/runtime/size-limited-fetch.js';
 import { RerankerError } from '../../src/shared/errors.js';
-import type { RerankerOptions } from '../../src/shared/types.js';
+import type { RerankerOptions } from '../../src/shared/reranker-options.js';
 import { validateCreateOptions, validateScoreOptions } from '../../src/shared/validate.js';
-import { createWorkerApi } from '../../src/worker/worker-api.js';
+import { createWorkerApi } from '../../src/worker-api/worker-api.js';
 
 afterEach(closeHarnesses);
 

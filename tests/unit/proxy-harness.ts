@@ -8,8 +8,9 @@ import type { WorkerHandle } from '../../src/client/worker-handle.js';
 import { WorkerReranker } from '../../src/client/worker-reranker.js';
 import type { ModelLoader } from '../../src/engine/loaded-model.js';
 import { encodePair } from '../../src/engine/pair-encoding.js';
-import type { LoadProgress, RerankerOptions } from '../../src/shared/types.js';
-import { createWorkerApi } from '../../src/worker/worker-api.js';
+import type { RerankerOptions } from '../../src/shared/reranker-options.js';
+import type { LoadProgress } from '../../src/shared/types.js';
+import { createWorkerApi } from '../../src/worker-api/worker-api.js';
 
 export const MAX_LENGTH = 64;
 
