@@ -26,8 +26,8 @@ rebuild a different tokenizer: see checkpoint_files.py), and onnx/model*.onnx in
   q4f16  model_q4f16.onnx         4-bit weights, float16 activations: WebGPU with shader-f16
 
 Needs torch, transformers, onnx and onnxruntime. Real checkpoints of the layerwise and MiniCPM models need
---trust-remote-code (their classes live in the checkpoint). See the README's "LLM rerankers" section for
-what was verified and what was not.
+--trust-remote-code (their classes live in the checkpoint). See the README's "LLM and layerwise rerankers"
+section for what was verified and what was not, and docs/model-cards/ for each preset's format.
 """
 
 import argparse

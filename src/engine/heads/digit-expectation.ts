@@ -1,6 +1,6 @@
 /**
  * Score head of rerankers that answer with a relevance digit (lightblue/lb-reranker-0.5B-v1.0, see
- * model-cards/lb-reranker-0.5b.md): score = sum over d = 1..K of d * P(d), where P(d) is the probability of
+ * docs/model-cards/lb-reranker-0.5b.md): score = sum over d = 1..K of d * P(d), where P(d) is the probability of
  * the token `d` at the next position under the softmax over the WHOLE vocabulary (the card reads vLLM's
  * logprobs). The exported graph returns log P(d) for d = 1..K (K = 7), so probability left on other tokens
  * lowers the score, as in the card.

@@ -1,5 +1,5 @@
 /**
- * Score head of layerwise rerankers (BAAI/bge-reranker-v2-minicpm-layerwise, see model-cards/bge-reranker-v2.md:
+ * Score head of layerwise rerankers (BAAI/bge-reranker-v2-minicpm-layerwise, see docs/model-cards/bge-reranker-v2.md:
  * `model(**inputs, cutoff_layers=[n])` -> `scores[:, -1]`): the cutoff layer's own score head at the last real
  * position. The exported graph for layer n is cut after that layer and returns that one number per pair.
  * Values of different cutoff layers are not comparable with each other; only the order within one layer is.

@@ -1,6 +1,7 @@
 /**
  * The score head a model's graph feeds, chosen from its manifest (cross-encoders without one: the
- * sequence-classification head). Each head file names its model card and formula; this only dispatches.
+ * sequence-classification head). Each head file names its model card (summaries in docs/model-cards/) and
+ * formula; this only dispatches.
  */
 import type { HeadKind, ScoringInfo } from '../../shared/types.js';
 import { digitExpectationScores, normalizeDigitExpectation } from './digit-expectation.js';

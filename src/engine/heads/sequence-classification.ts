@@ -1,6 +1,7 @@
 /**
  * Score head of cross-encoders with a one-logit sequence-classification head
- * (ms-marco-MiniLM, bge-reranker-base/large/v2-m3; see model-cards/flagembedding-reranker.md):
+ * (ms-marco-MiniLM, bge-reranker-base/large/v2-m3, see docs/model-cards/flagembedding-reranker.md;
+ * MiniCPM-Reranker, see docs/model-cards/minicpm-reranker.md):
  * the score is the raw logit, as `model(**inputs).logits.view(-1)` gives in Python;
  * `normalize` maps it through a sigmoid, as FlagReranker's `compute_score(normalize=True)` does.
  */

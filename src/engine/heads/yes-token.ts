@@ -1,9 +1,11 @@
 /**
  * Score head of LLM rerankers read from the logit of an answer token at the last real position
- * (BAAI/bge-reranker-v2-gemma, see model-cards/bge-reranker-v2.md: `logits[:, -1, yes_loc]`; Qwen3-Reranker
- * style with two tokens). The exported graph returns only those tokens' logits, one row per pair:
+ * (BAAI/bge-reranker-v2-gemma, see docs/model-cards/bge-reranker-v2.md: `logits[:, -1, yes_loc]`; with two
+ * tokens, Qwen3-Reranker and mxbai-rerank v2, see docs/model-cards/qwen3-reranker.md and mxbai-rerank-v2.md).
+ * The exported graph returns only those tokens' logits, one row per pair:
  *   one token (`Yes`):        score = logit(Yes), as FlagLLMReranker's compute_score returns it;
- *   two tokens (`yes`, `no`): score = logit(yes) - logit(no), whose sigmoid is softmax's P(yes) over the two.
+ *   two tokens (`yes`, `no`; mxbai: `1`, `0`): score = logit(yes) - logit(no), whose sigmoid is softmax's
+ *   P(yes) over the two.
  * `normalize` is the sigmoid in both cases (FlagLLMReranker's `normalize=True`).
  */
 import { sigmoid } from './sequence-classification.js';
