@@ -292,7 +292,7 @@ class NativeRunner {
   readonly #ready: Promise<void>;
 
   constructor() {
-    this.#child = fork(resolve('bench/.build/native.js'), ['fixtures/bench', MODEL], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#child = fork(resolve('bench/.build/bench/native.js'), ['fixtures/bench', MODEL], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.#ready = new Promise((done, fail) => {
       this.#child.once('message', () => done());
       this.#child.once('error', fail);
