@@ -17,8 +17,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
 import type { ViteDevServer } from 'vite';
+import { CHROMIUM } from '../shared/chromium.js';
 import {
-  CHROMIUM,
   launchBrowser,
   openBenchPage,
   openPage,
