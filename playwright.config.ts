@@ -1,17 +1,6 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS, WEBGPU_ARGS } from './scripts/shared/chromium.js';
 
-/** Debian's Chromium: `npx playwright install` cannot download a browser on machines without internet. */
-export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
-/** Headless Chromium exposes WebGPU (on the SwiftShader CPU adapter) only with this flag, on localhost. */
-export const WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
 export const PORT = Number(process.env['E2E_PORT'] ?? 4173);
 
 export default defineConfig({

@@ -7,7 +7,7 @@
  * live GPU buffers in the worker stays within 10% of its count after warm-up.
  */
 import { chromium, type Page } from '@playwright/test';
-import { CHROMIUM, CHROMIUM_ARGS, WEBGPU_ARGS } from '../../playwright.config.js';
+import { CHROMIUM, CHROMIUM_ARGS, WEBGPU_ARGS } from '../../scripts/shared/chromium.js';
 import { FIXTURE_BASE, expect, loadReference, openHarness, test } from '../support.js';
 
 const MEMORY_ARGS = ['--js-flags=--expose-gc', '--enable-blink-features=ForceEagerMeasureMemory'];

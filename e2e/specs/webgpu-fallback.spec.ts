@@ -3,11 +3,11 @@
  * WASM and says why; an explicit 'webgpu' is refused with webgpu-unavailable, never silently downgraded.
  */
 import { chromium } from '@playwright/test';
-import { CHROMIUM, CHROMIUM_ARGS } from '../../playwright.config.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/shared/chromium.js';
 import { FIXTURE_BASE, expect, openHarness, test } from '../support.js';
 
 test('without WebGPU, auto falls back to WASM and webgpu is refused', async ({ baseURL }) => {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
   try {
     const page = await browser.newPage({ baseURL });
     const errors: string[] = [];

@@ -21,7 +21,8 @@ import type { LoadProgress } from '../../src/shared/types.js';
 import * as ort from 'onnxruntime-web/webgpu';
 import type { DawnSetup, ProfileWindow } from './node-webgpu.js';
 import { QUERY as BENCH_QUERY, makePassages, type PassageKind } from '../bench/text.js';
-import { corpusSentences, passageOfWords, QUERIES, seededRandom } from './passages.js';
+import { seededRandom } from '../shared/seeded-random.js';
+import { corpusSentences, passageOfWords, QUERIES } from './passages.js';
 import { serveFolder } from './serve.js';
 
 export interface BenchConfig {

@@ -3,6 +3,7 @@
  * (scripts/fixtures/corpus.py), which the fixture tokenizers cover without unknown tokens.
  */
 import { readFileSync } from 'node:fs';
+import { seededRandom } from '../shared/seeded-random.js';
 
 export function corpusSentences(corpusPath: string): string[] {
   const source = readFileSync(corpusPath, 'utf8');
@@ -12,18 +13,6 @@ export function corpusSentences(corpusPath: string): string[] {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line.length > 0);
-}
-
-/** A small deterministic generator (mulberry32), so every run scores the same texts. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A passage of at least `words` words made of whole corpus sentences. */

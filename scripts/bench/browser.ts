@@ -2,20 +2,8 @@
 import { resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
+import { CHROMIUM, CHROMIUM_ARGS, WEBGPU_ARGS } from '../shared/chromium.js';
 import type { BenchPage, PageLoadOptions, PageLoadResult, PageRerankResult } from './pages/contract.js';
-
-/** As in playwright.config.ts (the e2e tests' launch flags). */
-export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
-/** Headless Chromium exposes WebGPU (the SwiftShader CPU adapter) only with this flag, on localhost. */
-export const WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
 
 export async function startServer(port: number): Promise<{ server: ViteDevServer; origin: string }> {
   const server = await createServer({

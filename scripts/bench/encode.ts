@@ -5,6 +5,7 @@
  * tokenizer's own pair template. The bench checks that native and library scores agree, so any drift
  * between the two encoders shows up in the results.
  */
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
 
 export interface PairTemplate {
   readonly prefix: readonly number[];
@@ -44,6 +45,17 @@ export function templateFromProbe(
     suffix: pairIds.slice(suffixAt),
     types: [type(0), type(aAt), type(aAt + aIds.length), type(bAt), type(suffixAt)],
   };
+}
+
+/** The pair template of a transformers.js tokenizer, read off its encoding of the pair ("a", "b"). */
+export function templateOfTokenizer(tokenizer: PreTrainedTokenizer): PairTemplate {
+  const aIds = tokenizer.encode('a', { add_special_tokens: false });
+  const bIds = tokenizer.encode('b', { add_special_tokens: false });
+  const pair = tokenizer('a', { text_pair: 'b', return_tensor: false, return_token_type_ids: true }) as unknown as {
+    input_ids: number[];
+    token_type_ids?: number[];
+  };
+  return templateFromProbe(aIds, bIds, pair.input_ids, pair.token_type_ids);
 }
 
 export function encodePair(template: PairTemplate, queryIds: readonly number[], passageIds: readonly number[], maxLength: number): EncodedPair {

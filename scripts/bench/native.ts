@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
-import { encodePair, padBatch, planBatches, templateFromProbe, type EncodedPair, type PairTemplate } from './encode.js';
+import { encodePair, padBatch, planBatches, templateOfTokenizer, type EncodedPair, type PairTemplate } from './encode.js';
 
 export interface NativeRequest {
   readonly dtype: 'q8' | 'fp32';
@@ -77,13 +77,7 @@ async function loadTokenizer(): Promise<PreTrainedTokenizer> {
   env.allowLocalModels = true;
   env.localModelPath = `${MODEL_ROOT}/`;
   const loaded = await AutoTokenizer.from_pretrained(MODEL);
-  const aIds = loaded.encode('a', { add_special_tokens: false });
-  const bIds = loaded.encode('b', { add_special_tokens: false });
-  const pair = loaded('a', { text_pair: 'b', return_tensor: false, return_token_type_ids: true }) as unknown as {
-    input_ids: number[];
-    token_type_ids?: number[];
-  };
-  template = templateFromProbe(aIds, bIds, pair.input_ids, pair.token_type_ids);
+  template = templateOfTokenizer(loaded);
   const limit: unknown = loaded.model_max_length;
   if (typeof limit === 'number' && Number.isFinite(limit)) maxLength = Math.min(512, limit);
   tokenizer = loaded;

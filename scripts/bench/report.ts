@@ -1,6 +1,6 @@
 /** bench/results/latest.md from the results object. */
 import { INT8_MATMUL_OPS } from './op-profile.js';
-import type { ContenderSummary, ProfileRecord, Results, ThroughputCase } from './run.js';
+import type { ContenderSummary, ProfileRecord, Results, ThroughputCase } from './results.js';
 
 function fmt(value: number | undefined, digits = 1): string {
   if (value === undefined || !Number.isFinite(value)) return '–';

@@ -2,6 +2,7 @@
  * Deterministic benchmark text: passages of pseudo-English drawn from a fixed word list by a seeded
  * generator, so every run (and every contender within a run) scores the very same inputs.
  */
+import { seededRandom } from '../shared/seeded-random.js';
 
 /** Common English words; most are one WordPiece token in bert-base-uncased, some split into two or three. */
 const WORDS = (
@@ -27,18 +28,6 @@ const WORDS = (
   'approximately consequently nevertheless furthermore meanwhile photosynthesis infrastructure ' +
   'archaeological hydroelectric metamorphosis cartographer philanthropist biodiversity'
 ).split(' ');
-
-/** mulberry32: a small, fast, seedable 32-bit generator (uniform in [0, 1)). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function integerBetween(random: () => number, low: number, high: number): number {
   return low + Math.floor(random() * (high - low + 1));

@@ -7,34 +7,7 @@
  * error must come back (argument, index, limit), or that a correct result must.
  */
 
-/** mulberry32: small, fast, and the same sequence on every engine for a given seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export interface Random {
-  next(): number;
-  int(below: number): number;
-  pick<T>(items: readonly T[]): T;
-  chance(probability: number): boolean;
-}
-
-export function random(seed: number): Random {
-  const next = seededRandom(seed);
-  return {
-    next,
-    int: (below) => Math.floor(next() * below),
-    pick: (items) => items[Math.floor(next() * items.length)] as (typeof items)[number],
-    chance: (probability) => next() < probability,
-  };
-}
+import { random, type Random } from '../../scripts/shared/seeded-random.js';
 
 /** Code point ranges to draw from: scripts, both directions, controls, lone surrogates, astral symbols. */
 const RANGES: readonly (readonly [number, number])[] = [

@@ -3,17 +3,15 @@
  * aborts of finished calls that leave nothing behind, lastTimings on a dead worker, and a worker the browser
  * refuses to start. Over the MessageChannel harness (proxy + engine, as in the browser) and on the engine.
  */
-import { expose } from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeLoader, type FakeModelControls } from './fake-model.js';
-import { closeHarnesses, expectedScore, harness, MAX_LENGTH, until } from './proxy-harness.js';
+import { closeHarnesses, expectedScore, harness, inProcessWorker, MAX_LENGTH, until } from './proxy-harness.js';
 import type { WorkerHandle } from '../../src/client/worker-handle.js';
 import { WorkerReranker } from '../../src/client/worker-reranker.js';
 import type { ModelLoader } from '../../src/engine/loaded-model.js';
 import { RerankEngine } from '../../src/engine/rerank-engine.js';
 import { RerankerError } from '../../src/shared/errors.js';
 import { MAX_QUEUED_CALLS } from '../../src/shared/protocol.js';
-import { createWorkerApi } from '../../src/worker-api/worker-api.js';
 
 afterEach(closeHarnesses);
 
@@ -166,19 +164,11 @@ describe('a worker the browser refuses to start', () => {
   function factory(state: { refuse: boolean; crash?: (reason: string) => void }) {
     return (): WorkerHandle => {
       if (state.refuse) throw securityError();
-      const channel = new MessageChannel();
-      opened.push(channel.port1, channel.port2);
-      expose(createWorkerApi(fakeLoader({ batches: [], disposed: false }, MAX_LENGTH)), channel.port2);
-      return {
-        endpoint: channel.port1,
-        terminate: () => {
-          channel.port1.close();
-          channel.port2.close();
-        },
+      return inProcessWorker(fakeLoader({ batches: [], disposed: false }, MAX_LENGTH), {
         onFailure: (listener) => {
           state.crash = listener;
         },
-      };
+      });
     };
   }
 

@@ -17,9 +17,9 @@ import {
   generateCases,
   hostileManifest,
   hostileText,
-  random,
   type FuzzCase,
 } from '../fuzz/hostile-inputs.js';
+import { random } from '../../scripts/shared/seeded-random.js';
 import { scoringSetup, type TokenizerTools } from '../../src/engine/manifest-prompt.js';
 import { pairLengthLimit } from '../../src/engine/max-length.js';
 import { readManifest } from '../../src/engine/reranker-manifest.js';

@@ -3,10 +3,9 @@
  * with `aborted` / `timeout`; per-call `timeoutMs`; `maxModelBytes` over Content-Length and over a stream
  * without one; model ids and the new options are validated.
  */
-import { expose } from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeLoader, type FakeModelControls } from './fake-model.js';
-import { MAX_LENGTH, closeHarnesses, expectedScore, harness } from './proxy-harness.js';
+import { MAX_LENGTH, closeHarnesses, expectedScore, harness, inProcessWorker } from './proxy-harness.js';
 import type { WorkerHandle } from '../../src/client/worker-handle.js';
 import { WorkerReranker } from '../../src/client/worker-reranker.js';
 import type { ModelLoader } from '../../src/engine/loaded-model.js';
@@ -14,7 +13,6 @@ import { sizeLimitedFetch, type Fetch } from '../../src/runtime/size-limited-fet
 import { RerankerError } from '../../src/shared/errors.js';
 import type { RerankerOptions } from '../../src/shared/reranker-options.js';
 import { validateCreateOptions, validateScoreOptions } from '../../src/shared/validate.js';
-import { createWorkerApi } from '../../src/worker-api/worker-api.js';
 
 afterEach(closeHarnesses);
 
@@ -22,7 +20,6 @@ afterEach(closeHarnesses);
 function stalledWorkers() {
   const state = { started: 0, terminated: 0, loadsStarted: 0 };
   let release: (() => void) | undefined;
-  const ports: MessagePort[] = [];
   const controls: FakeModelControls = { batches: [], disposed: false };
   const stalled: ModelLoader = async (request, onProgress) => {
     state.loadsStarted++;
@@ -33,20 +30,9 @@ function stalledWorkers() {
   };
   const start = (): WorkerHandle => {
     state.started++;
-    const channel = new MessageChannel();
-    ports.push(channel.port1, channel.port2);
-    expose(createWorkerApi(stalled), channel.port2);
-    return {
-      endpoint: channel.port1,
-      terminate: () => {
-        state.terminated++;
-        channel.port1.close();
-        channel.port2.close();
-      },
-      onFailure: () => undefined,
-    };
+    return inProcessWorker(stalled, { onTerminate: () => state.terminated++ });
   };
-  return { state, start, release: () => release?.(), close: () => ports.forEach((port) => port.close()) };
+  return { state, start, release: () => release?.() };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<RerankerError> {
@@ -69,7 +55,6 @@ describe('stopping a load', () => {
     expect(error.details).toMatchObject({ argument: 'timeoutMs', limitValue: 150 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(workers.state).toMatchObject({ started: 1, terminated: 1, loadsStarted: 1 });
-    workers.close();
   });
 
   it('an AbortSignal stops a load midway with aborted and ends its worker', async () => {
@@ -83,7 +68,6 @@ describe('stopping a load', () => {
     expect(error.code).toBe('aborted');
     expect(error.message).toMatch(/createReranker/);
     expect(workers.state.terminated).toBe(1);
-    workers.close();
   });
 
   it('an already aborted signal starts no worker', async () => {

@@ -35,6 +35,29 @@ export function closeHarnesses(): void {
   for (const port of opened.splice(0)) port.close();
 }
 
+/**
+ * A worker as the client sees it, run in process: the worker API over `loader`, exposed on a MessageChannel
+ * whose ports closeHarnesses closes. `onFailure` gets the client's crash listener; `onTerminate` runs when
+ * the client ends the worker.
+ */
+export function inProcessWorker(
+  loader: ModelLoader,
+  hooks: { onFailure?: (listener: (reason: string) => void) => void; onTerminate?: () => void } = {},
+): WorkerHandle {
+  const channel = new MessageChannel();
+  opened.push(channel.port1, channel.port2);
+  expose(createWorkerApi(loader), channel.port2);
+  return {
+    endpoint: channel.port1,
+    terminate: () => {
+      hooks.onTerminate?.();
+      channel.port1.close();
+      channel.port2.close();
+    },
+    onFailure: hooks.onFailure ?? (() => undefined),
+  };
+}
+
 /** `loader` wraps the fake model's loader (to give it other behaviour); default: the fake model as it is. */
 export async function harness(
   options: Partial<RerankerOptions> = {},
@@ -46,19 +69,11 @@ export async function harness(
   const state = { workersStarted: 0 };
   const startWorker = (): WorkerHandle => {
     state.workersStarted++;
-    const channel = new MessageChannel();
-    opened.push(channel.port1, channel.port2);
-    expose(createWorkerApi(loader(fakeLoader(controls, MAX_LENGTH))), channel.port2);
-    return {
-      endpoint: channel.port1,
-      terminate: () => {
-        channel.port1.close();
-        channel.port2.close();
-      },
+    return inProcessWorker(loader(fakeLoader(controls, MAX_LENGTH)), {
       onFailure: (listener) => {
         crashListener = listener;
       },
-    };
+    });
   };
   const progress: LoadProgress[] = [];
   const reranker = await WorkerReranker.create(startWorker, {

@@ -6,7 +6,7 @@
  * (onnxruntime's profiler, enabled with `sessionOptions.enableProfiling`).
  */
 import { AutoModelForSequenceClassification, AutoTokenizer, Tensor, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { encodePair, padBatch, planBatches, templateFromProbe, type EncodedPair, type PairTemplate } from '../encode.js';
+import { encodePair, padBatch, planBatches, templateOfTokenizer, type EncodedPair, type PairTemplate } from '../encode.js';
 import type { ProbeLoad, ProbeProfile, ProbeReply, ProbeRun } from './probe-contract.js';
 
 /**
@@ -43,13 +43,7 @@ async function load(message: ProbeLoad): Promise<ProbeReply> {
     dtype: message.dtype,
     ...(message.sessionOptions === undefined ? {} : { session_options: message.sessionOptions }),
   });
-  const aIds = tokenizer.encode('a', { add_special_tokens: false });
-  const bIds = tokenizer.encode('b', { add_special_tokens: false });
-  const pair = tokenizer('a', { text_pair: 'b', return_tensor: false, return_token_type_ids: true }) as unknown as {
-    input_ids: number[];
-    token_type_ids?: number[];
-  };
-  template = templateFromProbe(aIds, bIds, pair.input_ids, pair.token_type_ids);
+  template = templateOfTokenizer(tokenizer);
   threads = env.backends.onnx.wasm?.numThreads ?? message.threads;
   return { ok: true, ms: performance.now() - started, threads };
 }
