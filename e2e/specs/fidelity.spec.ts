@@ -14,6 +14,8 @@ const CASES = [
   { model: 'tiny-xlmr-reranker', device: 'webgpu', dtype: 'fp32', capture: 'auto' },
   { model: 'tiny-xlmr-reranker', device: 'webgpu', dtype: 'fp32', capture: false },
   { model: 'tiny-xlmr-reranker', device: 'wasm', dtype: 'q8', capture: 'auto' },
+  { model: 'tiny-modernbert-reranker', device: 'wasm', dtype: 'fp32', capture: 'auto' },
+  { model: 'tiny-modernbert-reranker', device: 'wasm', dtype: 'q8', capture: 'auto' },
 ] as const;
 
 for (const { model, device, dtype, capture } of CASES) {
@@ -78,4 +80,25 @@ test('several WASM sessions side by side give exactly the scores of one, and inf
   const worst = Math.max(...reference.pairs.map((pair, index) => Math.abs((runs[1]?.scores[index] ?? Number.NaN) - pair.scoreOrtQ8)));
   console.log(`[fidelity] tiny-bert-reranker q8 on wasm, 3 sessions: max |score - native q8| = ${worst.toExponential(2)} over ${pairs.length} pairs`);
   expect(worst).toBeLessThan(0.03);
+});
+
+test("ModernBERT: device 'auto' runs on WASM, says why, and matches the reference", async ({ page }) => {
+  const reference = loadReference('tiny-modernbert-reranker');
+  await openHarness(page);
+  const pairs = reference.pairs.map((pair) => [pair.query, pair.passage] as [string, string]);
+  const { scores, info } = await page.evaluate(
+    async ({ pairs, base }) => {
+      const reranker = await window.lib.createReranker({ model: 'tiny-modernbert-reranker', modelBaseUrl: base, dtype: 'fp32' });
+      const scores = await reranker.score(pairs);
+      const info = reranker.info;
+      await reranker.dispose();
+      return { scores, info };
+    },
+    { pairs, base: FIXTURE_BASE },
+  );
+  // The harness page has WebGPU (SwiftShader); 'auto' still keeps ModernBERT off it (src/runtime/load-plan.ts).
+  expect(info.device).toBe('wasm');
+  expect(info.fallbackReason).toMatch(/ModernBERT.*device: 'webgpu'/);
+  const worst = Math.max(...reference.pairs.map((pair, index) => Math.abs((scores[index] ?? Number.NaN) - pair.scoreTorch)));
+  expect(worst).toBeLessThan(1e-4);
 });

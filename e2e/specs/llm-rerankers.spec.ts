@@ -142,8 +142,8 @@ for (const model of MODELS) {
       const scores = results[index]?.scores ?? [];
       const worst = worstDiff(scores, defaultCase.pairs.map((p) => p.scoreOrt[dtype]));
       console.log(`[llm-fidelity] ${model} ${defaultCase.id} ${dtype} on wasm: max |score - native onnxruntime ${dtype}| = ${worst.toExponential(2)}`);
-      // WASM's and x86's int8 kernels round differently: on one fixture pair (tiny-layerwise-reranker,
-      // long-query) they part by 0.12, the WASM score being the one nearer fp32. So a pair passes when it is
+      // WASM's and x86's int8 kernels round differently: on some fixture pairs (tiny-mxbai-reranker) they part
+      // by up to 0.07, the WASM score being the one nearer fp32. So a pair passes when it is
       // within 0.03 of native onnxruntime, or no farther from fp32 than native onnxruntime's own score is.
       const off = defaultCase.pairs.filter((pair, i) => {
         const got = scores[i] as number;

@@ -18,9 +18,8 @@ function el<K extends keyof HTMLElementTagNameMap>(
 
 /**
  * Results put on the page at once; the rest follow in slices of at most RESULT_SLICE_MS of work, each
- * its own task, so the page keeps painting and taking keys. Measured by `npm run bench -- --only=longtask`
- * on the 2-core machine: all 1,000 results in one task took 57-78 ms (plus a forced layout of the whole
- * list at the next keystroke); see bench/results/latest.md for the sliced figures.
+ * its own task, so the page keeps painting and taking keys: all 1,000 results in one task is a long task on a
+ * small machine (`npm run bench -- --only=longtask`; figures in docs/benchmarks.md).
  */
 export const FIRST_RESULTS = 20;
 const RESULT_SLICE_MS = 8;

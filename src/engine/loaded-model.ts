@@ -26,8 +26,7 @@ export interface LoadedModel {
   /**
    * Most rows in one batch. 1 for dynamically quantized (q8) graphs: DynamicQuantizeLinear picks one
    * activation scale for the whole batch, padding included, so a pair's score would depend on the other
-   * pairs of the call (measured on the fixtures: up to 0.18 off native onnxruntime's single-pair q8 score;
-   * 0 when each pair runs alone).
+   * pairs of the call (docs/design.md, q8); run alone, each pair's score is exact.
    */
   readonly maxBatchRows: number;
   /**

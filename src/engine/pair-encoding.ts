@@ -5,7 +5,7 @@
  * separator always survives and an empty passage keeps both separators.
  *
  * transformers.js's own pair truncation cuts the end of the joined sequence instead and drops the
- * separator of an empty passage, which moves scores (see the project's field notes); hence this file.
+ * separator of an empty passage, which moves scores (docs/design.md, pair encoding); hence this file.
  */
 import { RerankerError } from '../shared/errors.js';
 

@@ -86,9 +86,9 @@ async function planThenRun(
  * are still being tokenized: a bucket's batch starts as soon as it holds as many rows as the budget
  * allows, and tokenizing yields a task turn every few milliseconds while a batch is in flight, so its
  * completion and the next submission are not held up. Leftover rows run at the end, shortest bucket first.
- * Every batch pads to its bucket and holds at most the budget, as the length-sorted plan would. (Starting
- * half-full buckets whenever the GPU was idle was tried: 15 batches instead of 10 for 100 mixed passages
- * on the H200, and the extra GPU time outweighed the overlap: 149 ms against 117.)
+ * Every batch pads to its bucket and holds at most the budget, as the length-sorted plan would. Half-full
+ * buckets wait for the end: starting them whenever the GPU is idle makes more, emptier batches, whose GPU
+ * time outweighs the overlap (docs/design.md, graph capture).
  */
 async function streamPairs(
   run: ScoreRun,

@@ -26,7 +26,7 @@ import { DEFAULT_LIMITS, resolveLimits } from '../shared/limits.js';
 import { MAX_QUEUED_CALLS, queueFullError, type WireRerankOptions, type WireScoreOptions } from '../shared/protocol.js';
 import { validateRerankCall, validateScoreCall } from '../shared/validate.js';
 
-/** Chosen so a 512-token pair still batches 8 rows; see the bench notes for the measurements behind it. */
+/** Chosen so a 512-token pair still batches 8 rows (docs/benchmarks.md has the batch-budget sweep). */
 export const DEFAULT_BATCH_TOKEN_BUDGET = 4096;
 
 /**

@@ -1,8 +1,7 @@
 /**
  * Token ids of texts tokenized before, kept by the engine across calls: apps rerank candidates drawn from
  * the same corpus again and again (a docs site, a notes app), and tokenizing is the CPU side of a GPU
- * rerank. Measured by `npm run bench:gpu` on an H200 host: tokenizing 100 mixed-length passages takes
- * 50-90 ms in transformers.js, as long as scoring them.
+ * rerank, as long as the GPU's scoring for mixed-length passages (docs/design.md, token cache and word memo).
  *
  * Bounded by what it holds, not by how many texts: least recently used texts go first once the cache holds
  * `maxTokens` ids in all (about 8 bytes each) or `maxChars` characters of key text (2 bytes each), whichever

@@ -21,8 +21,8 @@ export const AUTO_CAPTURE_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Even when asked, the sessions' weights must fit in WebAssembly's 4 GiB next to everything else: every
- * session keeps a copy there. Measured on an H200: XLM-R base (1.1 GB) with 3 captured shapes and the
- * dynamic session ran out of WebAssembly memory ("memory access out of bounds"). Past this, the longest
+ * session keeps a copy there (XLM-R base with three captured shapes and the dynamic session ran out of it:
+ * "memory access out of bounds"). Past this, the longest
  * buckets are kept and shorter rows pad up to them.
  */
 export const MAX_CAPTURE_BYTES = 3 * 1024 * 1024 * 1024;

@@ -35,8 +35,8 @@ export class SessionPool {
   /**
    * `yieldToEvents`: resolves after pending events have been handled. The local session's run never leaves
    * the microtask queue, so without a yield after it the next batch would go to the local session again
-   * before a remote's reply (an event) is read, and the remote would sit idle: measured through the library
-   * with two sessions, 100 short passages ran no faster than with one.
+   * before a remote's reply (an event) is read, and the remote would sit idle (two sessions then ran no
+   * faster than one).
    */
   constructor(local: BatchRunner, remotes: readonly BatchRunner[], yieldToEvents: () => Promise<void> = nextTask) {
     this.#local = { runner: local, remote: false };
@@ -94,8 +94,8 @@ export class SessionPool {
       return result;
     } finally {
       // Before the session is handed on: a remote that replied meanwhile is free again and goes first, and
-      // a session still loading gets its messages read (without the yield it joined only after the call:
-      // measured, a second session started beside the first took no batch of the first 100-passage call).
+      // a session still loading gets its messages read (without the yield it joined only after the call, and
+      // took no batch of the call it was started for).
       if (ranLocally && this.planned > 1) await this.#yield();
       if (this.#members.includes(member)) this.#release(member);
     }

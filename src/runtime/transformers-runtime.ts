@@ -50,7 +50,7 @@ import { createWebGpuRunner, type CaptureBackend, type WebGpuRunner } from './we
 import { progressAdapter, sessionProgress } from './load-progress.js';
 import { tokenizerTools } from './tokenizer-tools.js';
 import { filesToEvict, loadStep, refreshOnError, type FailureContext } from './load-errors.js';
-import { availableDtype, checkHead, resolveMaxLength, runPlanFor, wasmPlanFor, type ModelConfig } from './load-plan.js';
+import { availableDtype, checkHead, resolveMaxLength, runPlanFor, wasmPlanFor, webgpuRefusal, type ModelConfig } from './load-plan.js';
 import { assembleModel } from './assemble-model.js';
 
 const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
@@ -103,7 +103,8 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   const tailLength = setup.prompt.kind === 'segments' ? setup.prompt.tail.length + setup.prompt.lead.length : 0;
   const maxLength = resolveMaxLength(request, tokenizer.model_max_length, config, manifest, tailLength);
 
-  const webgpu = await probeWebGpu();
+  const refusal = request.device === 'webgpu' ? undefined : webgpuRefusal(config);
+  const webgpu = refusal === undefined ? await probeWebGpu() : { available: false as const, reason: refusal };
   const choice = chooseDevice(request.device ?? 'auto', request.dtype ?? 'auto', webgpu);
 
   let device = choice.device;

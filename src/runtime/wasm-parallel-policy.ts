@@ -3,12 +3,11 @@
  * score batches side by side, and how many WebAssembly threads each runs. Pure, so the rules are unit-tested
  * without a browser.
  *
- * Why sessions before threads. Measured by `npm run bench` on the 2-core machine (q8, one pair per run, 100
- * short passages; `options` phase and a two-session probe): on a quiet machine two 1-thread sessions gave
- * 1.5x one session and two threads in one session 1.6x; with another process holding one core, two
- * sessions stayed level with one (0.9x) while two threads fell to 0.5x (every operator waits for its slowest
- * thread; spin-waiting off did not help). Sessions also need no cross-origin isolation, which WASM threads
- * (SharedArrayBuffer) do, and most pages that embed a search box are not isolated.
+ * Why sessions before threads: on a quiet machine two threads in one session are about as fast as two
+ * sessions, but with another process holding a core, sessions keep their speed while threads slow down
+ * (every operator waits for its slowest thread); figures in docs/design.md. Sessions also need no
+ * cross-origin isolation, which WASM threads (SharedArrayBuffer) do, and most pages that embed a search box
+ * are not isolated.
  */
 
 /** `'auto'` keeps the copies' weights under this: MiniLM-class q8 (23 MB) gets one per core, bge-reranker-base q8 (280 MB) one. */

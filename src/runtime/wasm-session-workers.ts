@@ -69,8 +69,8 @@ export async function startWasmSessionWorker(load: WasmSessionLoad, index: numbe
 /**
  * One more WASM session in a worker of its own. It runs one short row before it joins the pool, so no call
  * pays its first run; one that fails to load or to run that row is left out rather than failing a model
- * that runs. Measured on the 2-core bench machine (MiniLM q8, two sessions): awaiting it before the reranker
- * is ready made the load 3.9-4.8 s; joining later, 2.2-2.6 s, with the first 100-passage result as soon.
+ * that runs. It joins once ready instead of holding up the load: the reranker is ready with its first
+ * session, and the first results come as soon (docs/design.md, WASM).
  */
 export async function startWarmWasmSession(load: WasmSessionLoad, index: number, padTokenId: number): Promise<BatchRunner> {
   const runner = await startWasmSessionWorker(load, index);

@@ -2,9 +2,8 @@
  * Runs padded batches on onnxruntime-web's WebGPU execution provider with graph capture: one session per
  * padded (rows x length) shape, its inputs and output in GPU buffers of its own (IO binding), whose recorded
  * GPU commands are replayed on every later batch of that shape. onnxruntime's per-kernel CPU work (shape
- * inference, uniforms, bind groups: about 150 us a dispatch, 25 ms a MiniLM-L6 batch on an H100 under Dawn)
- * is then paid once per shape, not per batch; fixing the shape also lets onnxruntime fuse more (Gemm,
- * SkipLayerNorm). Measured by `npm run bench:gpu`: 1 x 128 tokens 25 ms -> 2 ms, 64 x 128 33 ms -> 13 ms.
+ * inference, uniforms, bind groups, for every dispatch) is then paid once per shape, not per batch; fixing the
+ * shape also lets onnxruntime fuse more (Gemm, SkipLayerNorm). Figures: docs/benchmarks.md, GPU speed.
  *
  * It knows nothing of onnxruntime's module: the runtime (transformers-runtime.ts, the only module that
  * touches onnxruntime-web) hands it a `CaptureBackend` that builds sessions and wraps GPU buffers as tensors.
@@ -13,7 +12,7 @@
  * e2e tests and against onnxruntime on the CPU by the GPU benchmark).
  *
  * Cost: every captured session keeps its own copy of the weights on the GPU and in WebAssembly memory, and
- * capturing a shape builds a session (0.3 s for MiniLM-L6, 3 s for XLM-R base on an H100). Shapes are built
+ * capturing a shape builds a session (about a second for MiniLM-L6 on a GPU, more for larger models). Shapes are built
  * on first use; the runtime decides whether a model is small enough for this (`webgpuGraphCapture`).
  */
 import type { BatchTensors } from '../engine/batching.js';

@@ -4,8 +4,8 @@
  * spacing around CJK characters act per character), BertPreTokenizer (splits on whitespace and
  * punctuation) and WordPiece (works per pre-token). Splitting the text at whitespace first and joining the
  * words' ids then gives exactly the ids of the whole text (tested against transformers.js on hostile text),
- * while a rerank's passages repeat most of their words: measured on `npm run bench`'s 100 mixed-length
- * passages (18,113 words, 1,063 distinct), 35-52 ms for whole texts against 7-8 ms with an empty memo.
+ * while a rerank's passages repeat most of their words, so most words are looked up instead of tokenized
+ * (figures: docs/design.md, token cache and word memo).
  * Other tokenizers (SentencePiece, byte-level BPE: whitespace belongs to the next token there) are left as
  * they are.
  */

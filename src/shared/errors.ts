@@ -69,8 +69,8 @@ export class RerankerError extends Error {
 
 /**
  * The WebGPU device was lost (driver reset, GPU process crash): every later run of that worker's WebGPU
- * session fails, and onnxruntime-web cannot run even a WASM session in the same worker afterwards (measured:
- * the WASM session's runs fail on the lost device's buffers). The page answers `details.deviceLost` by
+ * session fails, and onnxruntime-web cannot run even a WASM session in the same worker afterwards (its runs
+ * fail on the lost device's buffers). The page answers `details.deviceLost` by
  * starting a new worker on WASM when the reranker was created with device 'auto'.
  */
 export function deviceLostError(reason: string, options: { cause?: unknown } = {}): RerankerError {

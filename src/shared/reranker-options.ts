@@ -45,8 +45,8 @@ export interface RerankerOptions {
   /**
    * WebGPU only: run batches through onnxruntime's graph capture, one captured session per padded shape
    * (lengths 32, 64, 128, 256, 512 up to `maxLength`, each with as many rows as `batchTokenBudget` allows),
-   * built on first use and replayed from then on. Measured on an H100 (MiniLM-L6, fp32): a batch of 64 x 128
-   * tokens in 13 ms instead of 33 ms, one pair in 2 ms instead of 25 ms. Each captured shape holds its own copy
+   * built on first use and replayed from then on: much faster for small batches, where the dynamic session's
+   * per-kernel overhead dominates (figures: docs/benchmarks.md, GPU speed). Each captured shape holds its own copy
    * of the weights on the GPU. Default `'auto'`: on when the weights times the sessions stay under 1 GiB
    * (MiniLM-class cross-encoders in fp32), off for larger models, q8, WASM and `useBrowserCache: false` (each
    * captured shape is built from the model file, which would then be downloaded again); `info.graphCapture`
@@ -57,9 +57,8 @@ export interface RerankerOptions {
   /**
    * WASM only: how many copies of the model score batches side by side, each in its own worker on one
    * WebAssembly thread. Batches are independent, so copies need no cross-origin isolation (unlike WASM
-   * threads, which need SharedArrayBuffer) and do not wait on each other inside an operator: on the 2-core
-   * bench machine two copies scored 100 short passages 1.5x faster than one, and stayed level with one while
-   * another process held a core, where two threads in one session fell to half speed (`npm run bench`).
+   * threads, which need SharedArrayBuffer) and do not wait on each other inside an operator, so they keep their
+   * speed when another process holds a core, where threads in one session slow down (docs/design.md, WASM).
    * Every copy holds its own weights. Default `'auto'`: one copy per core, at most 4, while the copies'
    * weights stay under 256 MiB (MiniLM-class cross-encoders; one copy for bge-reranker-base and larger), and
    * one copy with `useBrowserCache: false` (each copy would download the model again). A number from 1 to 8

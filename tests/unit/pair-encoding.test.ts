@@ -59,6 +59,7 @@ interface ReferencePair {
 for (const [model, pairIds, pairTypeIds] of [
   ['tiny-bert-reranker', 'bert', true],
   ['tiny-xlmr-reranker', 'xlmr', false],
+  ['tiny-modernbert-reranker', 'modernbert', false],
 ] as const) {
   const file = new URL(`../../fixtures/reference/${model}.json`, import.meta.url);
   describe(`encodePair against the Python reference ids of ${model}`, () => {
