@@ -230,7 +230,7 @@ interface StreamedRows {
  * Resolves after the current task, once pending work (a batch's submission to the GPU) has had its turn.
  * A MessageChannel message, not setTimeout, which browsers clamp to 4 ms once nested.
  */
-function nextTask(): Promise<void> {
+export function nextTask(): Promise<void> {
   return new Promise((resolve) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = () => {

@@ -11,6 +11,7 @@
  * out while the local session computes is already running elsewhere.
  */
 import type { BatchTensors } from '../engine/batching.js';
+import { nextTask } from '../engine/pair-scorer.js';
 
 export interface BatchRunner {
   run(batch: BatchTensors): Promise<Float32Array>;
@@ -145,16 +146,4 @@ export class SessionPool {
     this.#members = this.#members.filter((candidate) => candidate !== member);
     void member.runner.dispose().catch(() => undefined);
   }
-}
-
-/** Resolves in a later task, after events already queued (a MessageChannel message: setTimeout is clamped). */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(undefined);
-  });
 }
