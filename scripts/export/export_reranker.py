@@ -574,6 +574,8 @@ def export(model, checkpoint, preset_name, out, dtypes=("fp32", "q8"), max_lengt
 
     checkpoint_files.copy_tokenizer_files(checkpoint, out)
     config = model.config.to_dict()
+    # Where the checkpoint was loaded from on the exporting machine: meaningless to users, and a local path.
+    config.pop("_name_or_path", None)
     # transformers.js loads these graphs as plain ONNX sessions; 'custom' and no architectures keep it from
     # expecting a decoder with a KV cache. The source architecture stays on record under source_*.
     config["source_model_type"] = config.get("model_type")
