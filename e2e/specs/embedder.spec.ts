@@ -169,3 +169,39 @@ test.describe('a model that is no sentence embedder', () => {
     expect(refusals['noHiddenStates']?.message).toMatch(/onnx\/model\.onnx has outputs logits/);
   });
 });
+
+test('the sentence-transformers files are cached with the model: a second load works offline, clearModelCache drops them', async ({ page }) => {
+  await openHarness(page);
+  const model = 'tiny-bge-embedder';
+  const first = await page.evaluate(async ({ model, base }) => {
+    await window.lib.clearModelCache(model, { modelBaseUrl: base });
+    const embedder = await window.lib.createEmbedder({ model, modelBaseUrl: base, device: 'wasm', dtype: 'fp32' });
+    const [vector] = await embedder.embed(['offline'], { kind: 'query' });
+    await embedder.dispose();
+    const keys = (await (await caches.open('transformers-cache')).keys()).map((request) => request.url);
+    return { vector: Array.from(vector ?? []), keys };
+  }, { model, base: FIXTURE_BASE });
+  for (const file of ['modules.json', '1_Pooling/config.json', 'config_sentence_transformers.json', 'sentence_bert_config.json']) {
+    expect(first.keys.some((url) => url.endsWith(`/${model}/${file}`)), file).toBe(true);
+  }
+  // Nothing of the model may come from the network now.
+  let fetched = 0;
+  await page.route(`**/fixtures/models/${model}/**`, (route) => {
+    fetched += 1;
+    return route.abort('internetdisconnected');
+  });
+  const second = await page.evaluate(async ({ model, base }) => {
+    const embedder = await window.lib.createEmbedder({ model, modelBaseUrl: base, device: 'wasm', dtype: 'fp32' });
+    const [vector] = await embedder.embed(['offline'], { kind: 'query' });
+    const info = embedder.info;
+    await embedder.dispose();
+    const deleted = await window.lib.clearModelCache(model, { modelBaseUrl: base });
+    const left = (await (await caches.open('transformers-cache')).keys()).filter((request) => request.url.includes(`/${model}/`)).length;
+    return { vector: Array.from(vector ?? []), info, deleted, left };
+  }, { model, base: FIXTURE_BASE });
+  expect(fetched).toBe(0);
+  expect(second.info.queryPrefix).toBe('Represent this sentence for searching relevant passages: ');
+  expect(second.vector).toEqual(first.vector);
+  expect(second.deleted).toBeGreaterThanOrEqual(8);
+  expect(second.left).toBe(0);
+});
