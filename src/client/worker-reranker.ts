@@ -105,6 +105,7 @@ export class WorkerReranker implements Reranker {
         returnDocuments: options?.returnDocuments,
         normalize: options?.normalize,
         chunking: wireChunking(options?.chunking),
+        instruction: options?.instruction,
       };
       // A plain copy: an array subclass or extra properties on the caller's array must not reach postMessage.
       const texts = Array.from(documents);
@@ -115,7 +116,7 @@ export class WorkerReranker implements Reranker {
   score(pairs: readonly (readonly [string, string])[], options?: ScoreOptions): Promise<number[]> {
     return this.#call(options?.signal, options?.timeoutMs, () => {
       validateScoreCall(pairs, options, this.#limits);
-      const wire = { normalize: options?.normalize, chunking: wireChunking(options?.chunking) };
+      const wire = { normalize: options?.normalize, chunking: wireChunking(options?.chunking), instruction: options?.instruction };
       const texts = pairs.map(([query, passage]) => [query, passage] as [string, string]);
       return (remote, callId) => remote.score(callId, texts, wire);
     });
@@ -125,7 +126,8 @@ export class WorkerReranker implements Reranker {
     return this.#call(options?.signal, options?.timeoutMs, () => {
       validateScoreCall(pairs, options, this.#limits);
       const texts = pairs.map(([query, passage]) => [query, passage] as [string, string]);
-      return (remote, callId) => remote.encode(callId, texts);
+      const wire = { instruction: options?.instruction };
+      return (remote, callId) => remote.encode(callId, texts, wire);
     });
   }
 
