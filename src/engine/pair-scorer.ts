@@ -66,7 +66,7 @@ async function planThenRun(
   chunking: ChunkingSettings | false,
 ): Promise<StreamedRows> {
   const { checkpoint } = run;
-  const planner = new RowPlanner(rowModel(run), chunking, argument, run.tokenCache);
+  const planner = new RowPlanner(rowModel(run.model, run.prompt), chunking, argument, run.tokenCache);
   let tokenizeMs = 0;
   let sliceStart = performance.now();
   for (let index = 0; index < pairs.length; index++) {
@@ -101,7 +101,7 @@ async function streamPairs(
   chunking: ChunkingSettings | false,
 ): Promise<StreamedRows> {
   const { model, checkpoint } = run;
-  const planner = new RowPlanner(rowModel(run), chunking, argument, run.tokenCache);
+  const planner = new RowPlanner(rowModel(run.model, run.prompt), chunking, argument, run.tokenCache);
   const rows = planner.planned.rows;
   const scores: number[] = [];
   const waiting = new Map<number, number[]>();
@@ -168,8 +168,7 @@ async function streamPairs(
  * can share the token cache because it is keyed by the exact text tokenized, which holds the instruction
  * wherever the prompt puts it (a query template, or the one text of a `wrapped` prompt).
  */
-function rowModel(run: ScoreRun): RowModel {
-  const { model, prompt } = run;
+export function rowModel(model: LoadedModel, prompt: PromptFormat): RowModel {
   return { prompt, maxLength: model.maxLength, tokenize: (text) => model.tokenize(text) };
 }
 

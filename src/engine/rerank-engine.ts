@@ -10,7 +10,7 @@ import { resolveChunking } from './chunking.js';
 import type { LoadedModel, LoadRequest, ModelLoader } from './loaded-model.js';
 import type { EncodedPair } from './pair-encoding.js';
 import { chunkingUnsupported, RowPlanner, type PairScore, type PlannedPair } from './pair-rows.js';
-import { paddedLength, runBatch, scorePairs, type ScoredPairs } from './pair-scorer.js';
+import { paddedLength, rowModel, runBatch, scorePairs, type ScoredPairs } from './pair-scorer.js';
 import { encodeChatRow, encodeSegmentsRow, encodeWrappedRow, type PromptFormat } from './prompt-format.js';
 import { TokenCache } from './token-cache.js';
 import { RerankerError } from '../shared/errors.js';
@@ -152,8 +152,7 @@ export class RerankEngine {
   encode(callId: number, pairs: readonly (readonly [string, string])[], options?: WireEncodeOptions): Promise<EncodedRow[]> {
     return this.#enqueue(callId, async (model) => {
       validateScoreCall(pairs, options, this.#limits);
-      const rows = { prompt: callPrompt(model, options?.instruction), maxLength: model.maxLength, tokenize: (text: string) => model.tokenize(text) };
-      const planner = new RowPlanner(rows, false, 'pairs', this.#tokenCache);
+      const planner = new RowPlanner(rowModel(model, callPrompt(model, options?.instruction)), false, 'pairs', this.#tokenCache);
       pairs.forEach((pair, index) => planner.add(pair, index));
       return planner.planned.rows.map((row) => ({ inputIds: Array.from(row.inputIds), truncated: row.truncated }));
     });
