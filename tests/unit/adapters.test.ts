@@ -105,6 +105,43 @@ describe('AI SDK provider', () => {
   });
 });
 
+describe('an adapter that owns its reranker', () => {
+  it('tries a failed load again on the next call, and an abort stops only the wait for a load', async () => {
+    const h = await harness();
+    let loads = 0;
+    let finishLoad: (reranker: Reranker) => void = () => undefined;
+    nextReranker = () => {
+      loads++;
+      if (loads === 1) return Promise.reject(Object.assign(new Error('offline'), { code: 'model-load-failed' }));
+      return new Promise<Reranker>((resolve) => {
+        finishLoad = resolve;
+      });
+    };
+    const postprocessor = new WebGpuRerankerPostprocessor({ reranker: { model: 'm' }, topN: 1 });
+    const nodes = passages.map((text, index) => ({ node: new TextNode({ text, id_: `n${index}` }), score: 0 }));
+    await expect(postprocessor.postprocessNodes(nodes, query)).rejects.toMatchObject({ code: 'model-load-failed' });
+    const controller = new AbortController();
+    const model = webgpuReranker.rerankingModel('m');
+    nextReranker = () => new Promise<Reranker>(() => undefined);
+    const waiting = model.doRerank({ query, documents: { type: 'text', values: passages }, abortSignal: controller.signal });
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ code: 'aborted' });
+    nextReranker = () => {
+      loads++;
+      return new Promise<Reranker>((resolve) => {
+        finishLoad = resolve;
+      });
+    };
+    const second = postprocessor.postprocessNodes(nodes, query);
+    await Promise.resolve();
+    finishLoad(h.reranker);
+    expect((await second).map((n) => n.node.id_)).toEqual([`n${best[0]?.index}`]);
+    expect(created.map((options) => options.model)).toEqual(['m', 'm', 'm']);
+    await postprocessor.dispose();
+    expect(h.controls.disposed).toBe(true);
+  });
+});
+
 describe('LangChain compressor', () => {
   it('keeps the best topN in a ContextualCompressionRetriever with metadata.relevanceScore', async () => {
     const h = await harness();
