@@ -1,5 +1,6 @@
 /** webgpu-reranker: rerank passages for a query in the browser, in a Web Worker, on WebGPU or WASM. */
 export { createReranker } from './client/create-reranker.js';
+export { createEmbedder } from './client/create-embedder.js';
 export { clearModelCache, type ClearModelCacheOptions } from './client/clear-model-cache.js';
 export { normalizeScore } from './engine/heads/score-head.js';
 export { RerankerError, isRerankerError, RERANKER_ERROR_CODES, type RerankerErrorCode } from './shared/errors.js';
@@ -31,3 +32,4 @@ export type {
 } from './shared/types.js';
 export type { ModelFilesInput } from './shared/model-files.js';
 export type { RerankerOptions } from './shared/reranker-options.js';
+export type { Embedder, EmbedderInfo, EmbedderOptions, EmbedOptions, EmbeddingKind, EmbeddingPooling } from './shared/embedder-types.js';

@@ -34,9 +34,9 @@ export class PageContender {
     return this.#opened?.errors ?? [];
   }
 
-  async run(passages: readonly string[], capMs: number): Promise<{ record: RunRecord; scores?: number[] }> {
+  async run(passages: readonly string[], capMs: number, query = QUERY): Promise<{ record: RunRecord; scores?: number[] }> {
     const page = await this.ensure();
-    const outcome = await withCap(() => pageRerank(page, QUERY, passages), capMs, () => this.close());
+    const outcome = await withCap(() => pageRerank(page, query, passages), capMs, () => this.close());
     if (!outcome.ok) {
       await this.close();
       return { record: { ms: Number.NaN, pairsPerSecond: Number.NaN, failed: outcome.error, capped: outcome.capped } };

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MODEL, MODEL_DIR } from './config.js';
 import type { Results } from './results.js';
+import { DOCS_QUERY, docsTextSource, makeDocsPassages } from './docs-text.js';
 import { QUERY, WORD_RANGE, makePassages } from './text.js';
 import { median } from './util.js';
 
@@ -11,18 +12,24 @@ function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/** Pair lengths in tokens of 1,000 passages of each kind, with the bench query. */
+/** Pair lengths in tokens of 1,000 passages of each kind and text, with the set's query (keys: short, mixed, docs-short, docs-mixed). */
 async function tokenStats(): Promise<Results['passages']['tokens']> {
   const { AutoTokenizer, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   env.localModelPath = `${resolve('fixtures/bench')}/`;
   const tokenizer = await AutoTokenizer.from_pretrained(MODEL);
   const stats: Results['passages']['tokens'] = {};
-  const queryTokens = tokenizer.encode(QUERY, { add_special_tokens: false }).length;
+  const count = (text: string): number => tokenizer.encode(text, { add_special_tokens: false }).length;
   for (const kind of ['short', 'mixed'] as const) {
-    // Pair length: query + passage + 3 special tokens, capped at 512.
-    const lengths = makePassages(1000, kind).map((p) => Math.min(512, queryTokens + 3 + tokenizer.encode(p, { add_special_tokens: false }).length));
-    stats[kind] = { min: Math.min(...lengths), median: median(lengths), max: Math.max(...lengths) };
+    for (const [key, query, passages] of [
+      [kind, QUERY, makePassages(1000, kind)],
+      [`docs-${kind}`, DOCS_QUERY, makeDocsPassages(1000, kind)],
+    ] as const) {
+      // Pair length: query + passage + 3 special tokens, capped at 512.
+      const queryTokens = count(query);
+      const lengths = passages.map((p) => Math.min(512, queryTokens + 3 + count(p)));
+      stats[key] = { min: Math.min(...lengths), median: median(lengths), max: Math.max(...lengths) };
+    }
   }
   return stats;
 }
@@ -44,5 +51,5 @@ export function modelInfo(): Results['model'] {
 }
 
 export async function passageInfo(): Promise<Results['passages']> {
-  return { query: QUERY, wordRange: WORD_RANGE, tokens: await tokenStats() };
+  return { query: QUERY, docsQuery: DOCS_QUERY, docsText: docsTextSource(), wordRange: WORD_RANGE, tokens: await tokenStats() };
 }

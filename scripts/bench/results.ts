@@ -2,7 +2,7 @@
 import type { ContenderName, Dtype } from './config.js';
 import type { MachineInfo } from './machine.js';
 import type { OpProfile } from './op-profile.js';
-import type { PassageKind, WORD_RANGE } from './text.js';
+import type { PassageKind, PassageText, WORD_RANGE } from './text.js';
 
 export interface RunRecord {
   readonly ms: number;
@@ -17,6 +17,13 @@ export interface RunRecord {
   readonly capped?: boolean;
 }
 
+export interface RatioSpread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly rounds: number;
+}
+
 export interface ContenderSummary {
   readonly runs: number;
   readonly medianMs: number;
@@ -29,12 +36,16 @@ export interface ThroughputCase {
   readonly dtype: Dtype;
   readonly count: number;
   readonly kind: PassageKind;
+  /** Absent in results written before the docs text existed: generated. */
+  readonly text?: PassageText;
   /** Library: threads per session, and sessions side by side; native runs sessions x threads threads. */
   readonly threads: { readonly library: number; readonly librarySessions: number; readonly naive: number; readonly native: number };
   readonly runs: Partial<Record<ContenderName, RunRecord[]>>;
   readonly summary: Partial<Record<ContenderName, ContenderSummary>>;
-  /** library pairs/s over the other's (medians). */
+  /** library pairs/s over the other's: the median of the rounds' ratios (each round runs every contender once). */
   readonly ratios: { readonly vsNaive?: number; readonly vsNative?: number; readonly vsNativeOneRow?: number; readonly vsNativeBest?: number };
+  /** The same ratios' median, smallest and largest over the rounds. */
+  readonly ratioRanges?: Partial<Record<'vsNaive' | 'vsNative' | 'vsNativeOneRow' | 'vsNativeBest', RatioSpread>>;
   readonly loadAverageAfter: readonly number[];
 }
 
@@ -135,7 +146,7 @@ export interface Results {
   readonly machine: MachineInfo;
   readonly mode: 'quick' | 'full';
   readonly model: { readonly name: string; readonly files: Record<string, { bytes: number; sha256: string; matchesFixtureScript?: boolean }> };
-  readonly passages: { readonly query: string; readonly wordRange: typeof WORD_RANGE; readonly tokens: Record<string, { min: number; median: number; max: number }> };
+  readonly passages: { readonly query: string; readonly docsQuery?: string; readonly docsText?: string; readonly wordRange: typeof WORD_RANGE; readonly tokens: Record<string, { min: number; median: number; max: number }> };
   throughput: ThroughputCase[];
   load: LoadRecord[];
   longTask?: LongTaskRecord;

@@ -52,6 +52,9 @@ function prose(random: () => number, count: number): string {
 
 export type PassageKind = 'short' | 'mixed';
 
+/** Where a set's passages come from: this generator, or real documentation prose (docs-text.ts). */
+export type PassageText = 'generated' | 'docs';
+
 /** Word-count range of each kind: short 20-60 words, mixed-length 60-300 words. */
 export const WORD_RANGE: Record<PassageKind, readonly [number, number]> = { short: [20, 60], mixed: [60, 300] };
 

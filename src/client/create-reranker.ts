@@ -2,6 +2,7 @@ import { startBrowserWorker } from './worker-handle.js';
 import { WorkerReranker } from './worker-reranker.js';
 import type { RerankerOptions } from '../shared/reranker-options.js';
 import type { Reranker } from '../shared/types.js';
+import { withAbsoluteBaseUrl } from './page-url.js';
 import { normalizeModelFiles } from '../shared/model-files.js';
 import { validateCreateOptions } from '../shared/validate.js';
 
@@ -15,12 +16,4 @@ export async function createReranker(options: RerankerOptions): Promise<Reranker
   // Normalized once here, so a bad entry fails now and every worker (after a crash too) gets the same map.
   const prepared = options.modelFiles === undefined ? options : { ...options, modelFiles: normalizeModelFiles(options.modelFiles) };
   return WorkerReranker.create(startBrowserWorker, withAbsoluteBaseUrl(prepared));
-}
-
-/** Inside the worker a relative URL would resolve against the worker script; users mean the page. */
-function withAbsoluteBaseUrl(options: RerankerOptions): RerankerOptions {
-  if (options.modelBaseUrl === undefined) return options;
-  const pageUrl = globalThis.document?.baseURI ?? globalThis.location?.href;
-  if (pageUrl === undefined) return options;
-  return { ...options, modelBaseUrl: new URL(options.modelBaseUrl, pageUrl).href };
 }

@@ -15,10 +15,16 @@ export type WorkerFactory = () => WorkerHandle;
 
 /** The library's own worker, bundled by Vite (dev, apps, the standalone build) as a module worker. */
 export function startBrowserWorker(): WorkerHandle {
-  const worker = new Worker(new URL('../../workers/reranker.worker.js', import.meta.url), {
-    type: 'module',
-    name: 'webgpu-reranker',
-  });
+  // The URL must be written out in each `new Worker(new URL(...))` for bundlers to find the worker.
+  return handleOf(new Worker(new URL('../../workers/reranker.worker.js', import.meta.url), { type: 'module', name: 'webgpu-reranker' }));
+}
+
+/** The embedding worker (createEmbedder), bundled the same way. */
+export function startEmbedderWorker(): WorkerHandle {
+  return handleOf(new Worker(new URL('../../workers/embedder.worker.js', import.meta.url), { type: 'module', name: 'webgpu-reranker-embedder' }));
+}
+
+function handleOf(worker: Worker): WorkerHandle {
   return {
     endpoint: worker,
     terminate: () => worker.terminate(),

@@ -46,3 +46,16 @@ function probePair(tokenizer: LoadedTokenizer): Parameters<typeof deriveTemplate
   };
   return { aIds, bIds, pairIds: pair.input_ids, pairTypeIds: pair.token_type_ids };
 }
+
+/**
+ * The special tokens the tokenizer's own post-processor puts around one text (`[CLS]` ... `[SEP]`,
+ * `<s>` ... `</s>`), read by encoding "a" with and without them.
+ */
+export function singleTemplate(tokenizer: Pick<LoadedTokenizer, 'encode'>): { readonly lead: number[]; readonly tail: number[] } {
+  const bare = tokenizer.encode('a', { add_special_tokens: false });
+  const full = tokenizer.encode('a', { add_special_tokens: true });
+  for (let start = 0; start + bare.length <= full.length; start += 1) {
+    if (bare.every((id, index) => full[start + index] === id)) return { lead: full.slice(0, start), tail: full.slice(start + bare.length) };
+  }
+  throw new RangeError('the tokenizer with special tokens does not contain the text\'s own ids; its single-text template is not a wrapper');
+}

@@ -23,24 +23,13 @@ import type { BatchTensors } from '../engine/batching.js';
 import { checkScoringOptions, scoringSetup } from '../engine/manifest-prompt.js';
 import type { LoadedModel, LoadRequest } from '../engine/loaded-model.js';
 import { readManifest, type RerankerManifest } from '../engine/reranker-manifest.js';
-import { RerankerError, describeCause } from '../shared/errors.js';
+import { RerankerError } from '../shared/errors.js';
 import type { Device, Dtype, LoadProgress } from '../shared/types.js';
 import { DEFAULT_MAX_MODEL_BYTES } from '../shared/validate.js';
 import type { CapturePlan } from './capture-policy.js';
 import { chooseDevice, probeWebGpu } from './device-choice.js';
 import { watchDeviceLoss } from './device-loss.js';
-import {
-  CONFIG_FILES,
-  DEFAULT_REVISION,
-  HUB_HOST,
-  onnxFile,
-  evictCachedFiles,
-  modelCacheKey,
-  modelFileUrl as locatedFileUrl,
-  absoluteUrl,
-  revisionKeyedCache,
-  usesRevisionKeys,
-} from '../shared/model-cache.js';
+import { CONFIG_FILES, DEFAULT_REVISION, HUB_HOST, onnxFile, evictCachedFiles, absoluteUrl, revisionKeyedCache, usesRevisionKeys } from '../shared/model-cache.js';
 import { PICKED_FILES_HOST, pickedFilesCache, requirePickedFiles } from './picked-files-cache.js';
 import { sizeLimitedFetch, type Fetch } from './size-limited-fetch.js';
 import { SessionPool, type BatchRunner } from './session-pool.js';
@@ -48,10 +37,16 @@ import type { WasmSessionLoad } from './wasm-session-protocol.js';
 import { startWarmWasmSession } from './wasm-session-workers.js';
 import { createWebGpuRunner, type CaptureBackend, type WebGpuRunner } from './webgpu-runner.js';
 import { progressAdapter, sessionProgress } from './load-progress.js';
-import { tokenizerTools } from './tokenizer-tools.js';
+import { singleTemplate, tokenizerTools } from './tokenizer-tools.js';
 import { filesToEvict, loadStep, refreshOnError, type FailureContext } from './load-errors.js';
-import { availableDtype, checkHead, resolveMaxLength, runPlanFor, wasmPlanFor, webgpuRefusal, type ModelConfig } from './load-plan.js';
+import { MAX_BATCH_ROWS, availableDtype, checkHead, resolveMaxLength, runPlanFor, wasmPlanFor, webgpuRefusal, type ModelConfig } from './load-plan.js';
 import { assembleModel } from './assemble-model.js';
+import { cacheKeyOf, modelFileUrl } from './model-urls.js';
+import { modelInputNames, modelSession, outputWidthOf, symbolicDims, type SessionShape } from './session-facts.js';
+import type { EmbedderLoadRequest } from '../shared/embedder-protocol.js';
+import type { LoadedEmbeddingModel } from '../engine/embedding-model.js';
+import { embeddingPlan, hiddenStateOutput } from './embedding-plan.js';
+import { buildWithFallback } from './session-build.js';
 
 const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
 
@@ -63,11 +58,17 @@ export async function loadReranker(
   request: LoadRequest,
   onProgress: (progress: LoadProgress) => void,
 ): Promise<LoadedModel> {
+  return evictingOnFailure(request, () => loadModel(request, onProgress));
+}
+
+/**
+ * Runs a load; a file that downloaded but did not load may be cached as it is: drop it (by its exact key) so a
+ * retry fetches it again. Network, memory and device failures drop nothing: the cached files are fine.
+ */
+async function evictingOnFailure<T>(request: LoadRequest, load: () => Promise<T>): Promise<T> {
   try {
-    return await loadModel(request, onProgress);
+    return await load();
   } catch (error) {
-    // A file that downloaded but did not load may be cached as it is: drop it (by its exact key) so a retry
-    // fetches it again. Network, memory and device failures drop nothing: the cached files are fine.
     const files = filesToEvict(error);
     if (files !== undefined && request.modelFiles === undefined && (request.useBrowserCache ?? true)) {
       await evictCachedFiles(env.cacheKey, files.map((file) => cacheKeyOf(request, file)));
@@ -107,30 +108,16 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   const webgpu = refusal === undefined ? await probeWebGpu() : { available: false as const, reason: refusal };
   const choice = chooseDevice(request.device ?? 'auto', request.dtype ?? 'auto', webgpu);
 
-  let device = choice.device;
-  let dtype = refreshOnError(() => availableDtype(manifest, request, choice.dtype));
-  let fallbackReason = choice.fallbackReason;
+  const wasmPlan = wasmPlanFor(request, config, refreshOnError(() => availableDtype(manifest, request, choice.dtype)));
   const outputName = manifest?.output ?? 'logits';
-  // onnxruntime-web fixes its thread count when the first session builds; WebGPU sessions use it for the
-  // nodes left on the CPU, and a WebGPU model that falls back to WASM keeps it.
-  const wasmPlan = wasmPlanFor(request, config, dtype);
   const wasmEnv = env.backends.onnx.wasm;
-  if (wasmEnv !== undefined) wasmEnv.numThreads = wasmPlan.threadsPerSession;
-  let model: PreTrainedModel;
-  const build = (): Promise<PreTrainedModel> =>
-    createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), failures, manifest !== undefined, setup.graph);
-  try {
-    model = await build();
-  } catch (error) {
-    if (device !== 'webgpu' || (request.device ?? 'auto') !== 'auto' || !isSessionFailure(error)) throw error;
-    // 'auto' promised WebGPU only if the session builds; it did not, so say why and use WASM.
-    fallbackReason = `The WebGPU session failed to build (${describeCause(error)}); running on WASM instead.`;
-    device = 'wasm';
-    dtype = refreshOnError(() => availableDtype(manifest, request, request.dtype === undefined || request.dtype === 'auto' ? 'q8' : request.dtype));
-    model = await build();
-  }
+  if (wasmEnv !== undefined) wasmEnv.numThreads = wasmPlan.threadsPerSession; // fixed once the first session builds
+  const dtypeFor = (wanted: Dtype): Dtype => refreshOnError(() => availableDtype(manifest, request, wanted));
+  const { model, device, dtype, fallbackReason } = await buildWithFallback(request, choice, dtypeFor, (device, dtype) =>
+    createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), failures, manifest !== undefined, setup.graph),
+  );
 
-  const session = modelSession(model);
+  const session = modelSession<InferenceSession>(model);
   const inputNames = modelInputNames(model);
   const needsTokenTypeIds = inputNames.includes('token_type_ids');
   const padTokenId = manifest?.pad_token_id ?? tokenizer.pad_token_id ?? config.pad_token_id ?? 0;
@@ -171,6 +158,57 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     deviceLoss: device === 'webgpu' ? watchDeviceLoss(env.backends.onnx.webgpu) : undefined,
     tokenize: tools.tokenize,
     disposeSession: () => model.dispose().then(() => undefined),
+  });
+}
+
+/**
+ * Loads a sentence-embedding model (a BERT-class encoder whose graph returns `last_hidden_state`) for the
+ * embedding engine: the same sources, cache, device choice and fallback as a reranker; pooling, normalization
+ * and prefixes from its sentence-transformers files (engine/embedding-config.ts).
+ */
+export function loadEmbedder(request: EmbedderLoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedEmbeddingModel> {
+  return evictingOnFailure(request, async () => {
+    configureEnvironment(request);
+    const progress = progressAdapter(onProgress);
+    const failures = failureContext(request);
+    const revision = request.revision ?? DEFAULT_REVISION;
+    requirePickedFiles(request, CONFIG_FILES);
+    const config = (await loadStep(['config.json'], failures, () => AutoConfig.from_pretrained(request.model, { progress_callback: progress, revision }))) as unknown as ModelConfig;
+    const tokenizer = await loadStep(['tokenizer.json', 'tokenizer_config.json'], failures, () =>
+      AutoTokenizer.from_pretrained(request.model, { progress_callback: progress, revision }),
+    );
+    const { setup, maxLength } = await embeddingPlan(request, config, tokenizer.model_max_length, {
+      model: request.model,
+      modelFiles: request.modelFiles,
+      cacheName: env.useBrowserCache ? env.cacheKey : undefined,
+      url: (file) => modelFileUrl(request, file),
+      cacheKey: (file) => cacheKeyOf(request, file),
+      fetch: (url) => plainFetch(url),
+    });
+    const refusal = request.device === 'webgpu' ? undefined : webgpuRefusal(config);
+    const webgpu = refusal === undefined ? await probeWebGpu() : { available: false as const, reason: refusal };
+    const choice = chooseDevice(request.device ?? 'auto', request.dtype ?? 'auto', webgpu);
+    const wasmEnv = env.backends.onnx.wasm;
+    if (wasmEnv !== undefined) wasmEnv.numThreads = wasmPlanFor({ ...request, wasmSessions: 1 }, config, choice.dtype).threadsPerSession;
+    const { model, device, dtype, fallbackReason } = await buildWithFallback(request, choice, (wanted) => wanted, (device, dtype) =>
+      createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), failures, true, 'model'),
+    );
+    const session = modelSession<SessionShape>(model);
+    const outputName = hiddenStateOutput(request.model, onnxFile('model', dtype), session?.outputNames ?? []);
+    const needsTokenTypeIds = modelInputNames(model).includes('token_type_ids');
+    return {
+      device,
+      dtype,
+      maxLength,
+      ...(fallbackReason === undefined ? {} : { fallbackReason }),
+      padTokenId: tokenizer.pad_token_id ?? config.pad_token_id ?? 0,
+      maxBatchRows: dtype === 'q8' ? 1 : MAX_BATCH_ROWS,
+      setup,
+      ...singleTemplate(tokenizer),
+      tokenize: tokenizerTools(tokenizer).tokenize,
+      run: (batch) => runBatch(model, batch, needsTokenTypeIds, outputName),
+      dispose: () => model.dispose().then(() => undefined),
+    };
   });
 }
 
@@ -254,21 +292,6 @@ async function captureRunner(dynamic: InferenceSession, capture: CapturePlan, co
   });
 }
 
-/** The graph's names for the batch and sequence axes of `input_ids` (`batch_size`, `sequence_length` in Hub exports). */
-function symbolicDims(session: InferenceSession): readonly [string, string] | undefined {
-  const meta = session.inputMetadata.find((input) => input.name === 'input_ids');
-  const [rows, length] = meta !== undefined && meta.isTensor ? meta.shape : [];
-  return typeof rows === 'string' && typeof length === 'string' ? [rows, length] : undefined;
-}
-
-/** Values per row of a [batch, width] output, when the graph fixes the width. */
-function outputWidthOf(session: InferenceSession, outputName: string): number | undefined {
-  const meta = session.outputMetadata.find((output) => output.name === outputName);
-  const shape = meta !== undefined && meta.isTensor ? meta.shape : [];
-  const width = shape.length === 2 ? shape[1] : shape.length === 1 ? 1 : undefined;
-  return typeof width === 'number' && width > 0 ? width : undefined;
-}
-
 /** transformers.js's own fetch, before the size limit wraps it. */
 const plainFetch = env.fetch as Fetch;
 
@@ -316,14 +339,6 @@ function configureEnvironment(request: LoadRequest): void {
   }
 }
 
-export function modelFileUrl(request: LoadRequest, file: string): string {
-  if (request.modelFiles !== undefined) return `${PICKED_FILES_HOST}${request.model}/${file}`;
-  return locatedFileUrl(
-    { model: request.model, modelBaseUrl: request.modelBaseUrl === undefined ? undefined : absoluteUrl(request.modelBaseUrl), revision: request.revision },
-    file,
-  );
-}
-
 /** How this load's failures are told apart and named (see load-errors.ts). */
 function failureContext(request: LoadRequest): FailureContext {
   return {
@@ -331,11 +346,6 @@ function failureContext(request: LoadRequest): FailureContext {
     refusedDownload: () => refusedDownload,
     isFileNotFound: (error): error is Error => error instanceof ModelFileNotFoundError,
   };
-}
-
-/** The key `file` of this load has in the browser cache. */
-function cacheKeyOf(request: LoadRequest, file: string): string {
-  return modelCacheKey({ model: request.model, modelBaseUrl: request.modelBaseUrl === undefined ? undefined : absoluteUrl(request.modelBaseUrl), revision: request.revision }, file);
 }
 
 async function createSession(
@@ -357,20 +367,6 @@ async function createSession(
       ? AutoModelForSequenceClassification.from_pretrained(request.model, options)
       : PreTrainedModel.from_pretrained(request.model, { ...options, model_file_name: graph }),
   );
-}
-
-/** A download that failed is final; a session that failed to build on WebGPU may still build on WASM. */
-function isSessionFailure(error: unknown): boolean {
-  return !(error instanceof RerankerError && error.code === 'model-not-found');
-}
-
-/** The onnxruntime session transformers.js built for the graph. */
-function modelSession(model: PreTrainedModel): InferenceSession | undefined {
-  return (model as unknown as { sessions: Record<string, InferenceSession | undefined> }).sessions['model'];
-}
-
-function modelInputNames(model: PreTrainedModel): readonly string[] {
-  return modelSession(model)?.inputNames ?? ['input_ids', 'attention_mask'];
 }
 
 async function runBatch(

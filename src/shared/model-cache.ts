@@ -53,10 +53,10 @@ export interface ModelLocation {
 
 /**
  * The files of one model folder that the library (through transformers.js) fetches: the JSON files at its
- * top and `onnx/model*.onnx` with their external data. Matched against what follows the model's own folder,
+ * top and `onnx/model*.onnx` with their external data; for embedders, the sentence-transformers files too. Matched against what follows the model's own folder,
  * so the files of `org/name` are never taken for files of `org`.
  */
-const MODEL_FILE = /^(?:config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|onnx\/model[^/]*\.onnx(?:_data(?:_\d+)?)?)$/;
+const MODEL_FILE = /^(?:config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|onnx\/model[^/]*\.onnx(?:_data(?:_\d+)?)?|modules\.json|config_sentence_transformers\.json|sentence_bert_config\.json|\d+_Pooling\/config\.json)$/;
 
 function baseOf(modelBaseUrl: string): string {
   return `${modelBaseUrl.replace(/\/+$/, '')}/`;
@@ -129,7 +129,7 @@ export function isAnyModelFile(url: string): boolean {
   } catch {
     return false;
   }
-  return /\/(?:config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|onnx\/model[^/]*\.onnx(?:_data(?:_\d+)?)?)$/.test(path);
+  return /\/(?:config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|onnx\/model[^/]*\.onnx(?:_data(?:_\d+)?)?|modules\.json|config_sentence_transformers\.json|sentence_bert_config\.json|\d+_Pooling\/config\.json)$/.test(path);
 }
 
 /** Deletes every entry of cache `cacheName` whose URL passes `select`; returns how many. */

@@ -1,7 +1,9 @@
 /**
  * Throughput: the library, the naive transformers.js pattern and native onnxruntime-node (batched, and one
  * row per run for q8) on the same passage sets, interleaved, in steady state; also checks that the library
- * scores like native onnxruntime on the same inputs.
+ * scores like native onnxruntime on the same inputs. Passage sets: generated pseudo-English and real docs
+ * text (docs-text.ts). Each round runs every contender once, so a round's ratio compares runs made under the
+ * same machine load; the ratios reported are the median and range over the rounds.
  */
 import type { Browser } from '@playwright/test';
 import { LIBRARY_PAGE, MODEL, MODEL_BASE, NAIVE_PAGE, NATIVE_MAX_ROWS, TOKEN_BUDGET, type ContenderName, type Dtype } from '../config.js';
@@ -9,34 +11,41 @@ import { PageContender } from '../contenders.js';
 import { currentLoadAverage } from '../machine.js';
 import type { NativeRunner } from '../native-runner.js';
 import type { ContenderSummary, Results, RunRecord, ThroughputCase } from '../results.js';
-import { makePassages, QUERY, type PassageKind } from '../text.js';
-import { log, maxAbsDiff, record, round, sleep, summarize } from '../util.js';
+import { DOCS_QUERY, docsTextSource, makeDocsPassages } from '../docs-text.js';
+import { makePassages, QUERY, type PassageKind, type PassageText } from '../text.js';
+import { log, maxAbsDiff, record, round, sleep, spread, summarize } from '../util.js';
 import type { Phase } from '../phase.js';
 
 interface Plan {
   readonly count: number;
   readonly kind: PassageKind;
+  readonly text: PassageText;
+  /** Alternating rounds; 3 at least wherever a ratio is a target. */
   readonly reps: number;
   /** Per-run time cap for the naive pattern (ms). */
   readonly naiveCapMs: number;
 }
 
 function throughputPlans(dtype: Dtype, quick: boolean): Plan[] {
-  if (dtype === 'fp32') {
-    return [
-      ...(quick ? [] : [{ count: 10, kind: 'short' as const, reps: 3, naiveCapMs: 60_000 }]),
-      { count: 100, kind: 'short', reps: quick ? 2 : 3, naiveCapMs: 60_000 },
-      { count: 100, kind: 'mixed', reps: quick ? 1 : 3, naiveCapMs: 90_000 },
-    ];
-  }
+  // The 100-passage sets are the targets' cases: 3 rounds even in a quick run, on both texts.
+  const targets = (['generated', 'docs'] as const).flatMap((text) => [
+    { count: 100, kind: 'short' as const, text, reps: 3, naiveCapMs: 60_000 },
+    { count: 100, kind: 'mixed' as const, text, reps: 3, naiveCapMs: 90_000 },
+  ]);
+  if (dtype === 'fp32') return [...(quick ? [] : [{ count: 10, kind: 'short' as const, text: 'generated' as const, reps: 3, naiveCapMs: 60_000 }]), ...targets];
   return [
-    { count: 10, kind: 'short', reps: quick ? 3 : 5, naiveCapMs: 60_000 },
-    ...(quick ? [] : [{ count: 10, kind: 'mixed' as const, reps: 5, naiveCapMs: 60_000 }]),
-    { count: 100, kind: 'short', reps: quick ? 3 : 5, naiveCapMs: 60_000 },
-    { count: 100, kind: 'mixed', reps: quick ? 2 : 3, naiveCapMs: 90_000 },
-    { count: 1000, kind: 'short', reps: 1, naiveCapMs: quick ? 45_000 : 120_000 },
-    { count: 1000, kind: 'mixed', reps: 1, naiveCapMs: quick ? 30_000 : 90_000 },
+    { count: 10, kind: 'short', text: 'generated', reps: quick ? 3 : 5, naiveCapMs: 60_000 },
+    ...(quick ? [] : [{ count: 10, kind: 'mixed' as const, text: 'generated' as const, reps: 5, naiveCapMs: 60_000 }]),
+    ...targets,
+    { count: 1000, kind: 'short', text: 'generated', reps: 1, naiveCapMs: quick ? 45_000 : 120_000 },
+    { count: 1000, kind: 'mixed', text: 'generated', reps: 1, naiveCapMs: quick ? 30_000 : 90_000 },
   ];
+}
+
+function passagesOf(plan: Pick<Plan, 'count' | 'kind' | 'text'>): { query: string; passages: string[] } {
+  return plan.text === 'docs'
+    ? { query: DOCS_QUERY, passages: makeDocsPassages(plan.count, plan.kind) }
+    : { query: QUERY, passages: makePassages(plan.count, plan.kind) };
 }
 
 async function measureThroughput(
@@ -66,34 +75,38 @@ async function measureThroughput(
   // Steady state, as on a page that has reranked before: a fresh worker or page runs V8's baseline WASM code
   // for its first seconds, at half speed or less, until the optimized code is in (see ProbeProfile). The
   // first result of a fresh page is measured in the load phase instead.
-  const warmup = makePassages(100, 'short');
-  for (let rep = 0; rep < 2; rep += 1) {
-    await library.run(warmup, 600_000);
-    await naive.run(warmup, 120_000);
+  // Both texts, both contenders, the same passes: neither contender starts a measured set less warm.
+  for (const text of ['generated', 'docs'] as const) {
+    const warmup = passagesOf({ count: 100, kind: 'short', text });
+    for (let rep = 0; rep < 2; rep += 1) {
+      await library.run(warmup.passages, 600_000, warmup.query);
+      await naive.run(warmup.passages, 120_000, warmup.query);
+    }
   }
+  results.notes.push(`docs text: ${docsTextSource()}`);
   const nativeKinds: ContenderName[] = dtype === 'q8' ? ['native', 'nativeOneRow'] : ['native'];
-  let naiveGaveUpAt: { count: number; kind: PassageKind } | undefined;
+  let naiveGaveUpAt: { count: number; kind: PassageKind; text: PassageText } | undefined;
 
   for (const plan of throughputPlans(dtype, quick).filter((p) => p.count <= maxPassages)) {
-    const passages = makePassages(plan.count, plan.kind);
+    const { query, passages } = passagesOf(plan);
     const runs: Partial<Record<ContenderName, RunRecord[]>> = {};
     const push = (name: ContenderName, run: RunRecord): void => {
       (runs[name] ??= []).push(run);
     };
     let skipNaive =
-      naiveGaveUpAt !== undefined && naiveGaveUpAt.kind === plan.kind && plan.count >= naiveGaveUpAt.count;
+      naiveGaveUpAt !== undefined && naiveGaveUpAt.kind === plan.kind && naiveGaveUpAt.text === plan.text && plan.count >= naiveGaveUpAt.count;
     let lastLibraryScores: number[] | undefined;
     for (let rep = 0; rep < plan.reps; rep += 1) {
-      const lib = await library.run(passages, 600_000);
+      const lib = await library.run(passages, 600_000, query);
       push('library', lib.record);
       lastLibraryScores = lib.scores ?? lastLibraryScores;
       await sleep(300);
       if (!skipNaive) {
-        const nv = await naive.run(passages, plan.naiveCapMs);
+        const nv = await naive.run(passages, plan.naiveCapMs, query);
         push('naive', nv.record);
         if (nv.record.failed !== undefined) {
           // A failed or stopped naive run is not repeated (here or for larger cases of this kind).
-          naiveGaveUpAt = { count: plan.count, kind: plan.kind };
+          naiveGaveUpAt = { count: plan.count, kind: plan.kind, text: plan.text };
           skipNaive = true;
           log(`  naive ${plan.count} ${plan.kind}: ${nv.record.failed}`);
         }
@@ -103,7 +116,7 @@ async function measureThroughput(
         const reply = await native.run({
           dtype,
           threads,
-          query: QUERY,
+          query,
           passages,
           maxRows: name === 'nativeOneRow' ? 1 : NATIVE_MAX_ROWS,
           tokenBudget: TOKEN_BUDGET,
@@ -117,7 +130,7 @@ async function measureThroughput(
             peakRssMb: round(reply.peakRssMb),
           }),
         );
-        if (rep === 0 && lastLibraryScores !== undefined && plan.count === 100) {
+        if (rep === 0 && lastLibraryScores !== undefined && plan.count === 100 && plan.text === 'generated') {
           // Same inputs, same model file: the library must score like native onnxruntime (q8: one row per batch).
           if (dtype === 'fp32' && name === 'native') results.checks[`maxAbsDiff library vs native, fp32, 100 ${plan.kind}`] = maxAbsDiff(lastLibraryScores, reply.scores);
           if (dtype === 'q8' && name === 'nativeOneRow') results.checks[`maxAbsDiff library vs native one-row, q8, 100 ${plan.kind}`] = maxAbsDiff(lastLibraryScores, reply.scores);
@@ -131,29 +144,45 @@ async function measureThroughput(
       const s = summarize(runs[name], plan.count);
       if (s !== undefined) summary[name] = s;
     }
-    const lib = summary.library?.pairsPerSecond ?? Number.NaN;
-    const ratio = (other: number | undefined): number | undefined =>
-      other === undefined || !Number.isFinite(other) || !Number.isFinite(lib) ? undefined : round(lib / other, 2);
-    const best = Math.max(summary.native?.pairsPerSecond ?? 0, summary.nativeOneRow?.pairsPerSecond ?? 0);
-    const ratios = {
-      ...(ratio(summary.naive?.pairsPerSecond) === undefined ? {} : { vsNaive: ratio(summary.naive?.pairsPerSecond) as number }),
-      ...(ratio(summary.native?.pairsPerSecond) === undefined ? {} : { vsNative: ratio(summary.native?.pairsPerSecond) as number }),
-      ...(ratio(summary.nativeOneRow?.pairsPerSecond) === undefined ? {} : { vsNativeOneRow: ratio(summary.nativeOneRow?.pairsPerSecond) as number }),
-      ...(best > 0 && ratio(best) !== undefined ? { vsNativeBest: ratio(best) as number } : {}),
+    // Per round: the library's run over the other contender's run of the same round.
+    const roundRatios = (other: ContenderName): number[] =>
+      (runs.library ?? []).flatMap((lib, round) => {
+        const theirs = runs[other]?.[round];
+        return lib.failed === undefined && theirs !== undefined && theirs.failed === undefined ? [lib.pairsPerSecond / theirs.pairsPerSecond] : [];
+      });
+    const bestNative = (runs.native ?? []).map((run, round) =>
+      Math.max(run.pairsPerSecond, runs.nativeOneRow?.[round]?.pairsPerSecond ?? 0),
+    );
+    const vsBest = (runs.library ?? []).flatMap((lib, round) =>
+      lib.failed === undefined && (bestNative[round] ?? 0) > 0 ? [lib.pairsPerSecond / (bestNative[round] as number)] : [],
+    );
+    const spreads = {
+      vsNaive: spread(roundRatios('naive')),
+      vsNative: spread(roundRatios('native')),
+      vsNativeOneRow: spread(roundRatios('nativeOneRow')),
+      vsNativeBest: spread(vsBest),
     };
+    const ratios = Object.fromEntries(
+      Object.entries(spreads).flatMap(([name, value]) => (value === undefined ? [] : [[name, value.median]])),
+    ) as ThroughputCase['ratios'];
+    const ratioRanges = Object.fromEntries(
+      Object.entries(spreads).flatMap(([name, value]) => (value === undefined ? [] : [[name, value]])),
+    ) as ThroughputCase['ratioRanges'];
     const entry: ThroughputCase = {
       dtype,
       count: plan.count,
       kind: plan.kind,
+      text: plan.text,
       threads: { library: library.loadResult?.threads ?? 1, librarySessions, naive: naive.loadResult?.threads ?? Number.NaN, native: threads },
       runs,
       summary,
       ratios,
+      ratioRanges,
       loadAverageAfter: currentLoadAverage(),
     };
     results.throughput.push(entry);
     log(
-      `  ${dtype} ${plan.count} ${plan.kind}: ` +
+      `  ${dtype} ${plan.count} ${plan.kind} ${plan.text}: ` +
         Object.entries(summary)
           .map(([name, s]) => `${name} ${s.failed === undefined ? `${s.pairsPerSecond} pairs/s` : s.failed}`)
           .join(', ') +
