@@ -5,6 +5,8 @@ export { clearModelCache, type ClearModelCacheOptions } from './client/clear-mod
 export { normalizeScore } from './engine/heads/score-head.js';
 export { RerankerError, isRerankerError, RERANKER_ERROR_CODES, type RerankerErrorCode } from './shared/errors.js';
 export type {
+  DocumentText,
+  RerankObjectOptions,
   CallTimings,
   Device,
   DeviceRequest,

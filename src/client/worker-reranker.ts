@@ -22,13 +22,16 @@ import {
   workerStartError,
 } from './call-errors.js';
 import { MAX_QUEUED_CALLS, queueFullError, type LoadRequest, type Outcome, type WorkerApi } from '../shared/protocol.js';
+import { documentTexts, withOriginalDocuments } from '../shared/document-text.js';
 import type {
   CallTimings,
+  DocumentText,
   EncodedRow,
   EncodeOptions,
   Dtype,
   Reranker,
   RerankerInfo,
+  RerankObjectOptions,
   RerankOptions,
   RerankResult,
   ResolvedLimits,
@@ -97,20 +100,27 @@ export class WorkerReranker implements Reranker {
     return this.#info;
   }
 
-  rerank(query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult[]> {
-    return this.#call(options?.signal, options?.timeoutMs, () => {
-      validateRerankCall(query, documents, options, this.#limits);
+  rerank(query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult[]>;
+  rerank<D>(query: string, documents: readonly D[], options: RerankObjectOptions<D>): Promise<RerankResult<D>[]>;
+  rerank<D>(query: string, documents: readonly D[], options?: RerankOptions & { documentText?: DocumentText<D> }): Promise<RerankResult<D>[]> {
+    const documentText = options?.documentText;
+    const results = this.#call(options?.signal, options?.timeoutMs, () => {
+      // Objects become their texts here: only the texts are copied to the worker.
+      const texts = documentTexts(documents, documentText);
+      validateRerankCall(query, texts, options, this.#limits);
       const wire = {
         topK: options?.topK,
-        returnDocuments: options?.returnDocuments,
+        returnDocuments: documentText === undefined ? options?.returnDocuments : false,
         normalize: options?.normalize,
         chunking: wireChunking(options?.chunking),
         instruction: options?.instruction,
       };
       // A plain copy: an array subclass or extra properties on the caller's array must not reach postMessage.
-      const texts = Array.from(documents);
-      return (remote, callId) => remote.rerank(callId, query, texts, wire);
+      const copy = Array.from(texts as readonly string[]);
+      return (remote, callId) => remote.rerank(callId, query, copy, wire);
     });
+    if (documentText === undefined || options?.returnDocuments === false) return results as Promise<RerankResult<D>[]>;
+    return results.then((ranked) => withOriginalDocuments(ranked, documents));
   }
 
   score(pairs: readonly (readonly [string, string])[], options?: ScoreOptions): Promise<number[]> {
@@ -145,6 +155,10 @@ export class WorkerReranker implements Reranker {
   /** Calls not settled yet (queued, running, or waiting for the worker): at most MAX_QUEUED_CALLS. For tests. */
   get pendingCalls(): number {
     return this.#pending.size;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
   }
 
   async dispose(): Promise<void> {

@@ -210,20 +210,36 @@ export interface ScoreOptions {
   instruction?: string;
 }
 
+/**
+ * How a document object becomes the text the model reads: a field name, several field names (their string
+ * values joined by a newline; absent or null fields skipped, other non-strings refused), or a function from the
+ * document to its text.
+ */
+export type DocumentText<D> = string | readonly string[] | ((document: D) => string);
+
 export interface RerankOptions extends ScoreOptions {
   /** Return only the best `topK` results. Must be a positive integer. Default: all documents. */
   topK?: number;
-  /** Include each document's text in its result. Default `false`. */
+  /**
+   * Include each document in its result: the string itself, or with `documentText` the caller's own object.
+   * Default `false` for strings, `true` with `documentText`.
+   */
   returnDocuments?: boolean;
 }
 
-export interface RerankResult {
+/** `rerank` options for document objects: `documentText` says where each document's text is. */
+export interface RerankObjectOptions<D> extends RerankOptions {
+  /** Where each document's text is (see `DocumentText`). Required for objects; default: none. */
+  documentText: DocumentText<D>;
+}
+
+export interface RerankResult<D = string> {
   /** Position of the document in the input array. */
   readonly index: number;
   /** The raw score (a logit for most heads; see `HeadKind`), or its 0..1 form with `normalize: true`. With chunking: the best window's score. */
   readonly score: number;
-  /** The document's text, with `returnDocuments: true`. */
-  readonly document?: string;
+  /** The document: its text with `returnDocuments: true`, or the caller's own object with `documentText`. */
+  readonly document?: D;
   /**
    * True when some tokens of the query (past `floor(maxLength * 3 / 4)`) or of the passage were not seen by
    * the model: cut off without chunking, or past `maxChunksPerDoc` windows with it.
@@ -295,7 +311,7 @@ export interface EncodedRow {
   readonly truncated: boolean;
 }
 
-export interface Reranker {
+export interface Reranker extends AsyncDisposable {
   readonly info: RerankerInfo;
   /**
    * Scores every document against `query`; results sorted best first. An empty `documents` returns `[]`.
@@ -303,6 +319,12 @@ export interface Reranker {
    * one more rejects with code `busy` and the calls already held are not disturbed.
    */
   rerank(query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult[]>;
+  /**
+   * Document objects: `options.documentText` names the text field(s) or maps a document to its text; only the
+   * texts go to the worker, and each result's `document` is the caller's own object (unless `returnDocuments:
+   * false`). A document whose text cannot be read rejects the call with `invalid-input` (`details.index`).
+   */
+  rerank<D>(query: string, documents: readonly D[], options: RerankObjectOptions<D>): Promise<RerankResult<D>[]>;
   /**
    * Scores `[query, passage]` pairs; scores in input order (with chunking, each pair's best window).
    * It reports no truncation: use `rerank` for `truncated` and the winning window.
@@ -324,4 +346,6 @@ export interface Reranker {
   lastTimings(): Promise<CallTimings | undefined>;
   /** Ends the worker and frees every session; later calls reject with code `disposed`. */
   dispose(): Promise<void>;
+  /** `dispose()`, for `await using reranker = await createReranker(...)`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }

@@ -45,7 +45,7 @@ export function validateDocuments(documents: unknown): asserts documents is stri
   for (let index = 0; index < documents.length; index++) {
     const document: unknown = documents[index];
     if (typeof document !== 'string') {
-      throw invalid(`documents[${index}] must be a string, got ${typeName(document)}.`, {
+      throw invalid(`documents[${index}] must be a string, got ${typeName(document)} (for objects, pass documentText).`, {
         argument: 'documents',
         index,
       });

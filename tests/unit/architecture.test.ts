@@ -1,5 +1,5 @@
 /**
- * The rooms of src/ (docs/design.md): client -> worker-api -> engine <- runtime, shared beneath all of them.
+ * The rooms of src/ (docs/design.md): adapters -> client -> worker-api -> engine <- runtime, shared beneath all of them.
  * Each room may import only the rooms below it, no file may import itself back in a circle, and no source
  * file grows past 400 lines. Read from the import statements, so a change that breaks the picture fails here.
  */
@@ -17,6 +17,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   runtime: ['engine', 'shared'],
   'worker-api': ['engine', 'runtime', 'shared'],
   client: ['shared'],
+  // Framework adapters (webgpu-reranker/ai-sdk, /langchain, /llamaindex): thin wrappers over the client.
+  adapters: ['client', 'shared'],
   // The demo page uses the public entry (src/index.ts) and the shared model-cache rules.
   demo: ['shared', 'client', '.'],
 };
