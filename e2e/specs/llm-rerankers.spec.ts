@@ -6,7 +6,7 @@
  * tokenizer differs from its architecture's usual one: number grouping, normalizers, special and added tokens);
  * q8 and q4 within 0.03 of native onnxruntime on the same graph (or nearer fp32 than it), and in fp32's order
  * wherever fp32 separates two pairs clearly and native onnxruntime keeps that order. Options the model takes
- * change the scores as the reference says; others are refused.
+ * change the scores as the reference says (an instruction given per call as when given at load); others are refused.
  */
 import { readFileSync } from 'node:fs';
 import type { EncodedRow, RerankerInfo } from '../../src/index.js';
@@ -201,6 +201,56 @@ test('options a model does not take are refused by name, with what the model doe
     // MiniCPM-Reranker feeds the passage as it is, so its windows can be scored.
     'loaded',
   ]);
+});
+
+test('an instruction per call scores as a reranker loaded with it; a model without the slot refuses it', async ({ page }) => {
+  test.setTimeout(400_000);
+  await openHarness(page);
+  // The pair-template and the wrapped prompt; mxbai's segments prompt is checked id for id in the unit tests.
+  const models = ['tiny-minicpm-reranker', 'tiny-qwen3-reranker'];
+  const cases = models.map((model) => {
+    const found = loadLlmReference(model).cases.find((c) => typeof c.options['instruction'] === 'string');
+    if (found === undefined) throw new Error(`${model}: the reference has no instruction case`);
+    return { model, instruction: found.options['instruction'] as string, pairs: found.pairs };
+  });
+  const results = await page.evaluate(
+    async ({ cases, base }) => {
+      const out = [];
+      for (const { model, instruction, pairs } of cases) {
+        const texts = pairs.map((p) => [p.query, p.passage] as [string, string]);
+        const plain = await window.lib.createReranker({ model, modelBaseUrl: base, device: 'wasm', dtype: 'fp32', wasmSessions: 1 });
+        const perCall = await plain.score(texts, { instruction });
+        const rows = await plain.encode(texts, { instruction });
+        const without = await plain.score(texts);
+        const info = plain.info.scoring.instruction;
+        await plain.dispose();
+        const loaded = await window.lib.createReranker({ model, modelBaseUrl: base, device: 'wasm', dtype: 'fp32', wasmSessions: 1, instruction });
+        const atLoad = await loaded.score(texts);
+        await loaded.dispose();
+        out.push({ perCall, rows, without, info, atLoad });
+      }
+      const gemma = await window.lib.createReranker({ model: 'tiny-gemma-reranker', modelBaseUrl: base, device: 'wasm' });
+      const refusal = await gemma.rerank('q', ['p'], { instruction: 'Find answers.' }).then(
+        () => 'scored',
+        (error: { code?: string; message: string }) => `${error.code}: ${error.message}`,
+      );
+      await gemma.dispose();
+      return { out, refusal };
+    },
+    { cases, base: FIXTURE_BASE },
+  );
+  results.out.forEach((result, index) => {
+    const { model, pairs } = cases[index] as (typeof cases)[number];
+    const torchOff = worstDiff(result.perCall, pairs.map((p) => p.scoreTorch));
+    console.log(`[llm-instruction] ${model}: per-call vs loaded max diff ${worstDiff(result.perCall, result.atLoad).toExponential(2)}, vs torch ${torchOff.toExponential(2)}`);
+    result.perCall.forEach((score, i) => expect(score, `${model} pair ${i}`).toBeCloseTo(result.atLoad[i] as number, 6));
+    expect(torchOff, model).toBeLessThan(1e-3);
+    expect(result.rows.map((row) => row.inputIds), model).toEqual(pairs.map((p) => p.inputIds));
+    // The call's instruction changed nothing after it: the next call without one scores otherwise.
+    expect(result.without[0], model).not.toBeCloseTo(result.perCall[0] as number, 3);
+    expect(result.info, model).toBe(model === 'tiny-qwen3-reranker' ? 'Given a web search query, retrieve relevant passages that answer the query' : undefined);
+  });
+  expect(results.refusal).toMatch(/^invalid-input: instruction is not an option of tiny-gemma-reranker/);
 });
 
 test('a chat-template reranker truncates a passage too long for maxLength and still scores it', async ({ page }) => {

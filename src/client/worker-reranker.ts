@@ -113,6 +113,7 @@ export class WorkerReranker implements Reranker {
         returnDocuments: documentText === undefined ? options?.returnDocuments : false,
         normalize: options?.normalize,
         chunking: wireChunking(options?.chunking),
+        instruction: options?.instruction,
       };
       // A plain copy: an array subclass or extra properties on the caller's array must not reach postMessage.
       const copy = Array.from(texts as readonly string[]);
@@ -125,7 +126,7 @@ export class WorkerReranker implements Reranker {
   score(pairs: readonly (readonly [string, string])[], options?: ScoreOptions): Promise<number[]> {
     return this.#call(options?.signal, options?.timeoutMs, () => {
       validateScoreCall(pairs, options, this.#limits);
-      const wire = { normalize: options?.normalize, chunking: wireChunking(options?.chunking) };
+      const wire = { normalize: options?.normalize, chunking: wireChunking(options?.chunking), instruction: options?.instruction };
       const texts = pairs.map(([query, passage]) => [query, passage] as [string, string]);
       return (remote, callId) => remote.score(callId, texts, wire);
     });
@@ -135,7 +136,8 @@ export class WorkerReranker implements Reranker {
     return this.#call(options?.signal, options?.timeoutMs, () => {
       validateScoreCall(pairs, options, this.#limits);
       const texts = pairs.map(([query, passage]) => [query, passage] as [string, string]);
-      return (remote, callId) => remote.encode(callId, texts);
+      const wire = { instruction: options?.instruction };
+      return (remote, callId) => remote.encode(callId, texts, wire);
     });
   }
 

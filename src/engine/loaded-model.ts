@@ -18,6 +18,11 @@ export interface LoadedModel {
   readonly fallbackReason?: string;
   /** How a pair becomes a row (cross-encoder pair template, FlagEmbedding LLM layout, chat template). */
   readonly prompt: PromptFormat;
+  /**
+   * The prompt for a call's own `instruction` (the rest as loaded). Throws `invalid-input`, naming the model
+   * and the options it takes, when the model has no instruction slot.
+   */
+  promptFor(instruction: string): PromptFormat;
   /** How the graph's output becomes scores. */
   readonly head: ScoreHead;
   /** What `info.scoring` reports. */

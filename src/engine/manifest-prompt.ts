@@ -33,6 +33,12 @@ export interface TokenizerTools {
 
 export interface ScoringSetup {
   readonly prompt: PromptFormat;
+  /**
+   * The prompt with `instruction` in place of the reranker's, for one call; the rest (prompt text, head,
+   * graph) as loaded. Throws `invalid-input`, naming the model and the options it takes, when the model has
+   * no instruction slot.
+   */
+  promptFor(instruction: string): PromptFormat;
   readonly head: ScoreHead;
   /** ONNX file stem under `onnx/`. */
   readonly graph: string;
@@ -78,6 +84,10 @@ export function scoringSetup(
     const prompt = crossEncoderFormat(tools.pairTemplate());
     return {
       prompt,
+      promptFor: (instruction) => {
+        checkScoringOptions(manifest, { instruction }, model); // throws: a cross-encoder has no instruction slot
+        return prompt;
+      },
       head: scoreHead('sequence-classification'),
       graph: 'model',
       info: { head: 'sequence-classification', promptStyle: 'pair', supportsChunking: supportsChunking(prompt) },
@@ -94,15 +104,35 @@ export function scoringSetup(
     ...(manifest.scoring_tokens === undefined ? {} : { scoringTokens: manifest.scoring_tokens }),
     ...(cutoffLayer === undefined ? {} : { cutoffLayer, cutoffLayers: manifest.cutoff_layers ?? [] }),
   };
-  let prompt: PromptFormat;
-  let text: { prompt?: string; instruction?: string } = {};
+  const { prompt, text } = promptOf(manifest, options, tools, model);
+  const promptFor = (instruction: string): PromptFormat => {
+    checkScoringOptions(manifest, { instruction }, model);
+    return promptOf(manifest, { ...options, instruction }, tools, model).prompt;
+  };
+  return {
+    prompt,
+    promptFor,
+    head,
+    graph: graphStem(manifest, cutoffLayer),
+    info: { ...base, ...text, supportsChunking: supportsChunking(prompt) },
+  };
+}
+
+/** The prompt format of `options` and the texts `info.scoring` reports for it. */
+function promptOf(
+  manifest: RerankerManifest,
+  options: ScoringOptions,
+  tools: TokenizerTools,
+  model: string,
+): { prompt: PromptFormat; text: { prompt?: string; instruction?: string } } {
+  const spec = manifest.prompt;
   switch (spec.style) {
     case 'segments': {
       const separator = tools.tokenize(spec.separator);
       const promptText = options.prompt ?? spec.prompt;
       const instruction = options.instruction;
       const queryTemplate = instruction === undefined ? spec.query_template : spec.instruction_query_template ?? spec.query_template;
-      prompt = {
+      const prompt: PromptFormat = {
         kind: 'segments',
         template: {
           prefix: spec.bos ? [manifest.bos_token_id as number] : [],
@@ -116,29 +146,26 @@ export function scoringSetup(
         lead: spec.lead === undefined ? [] : tools.tokenize(spec.lead),
         verbatimPassage: spec.passage_template === '{passage}',
       };
-      text = { prompt: promptText, ...(instruction === undefined ? {} : { instruction }) };
-      break;
+      return { prompt, text: { prompt: promptText, ...(instruction === undefined ? {} : { instruction }) } };
     }
     case 'pair': {
       const instruction = options.instruction;
       const template = instruction === undefined ? spec.query_template : spec.instruction_query_template ?? spec.query_template;
-      prompt = {
+      const prompt: PromptFormat = {
         ...crossEncoderFormat(tools.pairTemplate()),
         queryText: (query) => fillTemplate(template, { query, instruction: instruction ?? '' }),
       };
-      text = instruction === undefined ? {} : { instruction };
-      break;
+      return { prompt, text: instruction === undefined ? {} : { instruction } };
     }
     case 'wrapped': {
       const instruction = options.instruction ?? spec.default_instruction;
-      prompt = {
+      const prompt: PromptFormat = {
         kind: 'wrapped',
         prefix: tools.tokenize(spec.prefix),
         suffix: tools.tokenize(spec.suffix),
         render: (query, passage) => fillTemplate(spec.template, { instruction, query, passage }),
       };
-      text = { instruction };
-      break;
+      return { prompt, text: { instruction } };
     }
     case 'chat': {
       // The manifest's template (a checkpoint's chat_template.jinja) wins over tokenizer_config.json's.
@@ -155,14 +182,7 @@ export function scoringSetup(
           spec.chat_template,
         );
       probeChatRender(render, model);
-      prompt = { kind: 'chat', render };
-      break;
+      return { prompt: { kind: 'chat', render }, text: {} };
     }
   }
-  return {
-    prompt,
-    head,
-    graph: graphStem(manifest, cutoffLayer),
-    info: { ...base, ...text, supportsChunking: supportsChunking(prompt) },
-  };
 }

@@ -7,7 +7,8 @@
 import { buildBatchTensors, planBatches, type BatchPlan } from './batching.js';
 import type { LoadedModel } from './loaded-model.js';
 import type { EncodedPair } from './pair-encoding.js';
-import { pairScores, RowPlanner, type PairScore, type PlannedPair, type PlannedRows } from './pair-rows.js';
+import { pairScores, RowPlanner, type PairScore, type PlannedPair, type PlannedRows, type RowModel } from './pair-rows.js';
+import type { PromptFormat } from './prompt-format.js';
 import type { TokenCache } from './token-cache.js';
 import { RerankerError, describeCause } from '../shared/errors.js';
 import type { CallTimings, ChunkingSettings } from '../shared/types.js';
@@ -15,6 +16,8 @@ import type { CallTimings, ChunkingSettings } from '../shared/types.js';
 /** What one call's scoring runs with. */
 export interface ScoreRun {
   readonly model: LoadedModel;
+  /** This call's prompt: the model's, or the one for the call's `instruction`. */
+  readonly prompt: PromptFormat;
   /** Padded tokens per batch (rows x longest row). */
   readonly batchTokenBudget: number;
   /** Token ids kept across calls. */
@@ -62,8 +65,8 @@ async function planThenRun(
   argument: 'documents' | 'pairs',
   chunking: ChunkingSettings | false,
 ): Promise<StreamedRows> {
-  const { model, checkpoint } = run;
-  const planner = new RowPlanner(model, chunking, argument, run.tokenCache);
+  const { checkpoint } = run;
+  const planner = new RowPlanner(rowModel(run.model, run.prompt), chunking, argument, run.tokenCache);
   let tokenizeMs = 0;
   let sliceStart = performance.now();
   for (let index = 0; index < pairs.length; index++) {
@@ -98,7 +101,7 @@ async function streamPairs(
   chunking: ChunkingSettings | false,
 ): Promise<StreamedRows> {
   const { model, checkpoint } = run;
-  const planner = new RowPlanner(model, chunking, argument, run.tokenCache);
+  const planner = new RowPlanner(rowModel(run.model, run.prompt), chunking, argument, run.tokenCache);
   const rows = planner.planned.rows;
   const scores: number[] = [];
   const waiting = new Map<number, number[]>();
@@ -158,6 +161,15 @@ async function streamPairs(
   }
   if (failure !== undefined) throw failure.error;
   return { planned: planner.planned, scores, batches, tokenizeMs };
+}
+
+/**
+ * The rows of one call: its own prompt over the model's tokenizer. Rows of calls with different instructions
+ * can share the token cache because it is keyed by the exact text tokenized, which holds the instruction
+ * wherever the prompt puts it (a query template, or the one text of a `wrapped` prompt).
+ */
+export function rowModel(model: LoadedModel, prompt: PromptFormat): RowModel {
+  return { prompt, maxLength: model.maxLength, tokenize: (text) => model.tokenize(text) };
 }
 
 async function runPairs(run: ScoreRun, encoded: readonly EncodedPair[]): Promise<{ scores: number[]; batches: number }> {

@@ -10,8 +10,8 @@ import { resolveChunking } from './chunking.js';
 import type { LoadedModel, LoadRequest, ModelLoader } from './loaded-model.js';
 import type { EncodedPair } from './pair-encoding.js';
 import { chunkingUnsupported, RowPlanner, type PairScore, type PlannedPair } from './pair-rows.js';
-import { paddedLength, runBatch, scorePairs, type ScoredPairs } from './pair-scorer.js';
-import { encodeChatRow, encodeSegmentsRow, encodeWrappedRow } from './prompt-format.js';
+import { paddedLength, rowModel, runBatch, scorePairs, type ScoredPairs } from './pair-scorer.js';
+import { encodeChatRow, encodeSegmentsRow, encodeWrappedRow, type PromptFormat } from './prompt-format.js';
 import { TokenCache } from './token-cache.js';
 import { RerankerError } from '../shared/errors.js';
 import type {
@@ -23,7 +23,13 @@ import type {
   RerankResult,
 } from '../shared/types.js';
 import { DEFAULT_LIMITS, resolveLimits } from '../shared/limits.js';
-import { MAX_QUEUED_CALLS, queueFullError, type WireRerankOptions, type WireScoreOptions } from '../shared/protocol.js';
+import {
+  MAX_QUEUED_CALLS,
+  queueFullError,
+  type WireEncodeOptions,
+  type WireRerankOptions,
+  type WireScoreOptions,
+} from '../shared/protocol.js';
 import { validateRerankCall, validateScoreCall } from '../shared/validate.js';
 
 /** Chosen so a 512-token pair still batches 8 rows (docs/benchmarks.md has the batch-budget sweep). */
@@ -111,7 +117,8 @@ export class RerankEngine {
   score(callId: number, pairs: readonly (readonly [string, string])[], options?: WireScoreOptions): Promise<number[]> {
     return this.#enqueue(callId, async (model) => {
       validateScoreCall(pairs, options, this.#limits);
-      const { scores } = await this.#scorePairs(callId, model, pairs, 'pairs', resolveChunking(options?.chunking, this.#chunking));
+      const prompt = callPrompt(model, options?.instruction);
+      const { scores } = await this.#scorePairs(callId, model, prompt, pairs, 'pairs', resolveChunking(options?.chunking, this.#chunking));
       return scores.map(({ score }) => (options?.normalize === true ? model.head.normalize(score) : score));
     });
   }
@@ -119,10 +126,13 @@ export class RerankEngine {
   rerank(callId: number, query: string, documents: readonly string[], options?: WireRerankOptions): Promise<RerankResult[]> {
     return this.#enqueue(callId, async (model) => {
       validateRerankCall(query, documents, options, this.#limits);
+      // Refused even with no documents: the same call with documents would be.
+      const prompt = callPrompt(model, options?.instruction);
       if (documents.length === 0) return [];
       const { scores, planned } = await this.#scorePairs(
         callId,
         model,
+        prompt,
         documents.map((document) => [query, document] as const),
         'documents',
         resolveChunking(options?.chunking, this.#chunking),
@@ -139,10 +149,10 @@ export class RerankEngine {
   }
 
   /** The rows `score` would run for `pairs` (no chunking), without running them. */
-  encode(callId: number, pairs: readonly (readonly [string, string])[]): Promise<EncodedRow[]> {
+  encode(callId: number, pairs: readonly (readonly [string, string])[], options?: WireEncodeOptions): Promise<EncodedRow[]> {
     return this.#enqueue(callId, async (model) => {
-      validateScoreCall(pairs, undefined, this.#limits);
-      const planner = new RowPlanner(model, false, 'pairs', this.#tokenCache);
+      validateScoreCall(pairs, options, this.#limits);
+      const planner = new RowPlanner(rowModel(model, callPrompt(model, options?.instruction)), false, 'pairs', this.#tokenCache);
       pairs.forEach((pair, index) => planner.add(pair, index));
       return planner.planned.rows.map((row) => ({ inputIds: Array.from(row.inputIds), truncated: row.truncated }));
     });
@@ -202,11 +212,12 @@ export class RerankEngine {
   async #scorePairs(
     callId: number,
     model: LoadedModel,
+    prompt: PromptFormat,
     pairs: readonly (readonly [string, string])[],
     argument: 'documents' | 'pairs',
     chunking: ChunkingSettings | false,
   ): Promise<ScoredPairs> {
-    const run = { model, batchTokenBudget: this.#batchTokenBudget, tokenCache: this.#tokenCache, checkpoint: () => this.#throwIfStopped(callId) };
+    const run = { model, prompt, batchTokenBudget: this.#batchTokenBudget, tokenCache: this.#tokenCache, checkpoint: () => this.#throwIfStopped(callId) };
     const scored = await scorePairs(run, pairs, argument, chunking);
     this.#lastTimings = scored.timings;
     return scored;
@@ -264,6 +275,14 @@ function describeResult(
       ? {}
       : { chunk: chunkSpan(document, planned.passageIds, scored.window, (text) => model.tokenize(text)) }),
   };
+}
+
+/**
+ * The prompt a call runs with: the model's, or with the call's `instruction` in its instruction slot (the
+ * model refuses one it has no slot for). Built per call, so calls with different instructions never share one.
+ */
+function callPrompt(model: LoadedModel, instruction: string | undefined): PromptFormat {
+  return instruction === undefined ? model.prompt : model.promptFor(instruction);
 }
 
 function disposedError(): RerankerError {

@@ -54,6 +54,7 @@ export function assembleModel(parts: ModelParts): LoadedModel {
     },
     ...(parts.fallbackReason === undefined ? {} : { fallbackReason: parts.fallbackReason }),
     prompt: parts.setup.prompt,
+    promptFor: (instruction) => parts.setup.promptFor(instruction),
     head: parts.setup.head,
     scoring: parts.setup.info,
     padTokenId: parts.padTokenId,

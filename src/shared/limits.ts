@@ -59,9 +59,12 @@ export function checkDocumentCount(count: number, argument: 'documents' | 'pairs
   if (count > limits.maxDocuments) throw over('maxDocuments', limits, count, argument, { argument });
 }
 
-/** The query of a `rerank` call, checked even when there are no documents. */
-export function checkQueryLength(query: string, limits: ResolvedLimits): void {
-  if (query.length > limits.maxQueryChars) throw over('maxQueryChars', limits, query.length, 'query', { argument: 'query' });
+/**
+ * The query of a `rerank` call, checked even when there are no documents; a call's `instruction` too (it is
+ * read with every query).
+ */
+export function checkQueryLength(query: string, limits: ResolvedLimits, argument: 'query' | 'instruction' = 'query'): void {
+  if (query.length > limits.maxQueryChars) throw over('maxQueryChars', limits, query.length, argument, { argument });
 }
 
 /**

@@ -10,6 +10,7 @@ import type { RerankerOptions } from './reranker-options.js';
 import type {
   CallTimings,
   EncodedRow,
+  EncodeOptions,
   LoadProgress,
   RerankerInfo,
   RerankOptions,
@@ -26,6 +27,7 @@ export type LoadRequest = Omit<RerankerOptions, 'onProgress' | 'modelFiles' | 's
 /** Options of score/rerank as they cross the worker boundary (an AbortSignal cannot be posted). */
 export type WireScoreOptions = Omit<ScoreOptions, 'signal'>;
 export type WireRerankOptions = Omit<RerankOptions, 'signal'>;
+export type WireEncodeOptions = Pick<EncodeOptions, 'instruction'>;
 
 /**
  * Most calls (`rerank` and `score`) one reranker holds at a time, queued or running; the next one is refused
@@ -55,7 +57,7 @@ export interface WorkerApi {
   load(request: LoadRequest, onProgress?: (progress: LoadProgress) => void): Promise<Outcome<RerankerInfo>>;
   score(callId: number, pairs: readonly (readonly [string, string])[], options?: WireScoreOptions): Promise<Outcome<number[]>>;
   rerank(callId: number, query: string, documents: readonly string[], options?: WireRerankOptions): Promise<Outcome<RerankResult[]>>;
-  encode(callId: number, pairs: readonly (readonly [string, string])[]): Promise<Outcome<EncodedRow[]>>;
+  encode(callId: number, pairs: readonly (readonly [string, string])[], options?: WireEncodeOptions): Promise<Outcome<EncodedRow[]>>;
   abort(callId: number): void;
   lastTimings(): CallTimings | undefined;
   dispose(): Promise<Outcome<void>>;

@@ -115,8 +115,10 @@ export interface RerankerOptions {
    */
   prompt?: string;
   /**
-   * MiniCPM-Reranker: the task instruction; the query becomes `Instruction: {instruction} Query: {query}`
-   * instead of `Query: {query}`. Default: none. Other models refuse it with `invalid-input`.
+   * The task instruction of models whose export has an instruction slot. MiniCPM-Reranker: the query becomes
+   * `Instruction: {instruction} Query: {query}` instead of `Query: {query}`; mxbai-rerank v2 likewise; Qwen3-Reranker:
+   * `<Instruct>: {instruction}`. Default: none (Qwen3-Reranker: the card's default instruction). Other models
+   * refuse it with `invalid-input`. A call's `instruction` option overrides it for that call.
    */
   instruction?: string;
   /**

@@ -81,7 +81,7 @@ export interface ScoringInfo {
   readonly scoringTokens?: readonly string[];
   /** The prompt after the passage in use (segments style). */
   readonly prompt?: string;
-  /** The instruction in use (MiniCPM-Reranker, Qwen3-Reranker). */
+  /** The reranker's instruction (MiniCPM-Reranker, Qwen3-Reranker, mxbai v2); a call's `instruction` overrides it for that call. */
   readonly instruction?: string;
   /** Layerwise: the layer in use and the layers exported. */
   readonly cutoffLayer?: number;
@@ -111,7 +111,7 @@ export interface RerankerLimits {
   /**
    * Characters per query. Default 10,000: a query keeps at most `floor(maxLength * 3 / 4)` tokens (384 on a
    * 512-token model, some 1,500 characters of English), so this leaves room for pasted questions while
-   * bounding the work spent on text that is cut off anyway.
+   * bounding the work spent on text that is cut off anyway. A call's `instruction` is held to it too.
    */
   maxQueryChars?: number;
   /**
@@ -202,6 +202,12 @@ export interface ScoreOptions {
    * Default: the reranker's setting (`info.chunking`).
    */
   chunking?: boolean | ChunkingOptions;
+  /**
+   * Overrides the reranker's `instruction` for this call only (MiniCPM-Reranker, Qwen3-Reranker, mxbai-rerank
+   * v2: the models whose export has an instruction slot); a non-empty string. Other models refuse it with
+   * `invalid-input`. `info.scoring.instruction` keeps the reranker's. Default: the reranker's instruction.
+   */
+  instruction?: string;
 }
 
 /**
@@ -293,6 +299,8 @@ export interface EncodeOptions {
   readonly signal?: AbortSignal;
   /** Milliseconds the call may take, queueing included; past it, code `timeout`. Default: none. */
   readonly timeoutMs?: number;
+  /** The instruction the rows are built with, as `ScoreOptions.instruction`. Default: the reranker's. */
+  readonly instruction?: string;
 }
 
 /** One `[query, passage]` pair as the model receives it (see `Reranker.encode`). */

@@ -85,6 +85,16 @@ export function validateScoreOptions(options: ScoreOptions | undefined): void {
   }
   validateChunking(options.chunking);
   validateTimeout(options.timeoutMs, 'timeoutMs');
+  validateInstruction(options.instruction);
+}
+
+/** A call's `instruction`: a non-empty string (whether the model takes one is known in the worker). */
+function validateInstruction(value: unknown): void {
+  if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+    throw invalid(`instruction must be a non-empty string, got ${typeof value === 'string' ? 'an empty string' : typeName(value)}.`, {
+      argument: 'instruction',
+    });
+  }
 }
 
 /** Longest timeout: setTimeout fires at once past 2^31 - 1 ms (about 24.8 days). */
@@ -212,6 +222,7 @@ export function validateRerankCall(query: unknown, documents: unknown, options: 
   if (Array.isArray(documents)) checkDocumentCount(documents.length, 'documents', limits);
   validateDocuments(documents);
   validateRerankOptions(options);
+  if (options?.instruction !== undefined) checkQueryLength(options.instruction, limits, 'instruction');
   checkTextLengths(documents.map((document) => [query, document] as const), 'documents', limits);
 }
 
@@ -220,6 +231,7 @@ export function validateScoreCall(pairs: unknown, options: ScoreOptions | undefi
   if (Array.isArray(pairs)) checkDocumentCount(pairs.length, 'pairs', limits);
   validatePairs(pairs);
   validateScoreOptions(options);
+  if (options?.instruction !== undefined) checkQueryLength(options.instruction, limits, 'instruction');
   checkTextLengths(pairs, 'pairs', limits);
 }
 

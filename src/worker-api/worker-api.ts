@@ -23,7 +23,7 @@ export function createWorkerApi(loader: ModelLoader): WorkerApi {
     load: (request, onProgress) => settle(() => engine.load(request, onProgress)),
     score: (callId, pairs, options) => settle(() => engine.score(callId, pairs, options)),
     rerank: (callId, query, documents, options) => settle(() => engine.rerank(callId, query, documents, options)),
-    encode: (callId, pairs) => settle(() => engine.encode(callId, pairs)),
+    encode: (callId, pairs, options) => settle(() => engine.encode(callId, pairs, options)),
     abort: (callId) => engine.abort(callId),
     lastTimings: () => engine.lastTimings(),
     dispose: () => settle(() => engine.dispose()),

@@ -41,6 +41,8 @@ export function fakeLoader(controls: FakeModelControls, maxLength = 64): ModelLo
       maxLength,
       wasmThreads: 1,
       prompt: crossEncoderFormat(BERT_LIKE_TEMPLATE),
+      // An instruction slot as MiniCPM-Reranker's: the query becomes `{instruction}: {query}`.
+      promptFor: (instruction) => ({ ...crossEncoderFormat(BERT_LIKE_TEMPLATE), queryText: (query) => `${instruction}: ${query}` }),
       head: scoreHead('sequence-classification'),
       scoring: { head: 'sequence-classification', promptStyle: 'pair', supportsChunking: true },
       padTokenId: 0,
