@@ -29,3 +29,19 @@ export type {
 } from './shared/types.js';
 export type { ModelFilesInput } from './shared/model-files.js';
 export type { RerankerOptions } from './shared/reranker-options.js';
+export { createSearch } from './client/create-search.js';
+export type {
+  LexicalOptions,
+  PersistOptions,
+  Search,
+  SearchCallOptions,
+  SearchDocument,
+  SearchEmbedder,
+  SearchInfo,
+  SearchOptions,
+  SearchProgress,
+  SearchResponse,
+  SearchResult,
+  SearchTimings,
+  StageHit,
+} from './shared/search-types.js';

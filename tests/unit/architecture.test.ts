@@ -15,7 +15,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   shared: [],
   engine: ['shared'],
   runtime: ['engine', 'shared'],
-  'worker-api': ['engine', 'runtime', 'shared'],
+  // The search worker's first stage, fusion and IndexedDB store (createSearch).
+  search: ['shared'],
+  'worker-api': ['engine', 'runtime', 'search', 'shared'],
   client: ['shared'],
   // The demo page uses the public entry (src/index.ts) and the shared model-cache rules.
   demo: ['shared', 'client', '.'],

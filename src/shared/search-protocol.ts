@@ -1,0 +1,71 @@
+/**
+ * The contract between `createSearch`'s page side and the search worker, carried by Comlink. Methods return an
+ * `Outcome` (never throw across), as the reranker's worker does.
+ */
+import type { Outcome } from './protocol.js';
+import type { LexicalOptions, SearchDocument, StageHit } from './search-types.js';
+
+/** What the worker needs to know of the search's options (functions and objects with methods stay on the page). */
+export interface SearchConfig {
+  readonly fields: readonly string[];
+  readonly lexical: boolean;
+  /** `modelKey(embedder.info)`, when there is an embedder. */
+  readonly model?: string;
+  readonly dimensions?: number;
+  /** The IndexedDB index name, when persisted. */
+  readonly persist?: string;
+  /** Reciprocal rank fusion's `k`. */
+  readonly fusionK: number;
+}
+
+/** Documents the worker could not find an embedding for: the page embeds them and sends the vectors back. */
+export interface PrepareResult {
+  readonly toEmbed: readonly { readonly id: string; readonly text: string }[];
+  /** Embeddings taken from IndexedDB (or unchanged documents) instead of embedded. */
+  readonly reused: number;
+  readonly lexicalFromStore: boolean;
+}
+
+export interface FirstStageRequest {
+  readonly query: string;
+  /** The query's embedding, when there is an embedder. */
+  readonly vector?: Float32Array;
+  readonly candidates: number;
+  readonly lexical: LexicalOptions;
+  readonly boosts: Readonly<Record<string, number>>;
+  readonly returnDocuments: boolean;
+}
+
+export interface FirstStageHit {
+  readonly id: string;
+  /** The text the reranker scores (`documentText`). */
+  readonly text: string;
+  readonly document?: SearchDocument;
+  readonly lexical?: StageHit;
+  readonly dense?: StageHit;
+  readonly fused: StageHit;
+}
+
+export interface FirstStageAnswer {
+  readonly hits: FirstStageHit[];
+  readonly lexicalMs?: number;
+  readonly denseMs?: number;
+  readonly fusionMs: number;
+}
+
+export interface SearchWorkerApi {
+  /** Takes a Web Lock for the worker's life (see `shared/life-lock.ts`). */
+  holdLifeLock(name: string): Promise<boolean>;
+  configure(config: SearchConfig): Promise<Outcome<void>>;
+  /** The first indexing: reads the stored index (when persisted), then stages `documents` as `upsert` does. */
+  load(documents: readonly SearchDocument[]): Promise<Outcome<PrepareResult>>;
+  /** New or changed documents become searchable now when no embedding is needed, else once `putVectors` brings it. */
+  upsert(documents: readonly SearchDocument[]): Promise<Outcome<PrepareResult>>;
+  putVectors(ids: readonly string[], vectors: readonly Float32Array[]): Promise<Outcome<void>>;
+  /** Drops staged documents that never got their vectors (an aborted `add`). */
+  dropPending(): Promise<Outcome<void>>;
+  remove(ids: readonly string[]): Promise<Outcome<number>>;
+  /** Writes the lexical index and its manifest (when persisted); resolves to the searchable documents' count. */
+  commit(): Promise<Outcome<number>>;
+  firstStage(request: FirstStageRequest): Promise<Outcome<FirstStageAnswer>>;
+}
