@@ -15,6 +15,7 @@ export class SearchWorkerHandle {
   readonly #gone: Promise<never>;
   #fail: (error: RerankerError) => void = () => undefined;
   #stopWatching: () => void = () => undefined;
+  #ended = false;
 
   constructor() {
     try {
@@ -49,7 +50,10 @@ export class SearchWorkerHandle {
     return settled.value;
   }
 
+  /** Ends the worker; later calls reject with `reason`. Ending twice does nothing. */
   end(reason: RerankerError): void {
+    if (this.#ended) return;
+    this.#ended = true;
     this.#stopWatching();
     this.#fail(reason);
     this.remote[releaseProxy]();

@@ -88,8 +88,9 @@ export class WorkerSearch implements Search {
       await search.#finish(prepared, { signal: options.signal, onProgress: options.onProgress });
       return search;
     } catch (error) {
-      search.#end(options.signal?.aborted === true ? abortedError() : asError(error));
-      throw options.signal?.aborted === true ? abortedError() : error;
+      const reason = options.signal?.aborted === true ? abortedError() : asError(error);
+      search.#end(reason);
+      throw reason;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
