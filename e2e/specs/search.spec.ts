@@ -113,7 +113,7 @@ test('a reload takes the index from IndexedDB without re-embedding; a changed do
   expect(rebuilt.ids).toEqual(first.ids);
 });
 
-test('add and remove: only the new text is embedded, a removed document is found by no stage, a store deleted mid-session is rebuilt', async ({ page }) => {
+test('add and remove: only the new text is embedded, a removed document is found by no stage, a store deleted mid-session is written again', async ({ page }) => {
   await openSearchHarness(page);
   const outcome = await page.evaluate(async (docs) => {
     const embedder = new window.TestEmbedder();
@@ -141,8 +141,10 @@ test('add and remove: only the new text is embedded, a removed document is found
   expect(outcome.gone).not.toContain('new');
   expect(outcome.gone).toHaveLength(DOCS.length);
   expect(outcome.size).toBe(DOCS.length + 1);
-  // Only 'late' was written after the deletion, so the rest is embedded again: a rebuild, never a wrong answer.
-  expect(outcome.reEmbedded).toBe(DOCS.length);
+  // The add after the deletion rewrote the one block of embeddings it touched (512 documents a block: all of these)
+  // and the lexical index, so the store is whole again and nothing is embedded; a larger corpus would re-embed
+  // the blocks not rewritten (the reload test covers a store deleted between visits).
+  expect(outcome.reEmbedded).toBe(0);
   expect(outcome.lateFound).toBe('late');
 });
 

@@ -1,14 +1,25 @@
 /**
  * Exact dense search: every document's embedding in one Float32Array, scored by dot product (cosine for the
  * L2-normalized vectors the embedders return) against the query, best `k` kept by a bounded insertion list.
+ * It also knows each slot's content hash and which blocks of slots changed since the store last saved them.
  */
 import type { ScoredId } from './fusion.js';
+
+/** Slots changed since the last save, as whole blocks of `size` slots, ready to store. */
+export interface VectorBlock {
+  readonly block: number;
+  readonly hashes: string[];
+  readonly vectors: Float32Array;
+}
 
 export class DenseIndex {
   readonly dimensions: number;
   #vectors: Float32Array;
   #ids: string[] = [];
+  #hashes: string[] = [];
   readonly #slots = new Map<string, number>();
+  /** Slots written or moved since `takeDirtyBlocks`. */
+  readonly #dirty = new Set<number>();
 
   constructor(dimensions: number, capacity = 1024) {
     this.dimensions = dimensions;
@@ -23,16 +34,19 @@ export class DenseIndex {
     return this.#slots.has(id);
   }
 
-  /** Stores (or replaces) `id`'s vector; the caller has checked its length. */
-  set(id: string, vector: Float32Array): void {
+  /** Stores (or replaces) `id`'s vector, made from content `hash`; the caller has checked its length. */
+  set(id: string, vector: Float32Array, hash: string): void {
     let slot = this.#slots.get(id);
     if (slot === undefined) {
       slot = this.#ids.length;
       this.#grow(slot + 1);
       this.#ids.push(id);
+      this.#hashes.push(hash);
       this.#slots.set(id, slot);
     }
+    this.#hashes[slot] = hash;
     this.#vectors.set(vector, slot * this.dimensions);
+    this.#dirty.add(slot);
   }
 
   /** Moves the last vector into the freed slot, so the scan stays over one dense block. */
@@ -45,9 +59,13 @@ export class DenseIndex {
       const d = this.dimensions;
       this.#vectors.copyWithin(slot * d, last * d, (last + 1) * d);
       this.#ids[slot] = lastId;
+      this.#hashes[slot] = this.#hashes[last] as string;
       this.#slots.set(lastId, slot);
+      this.#dirty.add(slot);
     }
+    this.#dirty.add(last);
     this.#ids.pop();
+    this.#hashes.pop();
     this.#slots.delete(id);
     return true;
   }
@@ -85,6 +103,25 @@ export class DenseIndex {
       bestSlots[at] = slot;
     }
     return bestSlots.map((slot, index) => ({ id: this.#ids[slot] as string, score: bestScores[index] as number }));
+  }
+
+  /** Forgets changes of slots that hold what `layout` (the stored slot order) says they hold. */
+  markStored(layout: readonly string[]): void {
+    for (const slot of this.#dirty) if (this.#hashes[slot] === layout[slot]) this.#dirty.delete(slot);
+  }
+
+  /** Copies of the blocks (of `size` slots) holding a changed slot, and how many blocks there are now. */
+  takeDirtyBlocks(size: number): { blocks: VectorBlock[]; count: number } {
+    const count = Math.ceil(this.#ids.length / size);
+    const numbers = [...new Set([...this.#dirty].map((slot) => Math.floor(slot / size)))].filter((block) => block < count).sort((a, b) => a - b);
+    this.#dirty.clear();
+    const d = this.dimensions;
+    const blocks = numbers.map((block) => {
+      const start = block * size;
+      const end = Math.min(this.#ids.length, start + size);
+      return { block, hashes: this.#hashes.slice(start, end), vectors: this.#vectors.slice(start * d, end * d) };
+    });
+    return { blocks, count };
   }
 
   #grow(slots: number): void {

@@ -10,8 +10,11 @@ import type { SearchDocument, StageHit } from '../shared/search-types.js';
 import { contentHash } from './content-hash.js';
 import { DenseIndex } from './dense-index.js';
 import { reciprocalRankFusion, type ScoredId } from './fusion.js';
-import { IndexStore, STORED_INDEX_VERSION } from './index-store.js';
+import { IndexStore, STORED_INDEX_VERSION, VECTOR_BLOCK, type StoredVectors } from './index-store.js';
 import { LexicalIndex } from './lexical-index.js';
+
+/** While embedding, changed blocks of vectors are saved at most this often, so an interrupted indexing keeps most of its work. */
+const FLUSH_MS = 2000;
 
 interface Entry {
   readonly document: SearchDocument;
@@ -29,6 +32,11 @@ export class SearchCore {
   readonly #store: IndexStore | undefined;
   readonly #visible = new Map<string, Entry>();
   readonly #pending = new Map<string, Entry>();
+  /** The stored vectors are read once, at the first staging. */
+  #storedRead = false;
+  #flushedAt = 0;
+  /** The lexical index or its manifest changed since it was stored (writing it unchanged cost 0.7 s per 10,000). */
+  #indexDirty = true;
 
   constructor(config: SearchConfig) {
     this.#config = config;
@@ -43,37 +51,36 @@ export class SearchCore {
   }
 
   async load(documents: readonly SearchDocument[]): Promise<PrepareResult> {
-    const entries = await this.#entries(documents);
+    const entries = this.#entries(documents);
     let lexicalFromStore = false;
     const stored = await this.#store?.readIndex();
     if (stored !== undefined && this.#config.lexical && stored.lexical !== null && stored.lexicalFields === this.#config.fields.join('\u0000')) {
       this.#lexical = LexicalIndex.fromJSON(this.#config.fields, stored.lexical);
       const wanted = new Map(entries.map((entry) => [entry.document.id, entry.hash]));
+      let dropped = false;
       for (const [id, hash] of Object.entries(stored.manifest)) {
         if (wanted.get(id) === hash) this.#lexicalHashes.set(id, hash);
-        else this.#lexical.delete(id);
+        else dropped = this.#lexical.delete(id) || dropped;
       }
       lexicalFromStore = true;
+      this.#indexDirty = dropped;
     }
     return { ...(await this.#stage(entries)), lexicalFromStore };
   }
 
   async upsert(documents: readonly SearchDocument[]): Promise<PrepareResult> {
-    return { ...(await this.#stage(await this.#entries(documents))), lexicalFromStore: false };
+    return { ...(await this.#stage(this.#entries(documents))), lexicalFromStore: false };
   }
 
+  /** Shows the documents whose vectors arrived; saves the changed blocks at most every `FLUSH_MS` (and at commit). */
   async putVectors(ids: readonly string[], vectors: readonly Float32Array[]): Promise<void> {
-    const hashes: string[] = [];
-    const kept: Float32Array[] = [];
     ids.forEach((id, index) => {
       const entry = this.#pending.get(id);
       if (entry === undefined) return;
       this.#pending.delete(id);
       this.#show(entry, vectors[index] as Float32Array);
-      hashes.push(entry.hash);
-      kept.push(vectors[index] as Float32Array);
     });
-    if (this.#store !== undefined && this.#config.model !== undefined) await this.#store.writeVectors(this.#config.model, hashes, kept);
+    if (performance.now() - this.#flushedAt > FLUSH_MS) await this.#flushVectors();
   }
 
   dropPending(): void {
@@ -81,6 +88,7 @@ export class SearchCore {
       // A document loaded from the stored lexical index but never embedded must not be found lexically either.
       if (!this.#visible.has(id) && this.#lexicalHashes.has(id)) {
         this.#lexical?.delete(id);
+        this.#indexDirty = true;
         this.#lexicalHashes.delete(id);
       }
     }
@@ -93,19 +101,29 @@ export class SearchCore {
       this.#pending.delete(id);
       if (this.#visible.delete(id)) removed++;
       this.#dense?.delete(id);
-      if (this.#lexical?.delete(id) === true) this.#lexicalHashes.delete(id);
+      if (this.#lexical?.delete(id) === true) {
+        this.#lexicalHashes.delete(id);
+        this.#indexDirty = true;
+      }
     }
     return removed;
   }
 
   async commit(): Promise<number> {
-    if (this.#store !== undefined) {
-      await this.#store.writeIndex({
-        version: STORED_INDEX_VERSION,
-        lexicalFields: this.#config.fields.join('\u0000'),
-        lexical: this.#lexical?.toJSON() ?? null,
-        manifest: Object.fromEntries(this.#lexicalHashes),
-      });
+    await this.#flushVectors();
+    if (this.#store !== undefined && this.#indexDirty) {
+      this.#indexDirty = false;
+      try {
+        await this.#store.writeIndex({
+          version: STORED_INDEX_VERSION,
+          lexicalFields: this.#config.fields.join('\u0000'),
+          lexical: this.#lexical?.toJSON() ?? null,
+          manifest: Object.fromEntries(this.#lexicalHashes),
+        });
+      } catch (error) {
+        this.#indexDirty = true;
+        throw error;
+      }
     }
     return this.#visible.size;
   }
@@ -145,14 +163,12 @@ export class SearchCore {
     return { hits, fusionMs, ...(lexicalMs === undefined ? {} : { lexicalMs }), ...(denseMs === undefined ? {} : { denseMs }) };
   }
 
-  async #entries(documents: readonly SearchDocument[]): Promise<Entry[]> {
+  #entries(documents: readonly SearchDocument[]): Entry[] {
     const fields = this.#config.fields;
-    return Promise.all(
-      documents.map(async (document) => {
-        const values = fields.map((field) => document[field] ?? '');
-        return { document, values, hash: await contentHash(fields, values) };
-      }),
-    );
+    return documents.map((document) => {
+      const values = fields.map((field) => document[field] ?? '');
+      return { document, values, hash: contentHash(fields, values) };
+    });
   }
 
   /** Unchanged documents are skipped; the others are shown now, or wait for an embedding not found in the store. */
@@ -163,22 +179,38 @@ export class SearchCore {
       for (const entry of changed) this.#show(entry, undefined);
       return { toEmbed: [], reused };
     }
-    const stored =
-      this.#store !== undefined && this.#config.model !== undefined
-        ? await this.#store.readVectors(this.#config.model, changed.map((entry) => entry.hash))
-        : [];
+    // Read once, at the first indexing: later changes were embedded in this session or are new.
+    const stored = this.#storedRead ? undefined : await this.#readStoredVectors();
+    this.#storedRead = true;
     const toEmbed: { id: string; text: string }[] = [];
-    changed.forEach((entry, index) => {
-      const vector = stored[index];
-      if (vector !== undefined && vector.length === this.#dense?.dimensions) {
-        this.#show(entry, vector);
-        reused++;
-      } else {
+    const found: { entry: Entry; vector: Float32Array; at: number }[] = [];
+    for (const entry of changed) {
+      const vector = stored?.byHash.get(entry.hash);
+      if (vector !== undefined && vector.length === this.#dense.dimensions) found.push({ entry, vector, at: stored?.positions.get(entry.hash) ?? 0 });
+      else {
         this.#pending.set(entry.document.id, entry);
         toEmbed.push({ id: entry.document.id, text: documentText(entry.values) });
       }
-    });
+    }
+    // In the stored slot order, so an unchanged corpus lands in the same slots and its blocks need no rewrite.
+    found.sort((a, b) => a.at - b.at);
+    for (const { entry, vector } of found) this.#show(entry, vector);
+    reused += found.length;
+    if (stored !== undefined) this.#dense.markStored(stored.layout);
     return { toEmbed, reused };
+  }
+
+  async #readStoredVectors(): Promise<(StoredVectors & { positions: Map<string, number> }) | undefined> {
+    if (this.#store === undefined || this.#config.model === undefined) return undefined;
+    const stored = await this.#store.readVectors(this.#config.model);
+    return { ...stored, positions: new Map(stored.layout.map((hash, index) => [hash, index])) };
+  }
+
+  async #flushVectors(): Promise<void> {
+    this.#flushedAt = performance.now();
+    if (this.#store === undefined || this.#config.model === undefined || this.#dense === undefined) return;
+    const { blocks, count } = this.#dense.takeDirtyBlocks(VECTOR_BLOCK);
+    await this.#store.writeVectors(this.#config.model, blocks, count);
   }
 
   #show(entry: Entry, vector: Float32Array | undefined): void {
@@ -186,8 +218,9 @@ export class SearchCore {
     if (this.#lexical !== undefined && this.#lexicalHashes.get(id) !== entry.hash) {
       this.#lexical.put(id, entry.values);
       this.#lexicalHashes.set(id, entry.hash);
+      this.#indexDirty = true;
     }
-    if (vector !== undefined) this.#dense?.set(id, vector);
+    if (vector !== undefined) this.#dense?.set(id, vector, entry.hash);
     this.#visible.set(id, entry);
   }
 }

@@ -4,6 +4,7 @@
  */
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
+import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../src/search/content-hash.js';
 import { SearchCore } from '../../src/search/search-core.js';
@@ -95,9 +96,9 @@ describe('SearchCore persistence', () => {
       await index(new SearchCore(config({ model: modelKey({ ...other, dimensions: DIMENSIONS }) })), DOCS, embedded);
       expect(embedded, JSON.stringify(other)).toHaveLength(4);
     }
-    // The same model under another index name reuses the vectors (keyed by content, not by index).
+    // The first model's vectors are still there: back under it, nothing is embedded.
     const embedded: string[] = [];
-    await index(new SearchCore(config({ persist: 'another-index' })), DOCS, embedded);
+    await index(new SearchCore(config()), DOCS, embedded);
     expect(embedded).toEqual([]);
   });
 
@@ -106,8 +107,9 @@ describe('SearchCore persistence', () => {
     const prepared = await index(new SearchCore(config({ fields: ['body', 'title'] })), DOCS);
     expect(prepared.lexicalFromStore).toBe(false);
     expect(prepared.toEmbed).toHaveLength(4);
-    expect(await contentHash(['a', 'b'], ['x', 'y'])).not.toBe(await contentHash(['b', 'a'], ['x', 'y']));
-    expect(await contentHash(['a'], ['x y'])).toMatch(/^[0-9a-f]{64}$/);
+    expect(contentHash(['a', 'b'], ['x', 'y'])).not.toBe(contentHash(['b', 'a'], ['x', 'y']));
+    // SHA-256 of the JSON [["a"],["x y"]], as Node's own crypto computes it.
+    expect(contentHash(['a'], ['x y'])).toBe(createHash('sha256').update(JSON.stringify([['a'], ['x y']])).digest('hex'));
   });
 
   it('a cleared store rebuilds: everything is embedded again', async () => {
@@ -184,5 +186,38 @@ describe('storage errors', () => {
     expect(error.details).toMatchObject({ quota: true, name: 'QuotaExceededError' });
     expect(error.message).toMatch(/quota.*persist/s);
     expect(storageError('read', new Error('x')).details['quota']).toBe(false);
+  });
+});
+
+describe('stored blocks of embeddings', () => {
+  const many = Array.from({ length: 1200 }, (_, i) => ({ id: `d${i}`, title: `Title ${i}`, body: `body text number ${i} about animals ${i % 7}` }));
+
+  it('an unchanged reload rewrites no block; a removal or change rewrites only the blocks it touched', async () => {
+    const { IndexStore } = await import('../../src/search/index-store.js');
+    const written: number[][] = [];
+    const original = IndexStore.prototype.writeVectors;
+    IndexStore.prototype.writeVectors = function (model, blocks, count) {
+      written.push(blocks.map((block) => block.block));
+      return original.call(this, model, blocks, count);
+    };
+    try {
+      await index(new SearchCore(config()), many);
+      expect(written.flat().sort((a, b) => a - b)).toEqual([0, 1, 2]);
+      written.length = 0;
+      const embedded: string[] = [];
+      const core = new SearchCore(config());
+      await index(core, many, embedded);
+      expect(embedded).toEqual([]);
+      expect(written.flat()).toEqual([]);
+      core.remove(['d5']);
+      await core.commit();
+      // The last document moved into the freed slot: its old block (2) and the freed one (0).
+      expect(written.flat().sort()).toEqual([0, 2]);
+      const after: string[] = [];
+      await index(new SearchCore(config()), many.filter((doc) => doc.id !== 'd5'), after);
+      expect(after).toEqual([]);
+    } finally {
+      IndexStore.prototype.writeVectors = original;
+    }
   });
 });

@@ -46,7 +46,7 @@ describe('DenseIndex', () => {
   it('returns exactly the k best dot products, best first (odd dimension count)', () => {
     const vectors = randomVectors(500, 37, 7);
     const index = new DenseIndex(37, 4);
-    vectors.forEach((vector, i) => index.set(`d${i}`, vector));
+    vectors.forEach((vector, i) => index.set(`d${i}`, vector, `h${i}`));
     const [query] = randomVectors(1, 37, 99) as [Float32Array];
     const expected = vectors.map((vector, i) => ({ id: `d${i}`, score: dot(vector, query) })).sort((a, b) => b.score - a.score).slice(0, 25);
     const got = index.search(query, 25);
@@ -57,10 +57,10 @@ describe('DenseIndex', () => {
   it('forgets deleted and replaced vectors, keeping the others findable', () => {
     const vectors = randomVectors(50, 8, 3);
     const index = new DenseIndex(8);
-    vectors.forEach((vector, i) => index.set(`d${i}`, vector));
+    vectors.forEach((vector, i) => index.set(`d${i}`, vector, `h${i}`));
     index.delete('d0');
     index.delete('d49');
-    index.set('d10', vectors[20] as Float32Array);
+    index.set('d10', vectors[20] as Float32Array, 'h20');
     expect(index.size).toBe(48);
     const all = index.search(vectors[5] as Float32Array, 100);
     expect(all).toHaveLength(48);
