@@ -26,6 +26,8 @@ import { SearchWorkerHandle } from './search-worker-handle.js';
 
 const DEFAULT_EMBED_BATCH = 32;
 const DEFAULT_FUSION_K = 60;
+/** Documents per message to the worker. */
+const SEND_SLICE = 2000;
 
 type IndexingOptions = { signal?: AbortSignal | undefined; onProgress?: ((progress: SearchProgress) => void) | undefined };
 
@@ -84,7 +86,8 @@ export class WorkerSearch implements Search {
         }),
       );
       options.onProgress?.({ stage: 'load', documents: documents.length });
-      const prepared = await search.#handle.call(search.#handle.remote.load(plainDocuments(documents, names)));
+      await search.#send(documents);
+      const prepared = await search.#handle.call(search.#handle.remote.load());
       await search.#finish(prepared, { signal: options.signal, onProgress: options.onProgress });
       return search;
     } catch (error) {
@@ -104,7 +107,8 @@ export class WorkerSearch implements Search {
     return this.#serial(async () => {
       validateSearchDocuments(documents, this.#fields);
       throwIfAborted(options.signal);
-      const prepared = await this.#handle.call(this.#handle.remote.upsert(plainDocuments(documents, this.#fields)));
+      await this.#send(documents);
+      const prepared = await this.#handle.call(this.#handle.remote.upsert());
       try {
         await this.#finish(prepared, options);
       } catch (error) {
@@ -196,6 +200,13 @@ export class WorkerSearch implements Search {
     });
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Copies the documents to the worker in slices, yielding between them (100,000 at once held the page for seconds). */
+  async #send(documents: readonly SearchDocument[]): Promise<void> {
+    for (let start = 0; start < documents.length; start += SEND_SLICE) {
+      await this.#handle.call(this.#handle.remote.receive(plainDocuments(documents.slice(start, start + SEND_SLICE), this.#fields)));
+    }
   }
 
   /** Embeds what the worker asked for, batch by batch, then stores the index. */

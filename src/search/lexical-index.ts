@@ -54,7 +54,7 @@ export class LexicalIndex {
   search(query: string, k: number, options: LexicalOptions, boosts: Readonly<Record<string, number>>, keep: (id: string) => boolean): ScoredId[] {
     const hits = this.#index.search(query, {
       filter: (result) => keep(result.id as string),
-      prefix: options.prefix ?? true,
+      prefix: options.prefix === 'last' || options.prefix === undefined ? (_term: string, index: number, terms: string[]) => index === terms.length - 1 : options.prefix,
       fuzzy: options.fuzzy ?? 0,
       combineWith: options.combineWith ?? 'OR',
       boost: { ...boosts },

@@ -57,10 +57,15 @@ export interface SearchWorkerApi {
   /** Takes a Web Lock for the worker's life (see `shared/life-lock.ts`). */
   holdLifeLock(name: string): Promise<boolean>;
   configure(config: SearchConfig): Promise<Outcome<void>>;
-  /** The first indexing: reads the stored index (when persisted), then stages `documents` as `upsert` does. */
-  load(documents: readonly SearchDocument[]): Promise<Outcome<PrepareResult>>;
+  /**
+   * Documents for the next `load` or `upsert`, sent in slices so that copying a large corpus never holds the
+   * page's thread for long.
+   */
+  receive(documents: readonly SearchDocument[]): Promise<Outcome<void>>;
+  /** The first indexing: reads the stored index (when persisted), then stages what `receive` brought as `upsert` does. */
+  load(): Promise<Outcome<PrepareResult>>;
   /** New or changed documents become searchable now when no embedding is needed, else once `putVectors` brings it. */
-  upsert(documents: readonly SearchDocument[]): Promise<Outcome<PrepareResult>>;
+  upsert(): Promise<Outcome<PrepareResult>>;
   putVectors(ids: readonly string[], vectors: readonly Float32Array[]): Promise<Outcome<void>>;
   /** Drops staged documents that never got their vectors (an aborted `add`). */
   dropPending(): Promise<Outcome<void>>;

@@ -23,8 +23,12 @@ export interface SearchEmbedder {
 
 /** The lexical first stage (MiniSearch, BM25+ over the fields). */
 export interface LexicalOptions {
-  /** Treat each query term as a prefix too (`pand` finds `panda`). Default `true`. */
-  readonly prefix?: boolean;
+  /**
+   * Which query terms also match as prefixes (`pand` finds `panda`): `'last'` only the last one (the word being
+   * typed), `true` every term, `false` none. Default `'last'` (every term as a prefix tripled the lexical time over
+   * 100,000 passages).
+   */
+  readonly prefix?: boolean | 'last';
   /** Edit distance allowed per term, as a fraction of its length (0.2: one edit in five letters); 0 is off. Default `0`. */
   readonly fuzzy?: number;
   /** `'OR'`: a document needs one query term; `'AND'`: every term. Default `'OR'`. */

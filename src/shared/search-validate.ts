@@ -46,7 +46,7 @@ export function validateSearchOptions(options: SearchOptions | undefined): void 
     if (typeof lexical !== 'object' || lexical === null) throw invalid('lexical must be an options object or false.', { argument: 'lexical' });
     if (lexical.fuzzy !== undefined && (typeof lexical.fuzzy !== 'number' || !(lexical.fuzzy >= 0))) throw invalid('lexical.fuzzy must be a number >= 0.', { argument: 'lexical.fuzzy' });
     if (lexical.combineWith !== undefined && lexical.combineWith !== 'OR' && lexical.combineWith !== 'AND') throw invalid("lexical.combineWith must be 'OR' or 'AND'.", { argument: 'lexical.combineWith' });
-    if (lexical.prefix !== undefined && typeof lexical.prefix !== 'boolean') throw invalid('lexical.prefix must be a boolean.', { argument: 'lexical.prefix' });
+    if (lexical.prefix !== undefined && typeof lexical.prefix !== 'boolean' && lexical.prefix !== 'last') throw invalid("lexical.prefix must be true, false or 'last'.", { argument: 'lexical.prefix' });
   }
   if (embedder !== undefined) {
     const info = (embedder as { info?: { model?: unknown; revision?: unknown; dtype?: unknown; dimensions?: unknown } }).info;

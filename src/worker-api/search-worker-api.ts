@@ -5,11 +5,13 @@
 import { RerankerError } from '../shared/errors.js';
 import { holdLifeLock } from '../shared/life-lock.js';
 import type { SearchWorkerApi } from '../shared/search-protocol.js';
+import type { SearchDocument } from '../shared/search-types.js';
 import { SearchCore } from '../search/search-core.js';
 import { settle } from './worker-api.js';
 
 export function createSearchWorkerApi(): SearchWorkerApi {
   let core: SearchCore | undefined;
+  const received: SearchDocument[] = [];
   const ready = (): SearchCore => {
     if (core === undefined) throw new RerankerError('invalid-input', 'The search worker was used before configure(); this is a bug of the page side.');
     return core;
@@ -19,9 +21,15 @@ export function createSearchWorkerApi(): SearchWorkerApi {
     configure: (config) =>
       settle(async () => {
         core = new SearchCore(config);
+        received.length = 0;
       }),
-    load: (documents) => settle(() => ready().load(documents)),
-    upsert: (documents) => settle(() => ready().upsert(documents)),
+    receive: (documents) =>
+      settle(async () => {
+        ready();
+        received.push(...documents);
+      }),
+    load: () => settle(() => ready().load(received.splice(0))),
+    upsert: () => settle(() => ready().upsert(received.splice(0))),
     putVectors: (ids, vectors) => settle(() => ready().putVectors(ids, vectors)),
     dropPending: () => settle(async () => ready().dropPending()),
     remove: (ids) => settle(async () => ready().remove(ids)),

@@ -176,6 +176,14 @@ describe('SearchCore incremental updates', () => {
       core.firstStage({ query: 'bamboo', candidates: 5, lexical: {}, boosts, returnDocuments: true }).hits.map((hit) => hit.id);
     expect(run({ title: 10, body: 1 })[0]).toBe('title-match');
     expect(run({ title: 1, body: 10 })[0]).toBe('body-match');
+    // Prefixes: by default only the last term (the word being typed); true, every term; false, none.
+    const find = (query: string, prefix: boolean | 'last' | undefined) =>
+      core.firstStage({ query, candidates: 5, lexical: prefix === undefined ? {} : { prefix }, boosts: { title: 1, body: 1 }, returnDocuments: false }).hits.map((hit) => hit.id).sort();
+    expect(find('leav bamb', undefined)).toEqual(['body-match', 'title-match']);
+    expect(find('bamb leav', undefined)).toEqual(['body-match', 'title-match']);
+    expect(find('bamb leavx', undefined)).toEqual([]);
+    expect(find('bamb leavx', true)).toEqual(['body-match', 'title-match']);
+    expect(find('bamb', false)).toEqual([]);
   });
 });
 
