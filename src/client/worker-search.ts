@@ -6,7 +6,7 @@
  */
 import { RerankerError, describeCause } from '../shared/errors.js';
 import { modelKey } from '../shared/search-keys.js';
-import type { FirstStageHit, PrepareResult } from '../shared/search-protocol.js';
+import type { FirstStageHit, PrepareAnswer } from '../shared/search-protocol.js';
 import type {
   LexicalOptions,
   Search,
@@ -210,22 +210,23 @@ export class WorkerSearch implements Search {
   }
 
   /** Embeds what the worker asked for, batch by batch, then stores the index. */
-  async #finish(prepared: PrepareResult, options: IndexingOptions): Promise<void> {
-    const { toEmbed, reused } = prepared;
+  async #finish(prepared: PrepareAnswer, options: IndexingOptions): Promise<void> {
+    const { embedCount: total, reused } = prepared;
     let done = 0;
-    if (toEmbed.length > 0) options.onProgress?.({ stage: 'embed', done, total: toEmbed.length, reused });
-    for (let start = 0; start < toEmbed.length; start += this.#batch) {
+    if (total > 0) options.onProgress?.({ stage: 'embed', done, total, reused });
+    while (done < total) {
       throwIfAborted(options.signal);
-      const batch = toEmbed.slice(start, start + this.#batch);
+      const batch = await this.#handle.call(this.#handle.remote.nextToEmbed(this.#batch));
+      if (batch.length === 0) throw new RerankerError('inference-failed', `The search worker ran out of texts to embed at ${done} of ${total}; this is a bug, please report it.`);
       const vectors = await this.#embed(batch.map((item) => item.text), 'document', options.signal);
       throwIfAborted(options.signal);
       await this.#handle.call(this.#handle.remote.putVectors(batch.map((item) => item.id), vectors));
       done += batch.length;
-      options.onProgress?.({ stage: 'embed', done, total: toEmbed.length, reused });
+      options.onProgress?.({ stage: 'embed', done, total, reused });
     }
     options.onProgress?.({ stage: 'store' });
     const documents = await this.#handle.call(this.#handle.remote.commit());
-    this.#info = { ...this.#info, documents, lastIndexing: { embedded: toEmbed.length, reused, lexicalFromStore: prepared.lexicalFromStore } };
+    this.#info = { ...this.#info, documents, lastIndexing: { embedded: total, reused, lexicalFromStore: prepared.lexicalFromStore } };
     options.onProgress?.({ stage: 'ready', info: this.#info });
   }
 

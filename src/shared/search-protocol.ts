@@ -26,6 +26,12 @@ export interface PrepareResult {
   readonly lexicalFromStore: boolean;
 }
 
+/**
+ * `PrepareResult` as it crosses to the page: the texts to embed stay in the worker and come in batches
+ * (`nextToEmbed`), since 100,000 texts in one message held the page's thread for about a second.
+ */
+export type PrepareAnswer = Omit<PrepareResult, 'toEmbed'> & { readonly embedCount: number };
+
 export interface FirstStageRequest {
   readonly query: string;
   /** The query's embedding, when there is an embedder. */
@@ -63,9 +69,11 @@ export interface SearchWorkerApi {
    */
   receive(documents: readonly SearchDocument[]): Promise<Outcome<void>>;
   /** The first indexing: reads the stored index (when persisted), then stages what `receive` brought as `upsert` does. */
-  load(): Promise<Outcome<PrepareResult>>;
+  load(): Promise<Outcome<PrepareAnswer>>;
   /** New or changed documents become searchable now when no embedding is needed, else once `putVectors` brings it. */
-  upsert(): Promise<Outcome<PrepareResult>>;
+  upsert(): Promise<Outcome<PrepareAnswer>>;
+  /** The next `count` documents (id and text) of the last `load` or `upsert` to embed. */
+  nextToEmbed(count: number): Promise<Outcome<{ id: string; text: string }[]>>;
   putVectors(ids: readonly string[], vectors: readonly Float32Array[]): Promise<Outcome<void>>;
   /** Drops staged documents that never got their vectors (an aborted `add`). */
   dropPending(): Promise<Outcome<void>>;
