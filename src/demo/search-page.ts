@@ -1,11 +1,11 @@
 /// <reference types="vite/client" />
 /**
  * The search demo (search.html): the man-pages corpus indexed by createSearch (lexical, kept in IndexedDB),
- * reranked by a cross-encoder, answering as you type. `?model=&modelBaseUrl=&device=` choose the reranker
+ * reranked by a cross-encoder, answering as you type. `?model=&modelBaseUrl=&device=&dtype=` choose the reranker
  * (default Xenova/ms-marco-MiniLM-L-6-v2 from the Hub); without a reranker (load failed, offline) it still
  * answers with the first stage.
  */
-import { createReranker, createSearch, type DeviceRequest, type Reranker, type Search, type SearchDocument } from '../index.js';
+import { createReranker, createSearch, type DeviceRequest, type DtypeRequest, type Reranker, type Search, type SearchDocument } from '../index.js';
 import { describeTimings, renderResults } from './search-render.js';
 
 const CORPUS_URL = new URL('../../demo-data/man-pages.json', import.meta.url);
@@ -27,11 +27,13 @@ async function loadReranker(params: URLSearchParams): Promise<Reranker | undefin
   const model = params.get('model') ?? DEFAULT_MODEL;
   const modelBaseUrl = params.get('modelBaseUrl') ?? undefined;
   const device = (params.get('device') ?? 'auto') as DeviceRequest;
+  const dtype = (params.get('dtype') ?? 'auto') as DtypeRequest;
   element<HTMLSpanElement>('search-model').textContent = model;
   try {
     return await createReranker({
       model,
       device,
+      dtype,
       ...(modelBaseUrl === undefined ? {} : { modelBaseUrl }),
       onProgress: (p) => {
         if (p.stage === 'download-total') status.textContent = `Loading the reranker ${model}: ${Math.round(p.progress)}%`;
