@@ -25,7 +25,7 @@ export interface SearchEmbedder {
 export interface LexicalOptions {
   /**
    * Which query terms also match as prefixes (`pand` finds `panda`): `'last'` only the last one (the word being
-   * typed), `true` every term, `false` none. Default `'last'` (every term as a prefix tripled the lexical time over
+   * typed), `true` every term, `false` none. Default `'last'` (every term as a prefix was about 2-3x slower over
    * 100,000 passages).
    */
   readonly prefix?: boolean | 'last';
