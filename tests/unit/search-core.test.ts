@@ -200,7 +200,7 @@ describe('storage errors', () => {
 describe('stored blocks of embeddings', () => {
   const many = Array.from({ length: 1200 }, (_, i) => ({ id: `d${i}`, title: `Title ${i}`, body: `body text number ${i} about animals ${i % 7}` }));
 
-  it('an unchanged reload rewrites no block; a removal or change rewrites only the blocks it touched', async () => {
+  it('an unchanged reload rewrites no block; a removal rewrites only the blocks it touched', async () => {
     const { IndexStore } = await import('../../src/search/index-store.js');
     const written: number[][] = [];
     const original = IndexStore.prototype.writeVectors;
