@@ -29,5 +29,7 @@ export default defineConfig({
   build: {
     target: 'es2022',
     outDir: 'dist/demo',
+    // Two pages: the reranker demo and the search demo.
+    rollupOptions: { input: { main: 'index.html', search: 'search.html' } },
   },
 });

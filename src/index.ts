@@ -33,3 +33,19 @@ export type {
 export type { ModelFilesInput } from './shared/model-files.js';
 export type { RerankerOptions } from './shared/reranker-options.js';
 export type { Embedder, EmbedderInfo, EmbedderOptions, EmbedOptions, EmbeddingKind, EmbeddingPooling } from './shared/embedder-types.js';
+export { createSearch } from './client/create-search.js';
+export type {
+  LexicalOptions,
+  PersistOptions,
+  Search,
+  SearchCallOptions,
+  SearchDocument,
+  SearchEmbedder,
+  SearchInfo,
+  SearchOptions,
+  SearchProgress,
+  SearchResponse,
+  SearchResult,
+  SearchTimings,
+  StageHit,
+} from './shared/search-types.js';

@@ -85,8 +85,11 @@ test('after one visit the built demo opens with the network cut, lists the cache
   await expect(preset).toContainText('available offline (fp32)');
   await expect(offlineList.locator('li')).toHaveText([`/fixtures/models/${PRESET}/ (fp32)`]);
 
-  // The service worker's cache holds every file of the build (page, script, CSS, worker, .wasm).
-  const built = ['index.html', ...readdirSync(join(site, 'assets')).map((file) => `assets/${file}`)].map((path) => `${origin}/${path}`).sort();
+  // The service worker's cache holds every file of the build (pages: the reranker and the search demo; scripts, CSS,
+  // workers, .wasm, the search corpus).
+  const pages = readdirSync(site).filter((file) => file.endsWith('.html'));
+  expect(pages.sort()).toEqual(['index.html', 'search.html']);
+  const built = [...pages, ...readdirSync(join(site, 'assets')).map((file) => `assets/${file}`)].map((path) => `${origin}/${path}`).sort();
   expect(built.some((url) => url.endsWith('.wasm'))).toBe(true);
   const precached = await page.evaluate(async () => {
     const names = (await caches.keys()).filter((name) => name.startsWith('webgpu-reranker-demo-'));
@@ -116,4 +119,12 @@ test('after one visit the built demo opens with the network cut, lists the cache
   expectReferenceScores(await rerankOnPage(page, pairs), pairs);
   await expect(page.locator('#info')).toContainText('wasm');
   await expect(page.locator('#error')).toBeHidden();
+
+  // ---- The search page, still offline: page, corpus and search worker come from the cache; the fp32 reranker too ----
+  const search = await page.goto(`${origin}/search.html?modelBaseUrl=/fixtures/models&model=${PRESET}&device=wasm&dtype=fp32`);
+  expect(search?.fromServiceWorker()).toBe(true);
+  await expect(page.locator('#search-status')).toHaveAttribute('data-ready', 'true', { timeout: 240_000 });
+  await expect(page.locator('#search-status')).toContainText('reranker on wasm');
+  await page.locator('#search-query').pressSequentially('socket', { delay: 40 });
+  await expect(page.locator('#search-results li')).toHaveCount(10);
 });

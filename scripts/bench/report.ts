@@ -1,5 +1,6 @@
 /** bench/results/latest.md from the results object. */
 import { INT8_MATMUL_OPS } from './op-profile.js';
+import { searchSection } from './report-search.js';
 import type { ContenderSummary, ProfileRecord, RatioSpread, Results, ThroughputCase } from './results.js';
 
 function fmt(value: number | undefined, digits = 1): string {
@@ -254,6 +255,8 @@ export function renderMarkdown(results: Results): string {
     if (lt.loadLongTasksMs.length > 0) lines.push(`- (while the model loaded, before the check: long tasks of ${lt.loadLongTasksMs.map((d) => Math.round(d)).join(', ')} ms)`);
     lines.push('');
   }
+
+  lines.push(...searchSection(results.search));
 
   const gpu = results.webgpu;
   if (gpu !== undefined) {

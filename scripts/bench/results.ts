@@ -142,6 +142,27 @@ export interface ProfileRecord {
   readonly native: OpProfile & { readonly ms: number };
 }
 
+/** createSearch over synthetic passages and 384-d vectors (phases/search.ts). */
+export interface SearchBenchRecord {
+  readonly passages: number;
+  readonly dimensions: number;
+  /** createSearch with the synthetic embedder: hashing, embedding calls, lexical and dense indexing, storing. */
+  readonly indexMs: number;
+  readonly longTasksWhileIndexingMs: number[];
+  readonly queries: number;
+  /** lexical + dense + fusion, timed inside the search worker. */
+  readonly firstStageMedianMs: number;
+  readonly firstStageP95Ms: number;
+  readonly lexicalMedianMs: number;
+  readonly denseMedianMs: number;
+  readonly fusionMedianMs: number;
+  /** search() on the page, query embedding excluded: the worker round trip included. */
+  readonly roundTripMedianMs: number;
+  /** The same corpus indexed again after a page reload, from IndexedDB. */
+  readonly reload?: { readonly ms: number; readonly embedded: number; readonly reused: number; readonly lexicalFromStore: boolean };
+  readonly errors: string[];
+}
+
 export interface Results {
   readonly machine: MachineInfo;
   readonly mode: 'quick' | 'full';
@@ -156,6 +177,7 @@ export interface Results {
   sessions?: SessionsRecord[];
   options: OptionsRecord[];
   profile?: ProfileRecord[];
+  search?: SearchBenchRecord[];
   checks: Record<string, number | string>;
   notes: string[];
   totalSeconds?: number;

@@ -10,7 +10,7 @@
  * before any fetch, so a model loaded once loads offline; this worker never touches that cache.
  *
  * - Assets (content-hashed names): cache first; a name that is not in the list goes to the network untouched.
- * - The page itself (a navigation to the demo's folder or its index.html, any query string): network first,
+ * - The page itself (a navigation to the demo's folder or its index.html, or to search.html; any query string): network first,
  *   so a new deploy shows on the next visit; the cached copy when the network fails or answers 5xx.
  * - A new build is a new cache (`webgpu-reranker-demo-<version>`). No skipWaiting(): a new worker takes over
  *   only once no tab runs the old page, whose files stay cached until then; the old caches are dropped then.
@@ -32,6 +32,8 @@ const CACHE_NAME = `${CACHE_PREFIX}${__CACHE_VERSION__}`;
 /** The demo's root: the folder this script is served from (its registration scope). */
 const root = new URL('./', self.location.href);
 const pageUrl = new URL('index.html', root).href;
+/** The search demo, the second page. */
+const searchPageUrl = new URL('search.html', root).href;
 const precached = new Set(__PRECACHE__.map((path) => new URL(path, root).href));
 
 self.addEventListener('install', (event) => {
@@ -61,6 +63,7 @@ self.addEventListener('fetch', (event) => {
   if (request.mode === 'navigate') {
     // Only the demo page: any other page under the scope (fixture folders, test pages) is not ours.
     if (bare === root.href || bare === pageUrl) event.respondWith(networkFirst(request, pageUrl));
+    else if (bare === searchPageUrl) event.respondWith(networkFirst(request, searchPageUrl));
     return;
   }
   if (precached.has(bare)) event.respondWith(cacheFirst(request, bare));

@@ -33,7 +33,12 @@ export type RerankerErrorCode =
   /** `dispose()` was called; create a new reranker. */
   | 'disposed'
   /** The worker died (terminated, closed, crashed); pending calls reject with it, the next call starts a new one. */
-  | 'worker-crashed';
+  | 'worker-crashed'
+  /**
+   * `createSearch`'s IndexedDB store refused a write or read (`details.quota` when the origin's quota is full); the
+   * message says whether the in-memory index is complete and what to free or turn off (`persist`).
+   */
+  | 'storage-failed';
 
 export const RERANKER_ERROR_CODES: readonly RerankerErrorCode[] = [
   'invalid-input',
@@ -48,6 +53,7 @@ export const RERANKER_ERROR_CODES: readonly RerankerErrorCode[] = [
   'timeout',
   'disposed',
   'worker-crashed',
+  'storage-failed',
 ];
 
 export class RerankerError extends Error {

@@ -15,7 +15,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   shared: [],
   engine: ['shared'],
   runtime: ['engine', 'shared'],
-  'worker-api': ['engine', 'runtime', 'shared'],
+  // The search worker's first stage, fusion and IndexedDB store (createSearch).
+  search: ['shared'],
+  'worker-api': ['engine', 'runtime', 'search', 'shared'],
   client: ['shared'],
   // Framework adapters (webgpu-reranker/ai-sdk, /langchain, /llamaindex): thin wrappers over the client.
   adapters: ['client', 'shared'],

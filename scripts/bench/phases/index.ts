@@ -8,6 +8,7 @@ import { loading } from './loading.js';
 import { longTasks } from './long-tasks.js';
 import { options } from './options.js';
 import { profile } from './profile.js';
+import { search } from './search.js';
 import { sessions } from './sessions.js';
 import { sweep } from './sweep.js';
 import { threads } from './threads.js';
@@ -15,4 +16,4 @@ import { throughput } from './throughput.js';
 import { webgpu } from './webgpu.js';
 
 // The phases sharing one browser come first, together, so it is closed before those that launch their own.
-export const PHASES: readonly Phase[] = [sessions, threads, options, profile, throughput, sweep, loading, longTasks, webgpu];
+export const PHASES: readonly Phase[] = [sessions, threads, options, profile, throughput, sweep, loading, longTasks, search, webgpu];

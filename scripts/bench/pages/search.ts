@@ -1,0 +1,80 @@
+/**
+ * The search bench page: `createSearch` over synthetic passages (the bench's seeded pseudo-English) with a
+ * SYNTHETIC EMBEDDER (not a model: a seeded random unit vector per text, 384-d), so what is timed is the library's
+ * first stage (lexical + exact dense + fusion, in the search worker), indexing and the IndexedDB reload.
+ */
+import { createSearch, type Search, type SearchEmbedder } from '../../../src/index.js';
+import { seededRandom } from '../../shared/seeded-random.js';
+import { makePassages } from '../text.js';
+import type { SearchQueryRun } from './search-contract.js';
+
+
+const DIMENSIONS = 384;
+
+function textSeed(text: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return hash >>> 0;
+}
+
+class SyntheticEmbedder implements SearchEmbedder {
+  readonly info = { model: 'synthetic/random-unit-vectors', revision: 'bench', dtype: 'fp32', dimensions: DIMENSIONS };
+  documents = 0;
+
+  async embed(texts: readonly string[], options: { kind?: 'query' | 'document' } = {}): Promise<Float32Array[]> {
+    if ((options.kind ?? 'document') === 'document') this.documents += texts.length;
+    // Cheap on purpose (it runs on the page's thread, where a real embedder has its own worker): one seeded
+    // generator per text, filled in a plain loop.
+    return texts.map((text) => {
+      const random = seededRandom(textSeed(text));
+      const vector = new Float32Array(DIMENSIONS);
+      let norm = 0;
+      for (let i = 0; i < DIMENSIONS; i++) {
+        const value = random() * 2 - 1;
+        vector[i] = value;
+        norm += value * value;
+      }
+      const scale = 1 / Math.sqrt(norm);
+      for (let i = 0; i < DIMENSIONS; i++) vector[i] = (vector[i] as number) * scale;
+      return vector;
+    });
+  }
+}
+
+const longTasks: number[] = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) longTasks.push(entry.duration);
+}).observe({ type: 'longtask', buffered: true });
+
+let search: Search | undefined;
+let embedder: SyntheticEmbedder | undefined;
+
+window.searchBench = {
+  async index(count, persist) {
+    const documents = makePassages(count, 'short').map((text, index) => ({ id: `d${index}`, text }));
+    embedder = new SyntheticEmbedder();
+    // Let the long task of making the passages (the bench's own work) be reported before counting starts.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    longTasks.length = 0;
+    const started = performance.now();
+    search = await createSearch({ documents, embedder, embedBatchSize: 256, ...(persist ? { persist: { name: `bench-${count}` } } : {}) });
+    const ms = performance.now() - started;
+    const { reused, lexicalFromStore } = search.info.lastIndexing;
+    return { ms, longTasks: [...longTasks], embedded: embedder.documents, reused, lexicalFromStore };
+  },
+  async queries(queries) {
+    if (search === undefined) throw new Error('index first');
+    const runs: SearchQueryRun[] = [];
+    for (const query of queries) {
+      const { timings } = await search.search(query, { topK: 10, candidates: 50 });
+      const lexicalMs = timings.lexicalMs ?? 0;
+      const denseMs = timings.denseMs ?? 0;
+      runs.push({ firstStageMs: lexicalMs + denseMs + timings.fusionMs, lexicalMs, denseMs, fusionMs: timings.fusionMs, roundTripMs: timings.totalMs - (timings.embedQueryMs ?? 0) });
+    }
+    return runs;
+  },
+  dispose() {
+    search?.dispose();
+    search = undefined;
+  },
+};

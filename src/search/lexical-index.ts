@@ -1,0 +1,68 @@
+/**
+ * The lexical first stage: MiniSearch (BM25+ over the fields, prefix and fuzzy terms, per-field boosts at query
+ * time), indexing a document's fields only; the texts themselves stay in the search core.
+ */
+import MiniSearch from 'minisearch';
+import type { LexicalOptions } from '../shared/search-types.js';
+import type { ScoredId } from './fusion.js';
+
+type Row = { readonly id: string } & Record<string, string>;
+
+export class LexicalIndex {
+  readonly #fields: readonly string[];
+  readonly #index: MiniSearch<Row>;
+
+  private constructor(fields: readonly string[], index: MiniSearch<Row>) {
+    this.#fields = fields;
+    this.#index = index;
+  }
+
+  static #options(fields: readonly string[]) {
+    return { fields: [...fields], storeFields: [] as string[], idField: 'id' };
+  }
+
+  static create(fields: readonly string[]): LexicalIndex {
+    return new LexicalIndex(fields, new MiniSearch<Row>(LexicalIndex.#options(fields)));
+  }
+
+  /** Rebuilds an index saved by `toJSON` (same fields). */
+  static fromJSON(fields: readonly string[], json: string): LexicalIndex {
+    return new LexicalIndex(fields, MiniSearch.loadJSON<Row>(json, LexicalIndex.#options(fields)));
+  }
+
+  has(id: string): boolean {
+    return this.#index.has(id);
+  }
+
+  /** Adds `id`, replacing the version it holds. */
+  put(id: string, values: readonly string[]): void {
+    const row: Record<string, string> = { id };
+    this.#fields.forEach((field, index) => {
+      row[field] = values[index] ?? '';
+    });
+    if (this.#index.has(id)) this.#index.discard(id);
+    this.#index.add(row as Row);
+  }
+
+  delete(id: string): boolean {
+    if (!this.#index.has(id)) return false;
+    this.#index.discard(id);
+    return true;
+  }
+
+  /** The `k` best documents that pass `keep`, best first. */
+  search(query: string, k: number, options: LexicalOptions, boosts: Readonly<Record<string, number>>, keep: (id: string) => boolean): ScoredId[] {
+    const hits = this.#index.search(query, {
+      filter: (result) => keep(result.id as string),
+      prefix: options.prefix === 'last' || options.prefix === undefined ? (_term: string, index: number, terms: string[]) => index === terms.length - 1 : options.prefix,
+      fuzzy: options.fuzzy ?? 0,
+      combineWith: options.combineWith ?? 'OR',
+      boost: { ...boosts },
+    });
+    return hits.slice(0, k).map((hit) => ({ id: hit.id as string, score: hit.score }));
+  }
+
+  toJSON(): string {
+    return JSON.stringify(this.#index);
+  }
+}
