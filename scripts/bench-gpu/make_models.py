@@ -5,6 +5,10 @@ Writes Hub-layout folders that the library loads (config.json, tokenizer files, 
 
   minilm-l6   BertForSequenceClassification with ms-marco-MiniLM-L-6-v2's shape:
               6 layers, hidden 384, 12 heads, intermediate 1536, vocab 30522, 512 positions
+  minilm-l6-sdpa  the same, exported with transformers' default SDPA attention: the export flavour whose
+              mask arithmetic onnxruntime-web's WebGPU EP leaves on the CPU (the slow path users meet)
+  tiny-bert-sdpa  the same flavour at the fixture tiny-bert-reranker's size (2 layers, hidden 32), for the
+              test that `info` names the nodes a WebGPU session left on the CPU
   xlmr-base   XLMRobertaForSequenceClassification with bge-reranker-base's shape:
               12 layers, hidden 768, 12 heads, intermediate 3072, vocab 250002, 514 positions
 
@@ -42,6 +46,20 @@ SHAPES = {
         tokenizer=("../bench/ms-marco-minilm-l6-shape", "tiny-bert-reranker"),
         config=dict(vocab_size=30522, hidden_size=384, num_hidden_layers=6, num_attention_heads=12,
                     intermediate_size=1536, max_position_embeddings=512, type_vocab_size=2, pad_token_id=0),
+    ),
+    "minilm-l6-sdpa": dict(
+        kind="bert",
+        attention="sdpa",
+        tokenizer=("../bench/ms-marco-minilm-l6-shape", "tiny-bert-reranker"),
+        config=dict(vocab_size=30522, hidden_size=384, num_hidden_layers=6, num_attention_heads=12,
+                    intermediate_size=1536, max_position_embeddings=512, type_vocab_size=2, pad_token_id=0),
+    ),
+    "tiny-bert-sdpa": dict(
+        kind="bert",
+        attention="sdpa",
+        tokenizer=("tiny-bert-reranker",),
+        config=dict(vocab_size=2000, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                    intermediate_size=64, max_position_embeddings=128, type_vocab_size=2, pad_token_id=0),
     ),
     "xlmr-base": dict(
         kind="xlmr",
@@ -82,7 +100,7 @@ class XlmrWrapper(torch.nn.Module):
                       token_type_ids=token_type_ids).logits
 
 
-def copy_tokenizer(sources, folder):
+def copy_tokenizer(sources, folder, max_length=512):
     source = next(s for s in sources if os.path.exists(os.path.join(FIXTURES, s, "tokenizer.json")))
     print(f"tokenizer from {os.path.normpath(os.path.join(FIXTURES, source))}", flush=True)
     for name in ("tokenizer.json", "special_tokens_map.json", "vocab.txt"):
@@ -91,7 +109,7 @@ def copy_tokenizer(sources, folder):
             shutil.copyfile(path, os.path.join(folder, name))
     with open(os.path.join(FIXTURES, source, "tokenizer_config.json")) as f:
         cfg = json.load(f)
-    cfg["model_max_length"] = 512
+    cfg["model_max_length"] = max_length
     with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
 
@@ -103,7 +121,7 @@ def build(name, out, fused):
     torch.manual_seed(0)
     if spec["kind"] == "bert":
         config = BertConfig(num_labels=1, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, **spec["config"])
-        config._attn_implementation = "eager"
+        config._attn_implementation = spec.get("attention", "eager")
         model = BertForSequenceClassification(config).eval()
         wrapper = BertWrapper(model).eval()
         names = ["input_ids", "attention_mask", "token_type_ids"]
@@ -115,7 +133,7 @@ def build(name, out, fused):
         names = ["input_ids", "attention_mask"]
     config.architectures = [type(model).__name__]
     config.save_pretrained(folder)
-    copy_tokenizer(spec["tokenizer"], folder)
+    copy_tokenizer(spec["tokenizer"], folder, min(512, spec["config"]["max_position_embeddings"]))
 
     gen = torch.Generator().manual_seed(7)
     ids = torch.randint(5, 1999, (2, 12), generator=gen, dtype=torch.long)

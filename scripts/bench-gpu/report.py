@@ -18,12 +18,52 @@ def fmt(value, digits=1):
     return str(value)
 
 
+def side_by_side(raw):
+    """Chromium (bench-browser-M.json) beside Node + Dawn (bench-node-M.json) of the same run, per model."""
+    lines = []
+    for path in sorted(glob.glob(os.path.join(raw, "bench-browser-*.json"))):
+        model_tag = os.path.basename(path)[len("bench-browser-"):-len(".json")]
+        node_path = os.path.join(raw, f"bench-node-{model_tag}.json")
+        if not os.path.exists(node_path):
+            continue
+        runs = {"Chromium": json.load(open(path)), "Node + Dawn": json.load(open(node_path))}
+        columns = [(path_name, model, name, v) for path_name, data in runs.items()
+                   for model, m in data["models"].items() for name, v in m.get("variants", {}).items()]
+        if not columns:
+            continue
+        lines += [f"## {model_tag}: Chromium beside Node + Dawn (same models, same run)", "",
+                  "| measure | " + " | ".join(f"{p} `{n}`" for p, _, n, _ in columns) + " |",
+                  "| --- |" + " --- |" * len(columns)]
+        first = [v.get("timeToFirstResult") or {} for *_, v in columns]
+        lines.append("| fresh load to reranker ready, ms | " + " | ".join(fmt(t.get("sessionReadyMs"), 0) for t in first) + " |")
+        lines.append("| ... and its first 100 mixed reranked, ms | " + " | ".join(fmt(t.get("firstRerank100Ms"), 0) for t in first) + " |")
+        lines.append("| graph capture | " + " | ".join(("on" if (t.get("graphCapture") or {}).get("enabled") else "off") if t else "-" for t in first) + " |")
+        shapes = sorted({(r["length"], r["rows"]) for *_, v in columns for r in v.get("grid", [])})
+        for length, rows in shapes:
+            cells = []
+            for *_, v in columns:
+                r = next((r for r in v.get("grid", []) if r["length"] == length and r["rows"] == rows), None)
+                cells.append(fmt(r["inferencePairsPerSecond"], 0) if r else "-")
+            lines.append(f"| pairs/s, {rows} x {length} tokens | " + " | ".join(cells) + " |")
+        for kind in ("short", "mixed"):
+            for label, key in (("repeated", "medianMs"), ("unseen", "coldMsMedian"), ("first call after load", "firstCallMs")):
+                cells = []
+                for *_, v in columns:
+                    r = next((r for r in v.get("rerank100", []) if r.get("set") == kind and r["budget"] == 4096), None)
+                    cells.append(fmt(r.get(key)) if r else "-")
+                if any(c != "-" for c in cells):
+                    lines.append(f"| 100 {kind}, {label}, ms | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--raw", default="bench/gpu/raw")
     parser.add_argument("--out", default="bench/gpu/results.md")
     args = parser.parse_args()
     lines = ["# GPU benchmark results", "", f"Written by `scripts/bench-gpu/report.py` from the JSON in `{args.raw}/`.", ""]
+    lines += side_by_side(args.raw)
     fidelity = {}
     for path in glob.glob(os.path.join(args.raw, "fidelity-report*.json")):
         fidelity.update(json.load(open(path)))
@@ -34,7 +74,11 @@ def main():
         lines += [
             f"- Adapter: {adapter['vendor']} / {adapter['architecture']} / {adapter['description'] or adapter['device']};"
             f" features: {', '.join(adapter['features'])}",
-            f"- Host: {data['host']['cpus']} CPUs ({data['host']['cpuModel']}), Node {data['host']['node']}; Dawn flags: {' '.join(data['dawnFlags']) or 'none'}",
+            f"- Host: {data['host']['cpus']} CPUs ({data['host']['cpuModel']}), Node {data['host']['node']}; " + (
+                f"path: headless Chromium {data['host'].get('browser', '')} (dist/standalone: createReranker, the library's Web Worker, "
+                f"WebGPU in the page; figures from rerank and lastTimings); flags: {' '.join(data.get('chromiumFlags', [])) or 'none'}"
+                if data.get("path") == "browser" else
+                f"path: Node + Dawn (the library's engine and runtime in Node); Dawn flags: {' '.join(data['dawnFlags']) or 'none'}"),
             "",
         ]
         for model, m in data["models"].items():

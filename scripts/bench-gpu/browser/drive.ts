@@ -1,0 +1,264 @@
+/**
+ * `npm run bench:gpu:browser` on the GPU machine: the library's real browser path, measured. Serves the
+ * standalone build, this folder's page and the benchmark models on 127.0.0.1, opens the page in headless
+ * Chromium (playwright-core, the carried browser) and, per model and variant, times what `bench-main.ts`
+ * times in Node + Dawn: a fresh load and its first 100-passage rerank, pairs per second by rows x tokens,
+ * and 100-passage reranks (unseen and repeated passages). Writes `bench-browser-<tag>.json` in the schema of
+ * bench-main.ts, which report.py renders beside the Node + Dawn runs.
+ *
+ * Every figure goes through `createReranker` / `rerank` / `lastTimings` of the standalone bundle: the model
+ * runs in the library's Web Worker, so per-batch times are a call's inference time over its batches.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { QUERY as BENCH_QUERY, makePassages, type PassageKind } from '../../bench/text.js';
+import { seededRandom } from '../../shared/seeded-random.js';
+import { corpusSentences, passageOfWords, QUERIES } from '../passages.js';
+import type { BrowserLoadOptions, BrowserLoadResult, BrowserRerankResult } from './contract.js';
+import { serveMounts } from './static-server.js';
+
+const { values } = parseArgs({
+  options: {
+    chromium: { type: 'string', default: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium' },
+    'chromium-flags': { type: 'string', default: '' },
+    standalone: { type: 'string', default: 'dist/standalone' },
+    page: { type: 'string', default: '.carry/browser-page' },
+    'models-dir': { type: 'string', default: 'bench-models' },
+    model: { type: 'string', multiple: true },
+    variants: { type: 'string', default: 'library,library+dynamic' },
+    lengths: { type: 'string', default: '32,128,512' },
+    rows: { type: 'string', default: '1,8,64' },
+    'min-seconds': { type: 'string', default: '0.4' },
+    'rerank-sets': { type: 'string', default: 'short,mixed' },
+    'rerank-budgets': { type: 'string', default: '4096' },
+    corpus: { type: 'string', default: 'scripts/fixtures/corpus.py' },
+    out: { type: 'string', default: 'bench/gpu/raw' },
+    tag: { type: 'string', default: 'browser' },
+    'deadline-seconds': { type: 'string', default: '100000' },
+  },
+  strict: true,
+});
+
+const numbers = (list: string): number[] => list.split(',').filter((s) => s.length > 0).map(Number);
+const log = (message: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = (s.length - 1) / 2;
+  return s.length === 0 ? Number.NaN : ((s[Math.floor(mid)] ?? 0) + (s[Math.ceil(mid)] ?? 0)) / 2;
+};
+
+/** `library`: graph capture as a page gets it ('auto'); `library+capture`: true; `library+dynamic`: false. */
+const CAPTURE: Readonly<Record<string, 'auto' | boolean>> = { library: 'auto', 'library+capture': true, 'library+dynamic': false };
+
+/** The smallest batchTokenBudget createReranker accepts. */
+const MIN_BUDGET = 512;
+
+const deadline = performance.now() + Number(values['deadline-seconds']) * 1000;
+const late = (): boolean => performance.now() > deadline;
+const flags = values['chromium-flags'].split(/\s+/).filter((flag) => flag.length > 0);
+const sentences = corpusSentences(values.corpus);
+mkdirSync(values.out, { recursive: true });
+
+const server = await serveMounts({ '/': values.page, '/standalone/': values.standalone, '/models/': values['models-dir'] });
+const modelBaseUrl = `${server.origin}/models`;
+const browser = await chromium.launch({
+  executablePath: values.chromium,
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-unsafe-webgpu', ...flags],
+});
+const report: Record<string, unknown> = {
+  tag: values.tag,
+  date: new Date().toISOString(),
+  path: 'browser',
+  host: { hostname: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version, browser: browser.version() },
+  chromiumFlags: flags,
+  dawnFlags: flags,
+  models: {} as Record<string, unknown>,
+};
+const outFile = join(values.out, `bench-${values.tag}.json`);
+const write = (): void => writeFileSync(outFile, JSON.stringify(report, null, 1));
+
+/** A fresh context (its own Cache Storage) holding the bench page. */
+async function openPage(target: Browser): Promise<{ page: Page; close(): Promise<void> }> {
+  const context = await target.newContext();
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') log(`  page ${message.type()}: ${message.text().slice(0, 300)}`);
+  });
+  page.on('pageerror', (error) => log(`  page error: ${error.message}`));
+  await page.goto(`${server.origin}/page.html`);
+  await page.waitForFunction(() => window.gpuBench !== undefined, undefined, { timeout: 60_000 });
+  return { page, close: () => context.close() };
+}
+
+const load = (page: Page, options: BrowserLoadOptions): Promise<BrowserLoadResult> =>
+  page.evaluate((opts) => {
+    if (window.gpuBench === undefined) throw new Error('no bench page');
+    return window.gpuBench.load(opts);
+  }, options);
+const rerank = (page: Page, query: string, passages: readonly string[]): Promise<BrowserRerankResult> =>
+  page.evaluate(([q, p]) => {
+    if (window.gpuBench === undefined) throw new Error('no bench page');
+    return window.gpuBench.rerank(q, p);
+  }, [query, passages] as const);
+
+try {
+  const probe = await openPage(browser);
+  report['adapter'] = (await probe.page.evaluate(() => window.gpuBench?.adapter())) ?? { vendor: 'none', architecture: '', device: '', description: 'no WebGPU adapter', features: [] };
+  log(`browser ${browser.version()}; adapter ${JSON.stringify(report['adapter'])}`);
+  await probe.close();
+  write();
+
+  for (const model of values.model ?? ['minilm-l6']) {
+    const modelConfig = JSON.parse(readFileSync(join(values['models-dir'], model, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const variants: Record<string, unknown> = {};
+    (report['models'] as Record<string, unknown>)[model] = {
+      config: Object.fromEntries(['model_type', 'num_hidden_layers', 'hidden_size', 'num_attention_heads', 'intermediate_size', 'vocab_size'].map((k) => [k, modelConfig[k]])),
+      variants,
+    };
+    for (const variant of values.variants.split(',').filter((v) => v.length > 0)) {
+      const capture = CAPTURE[variant];
+      if (capture === undefined) throw new Error(`unknown variant ${variant} (${Object.keys(CAPTURE).join(', ')})`);
+      if (late()) {
+        log(`${model}: deadline reached, ${variant} not run`);
+        continue;
+      }
+      const result: Record<string, unknown> = {};
+      variants[variant] = result;
+      try {
+        await measureVariant(model, capture, variant, result);
+      } catch (error) {
+        result['error'] = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
+        log(`  ${variant} failed: ${String(error).split('\n')[0] ?? ''}`);
+      }
+      write();
+    }
+  }
+} finally {
+  write();
+  await browser.close();
+  await server.close();
+}
+log(`wrote ${outFile}`);
+
+async function measureVariant(model: string, capture: 'auto' | boolean, variant: string, result: Record<string, unknown>): Promise<void> {
+  // --- A fresh page (empty Cache Storage): load, then the first 100-passage rerank.
+  {
+    const fresh = await openPage(browser);
+    try {
+      const start = performance.now();
+      const loaded = await load(fresh.page, { model, modelBaseUrl, capture });
+      const loadedAt = performance.now() - start;
+      await rerank(fresh.page, BENCH_QUERY, makePassages(100, 'mixed'));
+      const firstAt = performance.now() - start;
+      result['timeToFirstResult'] = {
+        sessionReadyMs: loadedAt,
+        warmedUpMs: loadedAt,
+        firstRerank100Ms: firstAt,
+        createRerankerMs: loaded.ms,
+        graphCapture: loaded.graphCapture,
+        device: loaded.device,
+        ...(loaded.fallbackReason === undefined ? {} : { fallbackReason: loaded.fallbackReason }),
+        note: 'fresh page and Cache Storage: createReranker (model fetch over localhost, worker, session, warm-up), then the first rerank of the 100 mixed passages of npm run bench (budget 4096)',
+      };
+      log(`${model}: ${variant} on ${loaded.device}: first result after ${firstAt.toFixed(0)} ms (createReranker ${loaded.ms.toFixed(0)} ms); ${loaded.graphCapture.reason}`);
+    } finally {
+      await fresh.close();
+    }
+  }
+
+  // One page for the rest: later loads read the model from its Cache Storage, as a returning user's do.
+  const opened = await openPage(browser);
+  try {
+    const grid: Record<string, unknown>[] = [];
+    result['grid'] = grid;
+    const cells = numbers(values.lengths).flatMap((length) => numbers(values.rows).map((rows) => ({ rows, length })));
+    cells.sort((a, b) => a.rows * a.length - b.rows * b.length || a.length - b.length);
+    for (const { rows, length } of cells) {
+      if (late()) break;
+      // The library takes budgets from 512 tokens: a smaller cell gets 512 and calls of one batch of `rows` pairs.
+      const budget = Math.max(MIN_BUDGET, rows * length);
+      const loaded = await load(opened.page, { model, modelBaseUrl, capture, batchTokenBudget: budget, maxLength: length });
+      if (loaded.maxLength < length) continue;
+      // Passages of twice `length` words, truncated to exactly `length` tokens per pair.
+      const passage = passageOfWords(sentences, length * 2, seededRandom(length));
+      const query = QUERIES[length % QUERIES.length] ?? '';
+      const passages = (count: number): string[] => Array.from({ length: count }, () => passage);
+      await rerank(opened.page, query, passages(rows)); // builds or captures this shape
+      const probeCall = await rerank(opened.page, query, passages(rows));
+      const batches = Math.max(2, Math.min(60, Math.ceil((Number(values['min-seconds']) * 1000) / Math.max(probeCall.ms, 0.01))));
+      const perCall = budget > rows * length ? 1 : Math.max(1, Math.floor(Math.min(9000, 9e6 / (passage.length + 80)) / rows));
+      let inferenceMs = 0;
+      let batchesRun = 0;
+      const perBatch: number[] = [];
+      const start = performance.now();
+      for (let done = 0; done < batches; done += perCall) {
+        const call = await rerank(opened.page, query, passages(rows * Math.min(perCall, batches - done)));
+        inferenceMs += call.inferenceMs;
+        batchesRun += call.batches;
+        perBatch.push(call.inferenceMs / Math.max(1, call.batches));
+      }
+      const wallMs = performance.now() - start;
+      const pairs = rows * batches;
+      const row = {
+        rows,
+        length,
+        batches: batchesRun,
+        pairs,
+        pairsPerSecond: (pairs / wallMs) * 1000,
+        inferencePairsPerSecond: (pairs / inferenceMs) * 1000,
+        msPerBatchMedian: inferenceMs / Math.max(1, batchesRun),
+        msPerBatchMin: Math.min(...perBatch),
+        budget,
+        graphCapture: loaded.graphCapture.enabled,
+      };
+      grid.push(row);
+      log(`  ${variant} ${rows}x${length}: ${row.inferencePairsPerSecond.toFixed(1)} pairs/s (calls: ${row.pairsPerSecond.toFixed(1)}), ${row.msPerBatchMedian.toFixed(2)} ms/batch`);
+      write();
+    }
+
+    // --- 100-passage reranks as an app calls them: repeated (token ids cached) and unseen passages.
+    const reranks: Record<string, unknown>[] = [];
+    result['rerank100'] = reranks;
+    const sets = values['rerank-sets'].split(',').filter((kind): kind is PassageKind => kind === 'short' || kind === 'mixed');
+    for (const budget of numbers(values['rerank-budgets'])) {
+      if (late() || sets.length === 0) break;
+      const loaded = await load(opened.page, { model, modelBaseUrl, capture, batchTokenBudget: budget });
+      for (const kind of sets) {
+        if (late()) break;
+        const passages = makePassages(100, kind);
+        const first = await rerank(opened.page, BENCH_QUERY, passages);
+        const repeats = first.ms > 3000 ? 2 : first.ms > 800 ? 4 : 10;
+        for (let warm = 0; warm < (repeats > 4 ? 2 : 1); warm++) await rerank(opened.page, BENCH_QUERY, passages);
+        const repeated: BrowserRerankResult[] = [];
+        for (let i = 0; i < repeats; i++) repeated.push(await rerank(opened.page, BENCH_QUERY, passages));
+        const cold: BrowserRerankResult[] = [];
+        for (let i = 0; i < Math.min(repeats, 5); i++) cold.push(await rerank(opened.page, BENCH_QUERY, makePassages(100, kind, 7_000 + 100 * budget + i)));
+        const row = {
+          set: kind,
+          maxLength: loaded.maxLength,
+          budget,
+          passages: passages.length,
+          batches: repeated[0]?.batches ?? 0,
+          shapes: [],
+          medianMs: median(repeated.map((r) => r.ms)),
+          minMs: Math.min(...repeated.map((r) => r.ms)),
+          tokenizeMsMedian: median(repeated.map((r) => r.tokenizeMs)),
+          inferenceMsMedian: median(repeated.map((r) => r.inferenceMs)),
+          coldMsMedian: median(cold.map((r) => r.ms)),
+          coldTokenizeMsMedian: median(cold.map((r) => r.tokenizeMs)),
+          firstCallMs: first.ms,
+          firstCallTokenizeMs: first.tokenizeMs,
+        };
+        reranks.push(row);
+        log(`  rerank100 ${kind} ${variant} budget ${budget}: repeated ${row.medianMs.toFixed(1)} ms, unseen ${row.coldMsMedian.toFixed(1)} ms, first ${row.firstCallMs.toFixed(0)} ms, ${row.batches} batches`);
+        write();
+      }
+    }
+  } finally {
+    await opened.page.evaluate(() => window.gpuBench?.dispose()).catch(() => undefined);
+    await opened.close();
+  }
+}

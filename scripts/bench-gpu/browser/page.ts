@@ -1,0 +1,61 @@
+/**
+ * The browser GPU bench's page (scripts/bench-gpu/browser/drive.ts opens it): the library exactly as a page
+ * without a bundler uses it, `dist/standalone/webgpu-reranker.js` (createReranker: the model in its Web
+ * Worker, onnxruntime-web's WebGPU EP there), served beside this page as `./standalone/`.
+ */
+import type * as Library from '../../../src/index.js';
+import type { BrowserBench, BrowserLoadOptions } from './contract.js';
+
+type Lib = typeof Library;
+let lib: Lib | undefined;
+let reranker: Library.Reranker | undefined;
+
+async function library(): Promise<Lib> {
+  // A URL known only at run time: the bundler leaves the import alone, the browser loads the built file.
+  const url = new URL('./standalone/webgpu-reranker.js', location.href).href;
+  lib ??= (await import(/* @vite-ignore */ url)) as Lib;
+  return lib;
+}
+
+const bench: BrowserBench = {
+  async adapter() {
+    const adapter = await navigator.gpu?.requestAdapter({ powerPreference: 'high-performance' });
+    if (adapter === null || adapter === undefined) return undefined;
+    const { vendor, architecture, device, description } = adapter.info;
+    return { vendor, architecture, device, description, features: [...adapter.features].map(String).sort() };
+  },
+  async load(options: BrowserLoadOptions) {
+    const { createReranker } = await library();
+    await reranker?.dispose();
+    reranker = undefined;
+    const started = performance.now();
+    reranker = await createReranker({
+      model: options.model,
+      modelBaseUrl: options.modelBaseUrl,
+      device: 'webgpu',
+      dtype: 'fp32',
+      webgpuGraphCapture: options.capture,
+      ...(options.batchTokenBudget === undefined ? {} : { batchTokenBudget: options.batchTokenBudget }),
+      ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
+    });
+    const ms = performance.now() - started;
+    const { info } = reranker;
+    return { ms, device: info.device, dtype: info.dtype, maxLength: info.maxLength, graphCapture: info.graphCapture, ...(info.fallbackReason === undefined ? {} : { fallbackReason: info.fallbackReason }) };
+  },
+  async rerank(query, passages) {
+    if (reranker === undefined) throw new Error('load first');
+    const started = performance.now();
+    const ranked = await reranker.rerank(query, passages);
+    const ms = performance.now() - started;
+    const timings = await reranker.lastTimings();
+    const scores = new Array<number>(passages.length).fill(Number.NaN);
+    for (const row of ranked) scores[row.index] = row.score;
+    return { ms, scores, tokenizeMs: timings?.tokenizeMs ?? Number.NaN, inferenceMs: timings?.inferenceMs ?? Number.NaN, batches: timings?.batches ?? 0 };
+  },
+  async dispose() {
+    await reranker?.dispose();
+    reranker = undefined;
+  },
+};
+
+window.gpuBench = bench;
