@@ -127,7 +127,7 @@ export function renderMarkdown(results: Results): string {
     const s = entry.summary;
     lines.push(
       `| ${entry.dtype} | ${caseName(entry)} | ${s.library?.runs ?? 0} | ${rate(s.library)} | ${rate(s.naive)} | ${ratioWithRange(entry.ratios.vsNaive, entry.ratioRanges?.vsNaive)} | ` +
-        `${rate(s.native)} | ${entry.dtype === 'q8' ? rate(s.nativeOneRow) : '–'} | ${ratio(entry.ratios.vsNativeBest)} | ` +
+        `${rate(s.native)} | ${entry.dtype === 'q8' ? rate(s.nativeOneRow) : '–'} | ${ratioWithRange(entry.ratios.vsNativeBest, entry.ratioRanges?.vsNativeBest)} | ` +
         `${entry.threads.librarySessions ?? 1} x ${entry.threads.library} / ${fmt(entry.threads.naive, 0)} / ${entry.threads.native} |`,
     );
   }
