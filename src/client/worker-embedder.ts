@@ -5,7 +5,8 @@
  * `worker-crashed`, and starts a new worker (reloading the model from the browser cache) on the next call.
  */
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import { abortedError, asRerankerError, callTimeoutError, delay, workerStartError } from './call-errors.js';
+import { abortedError, asRerankerError, delay, workerStartError } from './call-errors.js';
+import { endCallOnce } from './call-ending.js';
 import type { WorkerFactory } from './worker-handle.js';
 import type { EmbedderLoadRequest, EmbedderWorkerApi } from '../shared/embedder-protocol.js';
 import type { Embedder, EmbedderInfo, EmbedderOptions, EmbedOptions } from '../shared/embedder-types.js';
@@ -85,38 +86,27 @@ export class WorkerEmbedder implements Embedder {
     const kind = options?.kind ?? 'document';
     const callId = this.#nextCallId++;
     return new Promise<Float32Array[]>((resolve, reject) => {
-      let settled = false;
       let connection: Connection | undefined;
-      const finish = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        this.#pending.delete(callId);
-        signal?.removeEventListener('abort', onAbort);
-        clearTimeout(timer);
-        return true;
-      };
-      const stop = (error: RerankerError): void => {
-        if (!finish()) return;
-        reject(error);
-        void connection?.remote.abort(callId);
-      };
-      const onAbort = (): void => stop(abortedError());
-      const timeoutMs = options?.timeoutMs;
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop(callTimeoutError(timeoutMs)), timeoutMs);
-      this.#pending.set(callId, (error) => finish() && reject(error));
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const ending = endCallOnce({
+        signal,
+        timeoutMs: options?.timeoutMs,
+        reject,
+        leavePending: () => this.#pending.delete(callId),
+        abortInWorker: () => void connection?.remote.abort(callId),
+      });
+      this.#pending.set(callId, (error) => ending.finish() && reject(error));
       try {
         connection = this.#connection ?? this.#connect();
       } catch (error) {
-        if (finish()) reject(asRerankerError(error));
+        if (ending.finish()) reject(asRerankerError(error));
         return;
       }
       const current = connection;
       current.ready
-        .then(() => (settled ? [] : current.remote.embed(callId, copy, kind).then((outcome) => unwrap(outcome as Outcome<Float32Array[]>))))
+        .then(() => (ending.settled ? [] : current.remote.embed(callId, copy, kind).then((outcome) => unwrap(outcome as Outcome<Float32Array[]>))))
         .then(
-          (vectors) => finish() && resolve(vectors),
-          (error: unknown) => finish() && reject(asRerankerError(error)),
+          (vectors) => ending.finish() && resolve(vectors),
+          (error: unknown) => ending.finish() && reject(asRerankerError(error)),
         );
     });
   }

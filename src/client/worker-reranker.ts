@@ -10,11 +10,11 @@ import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { lifeLockName, watchLifeLock } from '../shared/life-lock.js';
 import type { RerankerOptions } from '../shared/reranker-options.js';
 import type { WorkerFactory } from './worker-handle.js';
+import { endCallOnce } from './call-ending.js';
 import { RerankerError, fromWireError } from '../shared/errors.js';
 import {
   abortedError,
   asRerankerError,
-  callTimeoutError,
   delay,
   loadAbortedError,
   loadTimeoutError,
@@ -291,30 +291,21 @@ export class WorkerReranker implements Reranker {
     if (this.#pending.size >= MAX_QUEUED_CALLS) return Promise.reject(queueFullError());
     const callId = this.#nextCallId++;
     return new Promise<T>((resolve, reject) => {
-      let settled = false;
       let remote: Remote<WorkerApi> | undefined;
-      const finish = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        this.#pending.delete(callId);
-        signal?.removeEventListener('abort', onAbort);
-        clearTimeout(timer);
-        return true;
-      };
-      const stop = (error: RerankerError): void => {
-        if (!finish()) return;
+      const ending = endCallOnce({
+        signal,
+        timeoutMs,
+        reject,
+        leavePending: () => this.#pending.delete(callId),
         // Answer at once; the worker drops the call when it reaches it (or at its next batch).
-        reject(error);
-        void remote?.abort(callId);
-      };
-      const onAbort = (): void => stop(abortedError());
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop(callTimeoutError(timeoutMs)), timeoutMs);
+        abortInWorker: () => void remote?.abort(callId),
+      });
       /** Sends the call to `connection`'s worker; a lost device there sends it again to the next worker. */
       const send = (connection: Connection): void => {
         connection.ready
           .then(() => {
             remote = connection.remote;
-            if (settled) return RETRIED;
+            if (ending.settled) return RETRIED;
             return invoke(connection.remote, callId).then((outcome) => {
               if (!outcome.ok && outcome.error.details['deviceLost'] === true && this.#moveToWasm(connection, String(outcome.error.details['reason']))) {
                 return RETRIED; // #moveToWasm sent it again
@@ -323,18 +314,17 @@ export class WorkerReranker implements Reranker {
             });
           })
           .then(
-            (value) => value !== RETRIED && finish() && resolve(value as T),
-            (error: unknown) => finish() && reject(asRerankerError(error)),
+            (value) => value !== RETRIED && ending.finish() && resolve(value as T),
+            (error: unknown) => ending.finish() && reject(asRerankerError(error)),
           );
       };
-      this.#pending.set(callId, { reject: (error) => finish() && reject(error), retry: send });
-      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#pending.set(callId, { reject: (error) => ending.finish() && reject(error), retry: send });
       let connection: Connection;
       try {
         connection = this.#connection ?? this.#connect();
       } catch (error) {
         // No worker could be started: the call leaves nothing behind.
-        if (finish()) reject(asRerankerError(error));
+        if (ending.finish()) reject(asRerankerError(error));
         return;
       }
       send(connection);
