@@ -20,8 +20,10 @@ export function captureSessionOptions(dims: readonly [string, string], rows: num
 }
 
 /**
- * The dynamic WebGPU session logs at severity 0 (verbose) while it builds, so that onnxruntime names where it
- * placed each node (placement-log.ts; ort-log-tap.ts keeps those lines off the console). Only the build logs
- * them: onnxruntime-web gives each run its own log level (warnings, unless run options say otherwise).
+ * A build that logs at severity 0 (verbose), so that onnxruntime names where it placed each node
+ * (placement-log.ts; ort-log-tap.ts keeps those lines off the console). Not the session that runs: the WebGPU
+ * EP logs every shader dispatch of every run at the session's level ("Starting program ..."), and a run's
+ * own `logSeverityLevel` does not quiet it (seen with onnxruntime-web 1.31.0-dev). So transformers-runtime.ts
+ * builds the graph a second time with this, reads the log and releases it.
  */
 export const PLACEMENT_LOG_OPTIONS = { logSeverityLevel: 0 as const };

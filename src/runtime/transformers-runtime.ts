@@ -109,12 +109,10 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   const wasmEnv = env.backends.onnx.wasm;
   if (wasmEnv !== undefined) wasmEnv.numThreads = wasmPlan.threadsPerSession; // fixed once the first session builds
   const dtypeFor = (wanted: Dtype): Dtype => refreshOnError(() => availableDtype(manifest, request, wanted));
-  let cpuNodes: CpuNodesInfo | undefined;
   const { model, device, dtype, fallbackReason } = await buildWithFallback(request, choice, dtypeFor, (device, dtype) =>
-    createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), failures, manifest !== undefined, setup.graph, (lines) => {
-      cpuNodes = cpuNodesInfo(parsePlacement(lines));
-    }),
+    createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), failures, manifest !== undefined, setup.graph),
   );
+  const cpuNodes = device === 'webgpu' ? await placementCheck(request, dtype, failures, manifest !== undefined, setup.graph) : undefined;
 
   const session = modelSession<InferenceSession>(model);
   const inputNames = modelInputNames(model);
@@ -147,7 +145,7 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     maxLength,
     wasmThreads: wasmPlan.threadsPerSession,
     fallbackReason,
-    cpuNodes: device === 'webgpu' ? cpuNodes : undefined,
+    cpuNodes,
     setup,
     padTokenId,
     maxBatchRows,
@@ -345,27 +343,34 @@ async function createSession(
   failures: FailureContext,
   exported: boolean,
   graph: string,
-  onPlacementLog?: (lines: readonly string[]) => void,
+  session_options: InferenceSession.SessionOptions = {},
 ): Promise<PreTrainedModel> {
   const file = onnxFile(graph, dtype);
   requirePickedFiles(request, [file]);
-  // On WebGPU, onnxruntime logs where it placed each node when the build logs at severity 0 (placement-log.ts);
-  // runs keep onnxruntime-web's own run log level (warnings).
-  const placement = device === 'webgpu' && onPlacementLog !== undefined;
-  const session_options = placement ? PLACEMENT_LOG_OPTIONS : {};
   const options = { device, dtype, progress_callback: progress, revision: request.revision ?? DEFAULT_REVISION, session_options };
   // An exported reranker graph is no transformers.js architecture: the base class loads it as one plain
   // session (onnx/{graph}{suffix}.onnx) whose outputs come back as they are.
-  const build = (): Promise<PreTrainedModel> =>
+  return loadStep([file], failures, () =>
     !exported
       ? AutoModelForSequenceClassification.from_pretrained(request.model, options)
-      : PreTrainedModel.from_pretrained(request.model, { ...options, model_file_name: graph });
-  return loadStep([file], failures, async () => {
-    if (!placement) return build();
-    const { result, lines } = await captureOrtLog(build);
-    onPlacementLog(lines);
-    return result;
-  });
+      : PreTrainedModel.from_pretrained(request.model, { ...options, model_file_name: graph }),
+  );
+}
+
+/**
+ * info.cpuNodes: the WebGPU graph built once more, from the cached files, logging at severity 0 (see
+ * session-options.ts for why not the session that runs), then released. Undefined when nothing needs the CPU,
+ * when the check would download the model again (no cache), or when the second build fails.
+ */
+async function placementCheck(request: LoadRequest, dtype: Dtype, failures: FailureContext, exported: boolean, graph: string): Promise<CpuNodesInfo | undefined> {
+  if (!env.useBrowserCache && !env.useCustomCache) return undefined;
+  try {
+    const { result, lines } = await captureOrtLog(() => createSession(request, 'webgpu', dtype, () => undefined, failures, exported, graph, PLACEMENT_LOG_OPTIONS));
+    await result.dispose();
+    return cpuNodesInfo(parsePlacement(lines));
+  } catch {
+    return undefined;
+  }
 }
 
 async function runBatch(
