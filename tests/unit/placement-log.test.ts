@@ -118,6 +118,13 @@ describe('onnxruntime log tap', () => {
     expect(target.printed).toEqual([[info]]);
   });
 
+  it("onnxruntime-web's WebGPU build still prints its log through console.error, bound when its wasm module starts", () => {
+    // The tap relies on it (src/runtime/ort-log-tap.ts): an upgrade that prints elsewhere leaves info.cpuNodes
+    // unset everywhere, which e2e/specs/cpu-nodes.spec.ts also catches in a browser.
+    const bundle = readFileSync(new URL('../../node_modules/onnxruntime-web/dist/ort.webgpu.bundle.min.mjs', import.meta.url), 'utf8');
+    expect(bundle.split('console.error.bind(console)').length - 1).toBe(1);
+  });
+
   it('without the tap installed, a capture runs the work and reads nothing', async () => {
     const { result, lines } = await captureOrtLog(() => Promise.resolve(1));
     expect(result).toBe(1);
