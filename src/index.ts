@@ -29,6 +29,7 @@ export type {
   PromptStyle,
   ScoringInfo,
   GraphCaptureInfo,
+  CpuNodesInfo,
 } from './shared/types.js';
 export type { ModelFilesInput } from './shared/model-files.js';
 export type { RerankerOptions } from './shared/reranker-options.js';

@@ -5,8 +5,7 @@
  */
 import { Document, type DocumentInterface } from '@langchain/core/documents';
 import { BaseDocumentCompressor } from '@langchain/core/retrievers/document_compressors';
-import { RerankerError } from '../shared/errors.js';
-import { RerankerHolder, type RerankerSource } from './reranker-source.js';
+import { DocumentReranking, type RerankerSource } from './reranker-source.js';
 import type { ChunkingOptions, Reranker } from '../shared/types.js';
 
 export interface WebGpuRerankerCompressorOptions {
@@ -24,35 +23,21 @@ export interface WebGpuRerankerCompressorOptions {
 
 export class WebGpuRerankerCompressor extends BaseDocumentCompressor implements AsyncDisposable {
   readonly topN: number | undefined;
-  readonly #holder: RerankerHolder;
-  readonly #options: WebGpuRerankerCompressorOptions;
+  readonly #reranking: DocumentReranking;
 
   constructor(options: WebGpuRerankerCompressorOptions) {
     super();
-    this.#holder = new RerankerHolder(options?.reranker, 'WebGpuRerankerCompressor');
-    const topN = options.topN;
-    if (topN !== undefined && !(Number.isInteger(topN) && topN > 0)) {
-      throw new RerankerError('invalid-input', `topN must be a positive integer, got ${String(topN)}.`, { details: { argument: 'topN' } });
-    }
-    this.topN = topN;
-    this.#options = options;
+    this.#reranking = new DocumentReranking(options, 'WebGpuRerankerCompressor');
+    this.topN = this.#reranking.topN;
   }
 
   /** The reranker (loaded on first use when owned). */
   reranker(): Promise<Reranker> {
-    return this.#holder.get();
+    return this.#reranking.holder.get();
   }
 
   async compressDocuments(documents: DocumentInterface[], query: string): Promise<DocumentInterface[]> {
-    const { signal, chunking } = this.#options;
-    const reranker = await this.#holder.get(signal);
-    const ranked = await reranker.rerank(query, documents, {
-      documentText: (document: DocumentInterface) => document.pageContent,
-      normalize: this.#options.normalize ?? true,
-      ...(this.topN === undefined ? {} : { topK: this.topN }),
-      ...(signal === undefined ? {} : { signal }),
-      ...(chunking === undefined ? {} : { chunking }),
-    });
+    const ranked = await this.#reranking.rerank(query, documents, (document) => document.pageContent);
     return ranked.map(({ document, score }) => {
       const original = document as DocumentInterface;
       return new Document({
@@ -65,7 +50,7 @@ export class WebGpuRerankerCompressor extends BaseDocumentCompressor implements 
 
   /** Disposes the reranker when this compressor created it; a shared one is left running. */
   dispose(): Promise<void> {
-    return this.#holder.dispose();
+    return this.#reranking.holder.dispose();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

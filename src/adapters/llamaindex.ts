@@ -8,7 +8,7 @@ import type { BaseNodePostprocessor } from '@llamaindex/core/postprocessor';
 import { MetadataMode, type NodeWithScore } from '@llamaindex/core/schema';
 import { extractText } from '@llamaindex/core/utils';
 import { RerankerError } from '../shared/errors.js';
-import { RerankerHolder, type RerankerSource } from './reranker-source.js';
+import { DocumentReranking, type RerankerSource } from './reranker-source.js';
 import type { ChunkingOptions, Reranker } from '../shared/types.js';
 
 export interface WebGpuRerankerPostprocessorOptions {
@@ -26,22 +26,16 @@ export interface WebGpuRerankerPostprocessorOptions {
 
 export class WebGpuRerankerPostprocessor implements BaseNodePostprocessor, AsyncDisposable {
   readonly topN: number | undefined;
-  readonly #holder: RerankerHolder;
-  readonly #options: WebGpuRerankerPostprocessorOptions;
+  readonly #reranking: DocumentReranking;
 
   constructor(options: WebGpuRerankerPostprocessorOptions) {
-    this.#holder = new RerankerHolder(options?.reranker, 'WebGpuRerankerPostprocessor');
-    const topN = options.topN;
-    if (topN !== undefined && !(Number.isInteger(topN) && topN > 0)) {
-      throw new RerankerError('invalid-input', `topN must be a positive integer, got ${String(topN)}.`, { details: { argument: 'topN' } });
-    }
-    this.topN = topN;
-    this.#options = options;
+    this.#reranking = new DocumentReranking(options, 'WebGpuRerankerPostprocessor');
+    this.topN = this.#reranking.topN;
   }
 
   /** The reranker (loaded on first use when owned). */
   reranker(): Promise<Reranker> {
-    return this.#holder.get();
+    return this.#reranking.holder.get();
   }
 
   async postprocessNodes(nodes: NodeWithScore[], query?: MessageContent): Promise<NodeWithScore[]> {
@@ -50,21 +44,13 @@ export class WebGpuRerankerPostprocessor implements BaseNodePostprocessor, Async
         details: { argument: 'query' },
       });
     }
-    const { signal, chunking } = this.#options;
-    const reranker = await this.#holder.get(signal);
-    const ranked = await reranker.rerank(extractText(query), nodes, {
-      documentText: (entry: NodeWithScore) => entry.node.getContent(MetadataMode.NONE),
-      normalize: this.#options.normalize ?? true,
-      ...(this.topN === undefined ? {} : { topK: this.topN }),
-      ...(signal === undefined ? {} : { signal }),
-      ...(chunking === undefined ? {} : { chunking }),
-    });
+    const ranked = await this.#reranking.rerank(extractText(query), nodes, (entry) => entry.node.getContent(MetadataMode.NONE));
     return ranked.map(({ document, score }) => ({ ...(document as NodeWithScore), score }));
   }
 
   /** Disposes the reranker when this postprocessor created it; a shared one is left running. */
   dispose(): Promise<void> {
-    return this.#holder.dispose();
+    return this.#reranking.holder.dispose();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

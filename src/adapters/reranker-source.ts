@@ -6,7 +6,7 @@ import { abortedError } from '../client/call-errors.js';
 import { createReranker } from '../client/create-reranker.js';
 import { RerankerError } from '../shared/errors.js';
 import type { RerankerOptions } from '../shared/reranker-options.js';
-import type { Reranker } from '../shared/types.js';
+import type { ChunkingOptions, Reranker, RerankResult } from '../shared/types.js';
 
 /** An existing `Reranker` (shared; the adapter never disposes it) or `createReranker` options (the adapter owns it). */
 export type RerankerSource = Reranker | RerankerOptions;
@@ -74,5 +74,46 @@ export class RerankerHolder {
     if (!this.owned || reranker === undefined) return;
     const loaded = await reranker.catch(() => undefined);
     await loaded?.dispose();
+  }
+}
+
+/** The options the document adapters (LangChain, LlamaIndex) take beside the reranker, as they document them. */
+export interface DocumentAdapterOptions {
+  readonly reranker: RerankerSource;
+  readonly topN?: number | undefined;
+  readonly normalize?: boolean | undefined;
+  readonly chunking?: boolean | ChunkingOptions | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * A document adapter's reranking: the holder and `topN`, checked when the adapter is made, and the one rerank
+ * call each adapter makes (its documents' text, the best `topN` best first, scores normalized by default).
+ */
+export class DocumentReranking {
+  readonly topN: number | undefined;
+  readonly holder: RerankerHolder;
+  readonly #options: DocumentAdapterOptions;
+
+  constructor(options: DocumentAdapterOptions, adapter: string) {
+    this.holder = new RerankerHolder(options?.reranker, adapter);
+    const topN = options.topN;
+    if (topN !== undefined && !(Number.isInteger(topN) && topN > 0)) {
+      throw new RerankerError('invalid-input', `topN must be a positive integer, got ${String(topN)}.`, { details: { argument: 'topN' } });
+    }
+    this.topN = topN;
+    this.#options = options;
+  }
+
+  async rerank<D>(query: string, documents: readonly D[], documentText: (document: D) => string): Promise<RerankResult<D>[]> {
+    const { signal, chunking } = this.#options;
+    const reranker = await this.holder.get(signal);
+    return reranker.rerank(query, documents, {
+      documentText,
+      normalize: this.#options.normalize ?? true,
+      ...(this.topN === undefined ? {} : { topK: this.topN }),
+      ...(signal === undefined ? {} : { signal }),
+      ...(chunking === undefined ? {} : { chunking }),
+    });
   }
 }

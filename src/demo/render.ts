@@ -3,7 +3,7 @@
  * Every piece of user or model text goes in through `textContent`, never as HTML.
  */
 import { normalizeScore, RerankerError } from '../index.js';
-import type { CallTimings, RerankerInfo, RerankResult, ScoringInfo } from '../index.js';
+import type { CallTimings, CpuNodesInfo, RerankerInfo, RerankResult, ScoringInfo } from '../index.js';
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -149,6 +149,22 @@ export function renderInfo(target: HTMLElement, info: RerankerInfo | undefined):
   rows.push(...scoringRows(info.scoring));
   if (info.fallbackReason !== undefined && info.fallbackReason !== '') rows.push(['Fallback reason', info.fallbackReason]);
   definitionList(target, rows);
+  if (info.cpuNodes !== undefined) target.append(cpuNodesNotice(info.cpuNodes));
+}
+
+/** The notice under the model info when the WebGPU graph runs partly on the CPU: which ops, the cost, what to do. */
+function cpuNodesNotice(cpuNodes: CpuNodesInfo): HTMLElement {
+  const notice = el('div', 'notice');
+  notice.setAttribute('role', 'note');
+  const ops = Object.entries(cpuNodes.opTypes)
+    .map(([op, count]) => `${op} ×${count}`)
+    .join(', ');
+  notice.append(
+    el('p', undefined, `Slow path: ${cpuNodes.count} nodes run on the CPU (${ops}).`),
+    el('p', undefined, cpuNodes.cost),
+    el('p', undefined, cpuNodes.advice),
+  );
+  return notice;
 }
 
 const HEAD_TEXT: Record<ScoringInfo['head'], string> = {

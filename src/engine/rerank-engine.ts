@@ -104,6 +104,7 @@ export class RerankEngine {
       limits: this.#limits,
       scoring: model.scoring,
       graphCapture: model.graphCapture,
+      ...(model.cpuNodes === undefined ? {} : { cpuNodes: model.cpuNodes }),
     };
     report({ stage: 'ready', info: this.#info });
     return this.#info;

@@ -7,7 +7,7 @@ import type { BatchTensors } from '../engine/batching.js';
 import type { LoadedModel } from '../engine/loaded-model.js';
 import type { ScoringSetup } from '../engine/manifest-prompt.js';
 import { describeCause, deviceLostError } from '../shared/errors.js';
-import type { Device, Dtype } from '../shared/types.js';
+import type { CpuNodesInfo, Device, Dtype } from '../shared/types.js';
 import type { CapturePlan } from './capture-policy.js';
 import { isDeviceLoss, type DeviceLossWatch } from './device-loss.js';
 import type { SessionPool } from './session-pool.js';
@@ -19,6 +19,8 @@ export interface ModelParts {
   readonly maxLength: number;
   readonly wasmThreads: number;
   readonly fallbackReason: string | undefined;
+  /** The WebGPU session's nodes that wait on the GPU from the CPU (see placement-log.ts). */
+  readonly cpuNodes: CpuNodesInfo | undefined;
   readonly setup: ScoringSetup;
   readonly padTokenId: number;
   readonly maxBatchRows: number;
@@ -53,6 +55,7 @@ export function assembleModel(parts: ModelParts): LoadedModel {
       return pool?.planned ?? 1;
     },
     ...(parts.fallbackReason === undefined ? {} : { fallbackReason: parts.fallbackReason }),
+    ...(parts.cpuNodes === undefined ? {} : { cpuNodes: parts.cpuNodes }),
     prompt: parts.setup.prompt,
     promptFor: (instruction) => parts.setup.promptFor(instruction),
     head: parts.setup.head,

@@ -4,7 +4,9 @@
  * place; it knows nothing of transformers.js (the loader passes in how to recognise its "file not found").
  */
 import { RerankerError, describeCause } from '../shared/errors.js';
-import { CONFIG_FILES, isContentFailure } from '../shared/model-cache.js';
+import { CONFIG_FILES, evictCachedFiles, isContentFailure } from '../shared/model-cache.js';
+import type { LoadRequest } from '../shared/protocol.js';
+import { cacheKeyOf } from './model-urls.js';
 
 export interface FailureContext {
   /** The URL a file of this load is fetched from, for messages. */
@@ -92,4 +94,21 @@ function classifyLoadError(error: unknown, file: string, context: FailureContext
       `re-export it or clear the site's cache.`,
     { details: { url: fileUrl }, cause: error },
   );
+}
+
+/**
+ * Runs a load; a file that downloaded but did not load may be cached as it is: drop it (by its exact key) so a
+ * retry fetches it again. Network, memory and device failures drop nothing: the cached files are fine.
+ * `cacheName`: the browser cache the loader library keeps files in.
+ */
+export async function evictingLoad<T>(request: LoadRequest, cacheName: () => string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const files = filesToEvict(error);
+    if (files !== undefined && request.modelFiles === undefined && (request.useBrowserCache ?? true)) {
+      await evictCachedFiles(cacheName(), files.map((file) => cacheKeyOf(request, file)));
+    }
+    throw error;
+  }
 }

@@ -29,7 +29,7 @@ import { DEFAULT_MAX_MODEL_BYTES } from '../shared/validate.js';
 import type { CapturePlan } from './capture-policy.js';
 import { chooseDevice, probeWebGpu } from './device-choice.js';
 import { watchDeviceLoss } from './device-loss.js';
-import { CONFIG_FILES, DEFAULT_REVISION, HUB_HOST, onnxFile, evictCachedFiles, absoluteUrl, revisionKeyedCache, usesRevisionKeys } from '../shared/model-cache.js';
+import { CONFIG_FILES, DEFAULT_REVISION, HUB_HOST, onnxFile, absoluteUrl, revisionKeyedCache, usesRevisionKeys } from '../shared/model-cache.js';
 import { PICKED_FILES_HOST, pickedFilesCache, requirePickedFiles } from './picked-files-cache.js';
 import { sizeLimitedFetch, type Fetch } from './size-limited-fetch.js';
 import { SessionPool, type BatchRunner } from './session-pool.js';
@@ -38,7 +38,7 @@ import { startWarmWasmSession } from './wasm-session-workers.js';
 import { createWebGpuRunner, type CaptureBackend, type WebGpuRunner } from './webgpu-runner.js';
 import { progressAdapter, sessionProgress } from './load-progress.js';
 import { singleTemplate, tokenizerTools } from './tokenizer-tools.js';
-import { filesToEvict, loadStep, refreshOnError, type FailureContext } from './load-errors.js';
+import { evictingLoad, loadStep, refreshOnError, type FailureContext } from './load-errors.js';
 import { MAX_BATCH_ROWS, availableDtype, checkHead, resolveMaxLength, runPlanFor, wasmPlanFor, webgpuRefusal, type ModelConfig } from './load-plan.js';
 import { assembleModel } from './assemble-model.js';
 import { cacheKeyOf, modelFileUrl } from './model-urls.js';
@@ -47,8 +47,15 @@ import type { EmbedderLoadRequest } from '../shared/embedder-protocol.js';
 import type { LoadedEmbeddingModel } from '../engine/embedding-model.js';
 import { embeddingPlan, hiddenStateOutput } from './embedding-plan.js';
 import { buildWithFallback } from './session-build.js';
+import { captureOrtLog, installOrtLogTap } from './ort-log-tap.js';
+import { cpuNodesInfo, parsePlacement } from './placement-log.js';
+import { PLACEMENT_LOG_OPTIONS, captureSessionOptions } from './session-options.js';
+import type { CpuNodesInfo } from '../shared/types.js';
 
 const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
+
+// Before onnxruntime-web starts its wasm module, which binds console.error for its log (see ort-log-tap.ts).
+installOrtLogTap();
 
 /**
  * Loads a cross-encoder, or a reranker exported by scripts/export/export_reranker.py, for the engine. A load
@@ -61,20 +68,9 @@ export async function loadReranker(
   return evictingOnFailure(request, () => loadModel(request, onProgress));
 }
 
-/**
- * Runs a load; a file that downloaded but did not load may be cached as it is: drop it (by its exact key) so a
- * retry fetches it again. Network, memory and device failures drop nothing: the cached files are fine.
- */
-async function evictingOnFailure<T>(request: LoadRequest, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    const files = filesToEvict(error);
-    if (files !== undefined && request.modelFiles === undefined && (request.useBrowserCache ?? true)) {
-      await evictCachedFiles(env.cacheKey, files.map((file) => cacheKeyOf(request, file)));
-    }
-    throw error;
-  }
+/** evictingLoad with transformers.js's cache name, read when a load fails. */
+function evictingOnFailure<T>(request: LoadRequest, load: () => Promise<T>): Promise<T> {
+  return evictingLoad(request, () => env.cacheKey, load);
 }
 
 async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
@@ -116,6 +112,7 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   const { model, device, dtype, fallbackReason } = await buildWithFallback(request, choice, dtypeFor, (device, dtype) =>
     createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), failures, manifest !== undefined, setup.graph),
   );
+  const cpuNodes = device === 'webgpu' ? await placementCheck(request, dtype, failures, manifest !== undefined, setup.graph) : undefined;
 
   const session = modelSession<InferenceSession>(model);
   const inputNames = modelInputNames(model);
@@ -148,6 +145,7 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     maxLength,
     wasmThreads: wasmPlan.threadsPerSession,
     fallbackReason,
+    cpuNodes,
     setup,
     padTokenId,
     maxBatchRows,
@@ -254,18 +252,7 @@ async function captureRunner(dynamic: InferenceSession, capture: CapturePlan, co
   const backend: CaptureBackend = {
     device,
     createCapturedSession: async (rows, length) => {
-      const session_options: InferenceSession.SessionOptions = {
-        // enableGraphCapture reaches the WebGPU EP only when the provider is given as an object.
-        executionProviders: [{ name: 'webgpu' }],
-        enableGraphCapture: true,
-        // Fixed axes let onnxruntime fold the shape arithmetic it would otherwise run on the CPU (capture
-        // needs every node on the GPU) and fuse more (Gemm, SkipLayerNorm).
-        freeDimensionOverrides: { [dims[0]]: rows, [dims[1]]: length },
-        preferredOutputLocation: 'gpu-buffer',
-        // A graph onnxruntime cannot capture fails to build with an error it also logs; the failure is
-        // reported in info.graphCapture instead, and the batches run on the dynamic session.
-        logSeverityLevel: 4,
-      };
+      const session_options: InferenceSession.SessionOptions = captureSessionOptions(dims, rows, length);
       const options = { device: 'webgpu' as const, dtype, session_options, revision: request.revision ?? DEFAULT_REVISION };
       const captured =
         manifest === undefined
@@ -356,10 +343,11 @@ async function createSession(
   failures: FailureContext,
   exported: boolean,
   graph: string,
+  session_options: InferenceSession.SessionOptions = {},
 ): Promise<PreTrainedModel> {
   const file = onnxFile(graph, dtype);
   requirePickedFiles(request, [file]);
-  const options = { device, dtype, progress_callback: progress, revision: request.revision ?? DEFAULT_REVISION };
+  const options = { device, dtype, progress_callback: progress, revision: request.revision ?? DEFAULT_REVISION, session_options };
   // An exported reranker graph is no transformers.js architecture: the base class loads it as one plain
   // session (onnx/{graph}{suffix}.onnx) whose outputs come back as they are.
   return loadStep([file], failures, () =>
@@ -367,6 +355,22 @@ async function createSession(
       ? AutoModelForSequenceClassification.from_pretrained(request.model, options)
       : PreTrainedModel.from_pretrained(request.model, { ...options, model_file_name: graph }),
   );
+}
+
+/**
+ * info.cpuNodes: the WebGPU graph built once more, from the cached files, logging at severity 0 (see
+ * session-options.ts for why not the session that runs), then released. Undefined when nothing needs the CPU,
+ * when the check would download the model again (no cache), or when the second build fails.
+ */
+async function placementCheck(request: LoadRequest, dtype: Dtype, failures: FailureContext, exported: boolean, graph: string): Promise<CpuNodesInfo | undefined> {
+  if (!env.useBrowserCache && !env.useCustomCache) return undefined;
+  try {
+    const { result, lines } = await captureOrtLog(() => createSession(request, 'webgpu', dtype, () => undefined, failures, exported, graph, PLACEMENT_LOG_OPTIONS));
+    await result.dispose();
+    return cpuNodesInfo(parsePlacement(lines));
+  } catch {
+    return undefined;
+  }
 }
 
 async function runBatch(

@@ -173,6 +173,27 @@ export interface RerankerInfo {
   readonly scoring: ScoringInfo;
   /** Whether WebGPU batches run through graph capture (`webgpuGraphCapture`), and why. */
   readonly graphCapture: GraphCaptureInfo;
+  /**
+   * Set on WebGPU when onnxruntime left nodes of this graph on the CPU that need values the GPU computed: every
+   * run then waits for the GPU mid-graph and graph capture is refused (about 10x slower, docs/benchmarks.md).
+   * Read from onnxruntime's placement log as the session builds. Unset on WASM and when every such node runs on
+   * the GPU (shape arithmetic that onnxruntime keeps on the CPU on purpose does not count).
+   */
+  readonly cpuNodes?: CpuNodesInfo;
+}
+
+/** `info.cpuNodes`: a WebGPU graph that runs partly on the CPU, what it costs and what to do. */
+export interface CpuNodesInfo {
+  /** Nodes onnxruntime placed on the CPU, all of them (its int64 shape arithmetic included). */
+  readonly count: number;
+  /** Those nodes by op type (`{ MatMulInteger: 14, DynamicQuantizeLinear: 10, Unsqueeze: 15, ... }`), most first. */
+  readonly opTypes: Readonly<Record<string, number>>;
+  /** Values copied from the GPU to the CPU in every run (onnxruntime's MemcpyToHost): each one is a wait. */
+  readonly gpuToCpuCopies: number;
+  /** What it costs, in a sentence for people. */
+  readonly cost: string;
+  /** What to do about it: which export or dtype keeps every node on the GPU. */
+  readonly advice: string;
 }
 
 /** `info.graphCapture`. */
