@@ -66,6 +66,34 @@ class CardEmbedding(torch.nn.Module):
         return torch.nn.functional.normalize(reps, p=2, dim=1)
 
 
+def quantize(fp32_path, dtype):
+    """export_reranker.quantize, with the float16 graphs' nodes put back in topological order.
+
+    onnxruntime's float16 converter keeps the ops on its block list (CumSum, Range, Max, Min, TopK, ...) in float32
+    and appends the Casts around them at the end of the node list, so a graph with such an op on float tensors
+    fails onnx's checker ("Nodes in a graph must be topologically sorted"; seen with a CumSum of the attention
+    mask). Remote-code pooling may use such ops; onnxruntime's own graph sort orders the nodes again."""
+    if dtype not in ("fp16", "q4f16"):
+        return ex.quantize(fp32_path, dtype)
+    convert = ex.to_float16
+
+    def float16_sorted(model, folder):
+        converted = convert(model, folder)
+        try:
+            from onnxruntime.transformers.onnx_model import OnnxModel
+
+            OnnxModel.graph_topological_sort(converted.graph)
+        except Exception as error:  # noqa: BLE001 - the checker below still refuses an unsorted graph
+            print(f"export_embedding: could not sort the float16 graph ({type(error).__name__}: {error})", file=sys.stderr)
+        return converted
+
+    ex.to_float16 = float16_sorted  # export_reranker.quantize looks it up at call time
+    try:
+        return ex.quantize(fp32_path, dtype)
+    finally:
+        ex.to_float16 = convert
+
+
 def body_of(model):
     """The decoder stack (the module holding `layers`): the model itself for an AutoModel, `.model` for a
     wrapper around one."""
@@ -119,7 +147,7 @@ def export(model, checkpoint, preset_name, out, dtypes=None, max_length=None, ma
         external[os.path.basename(fp32)] = chunks
     for dtype in dtypes:
         if dtype != "fp32":
-            path, chunks = ex.quantize(fp32, dtype)
+            path, chunks = quantize(fp32, dtype)
             if chunks:
                 external[os.path.basename(path)] = chunks
     if "fp32" not in dtypes:
