@@ -33,6 +33,8 @@ TOKENIZER_FILES = (
 
 # The key in config.json under which the export tool writes its manifest (see src/engine/reranker-manifest.ts).
 MANIFEST_KEY = "webgpu_reranker"
+# The same for an embedding export (export_embedding.py; see src/engine/embedding-manifest.ts).
+EMBEDDER_MANIFEST_KEY = "webgpu_embedder"
 
 
 class ExportError(SystemExit):
@@ -105,10 +107,11 @@ def separate_chat_template(checkpoint):
 
 
 def is_earlier_export(folder):
-    """Whether `folder` holds a config.json with this tool's manifest."""
+    """Whether `folder` holds a config.json with this tool's manifest (a reranker's or an embedder's)."""
     config = os.path.join(folder, "config.json")
     try:
-        return MANIFEST_KEY in (read_json(config, {}) or {})
+        found = read_json(config, {}) or {}
+        return MANIFEST_KEY in found or EMBEDDER_MANIFEST_KEY in found
     except (OSError, ValueError):
         return False
 

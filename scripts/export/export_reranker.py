@@ -615,7 +615,9 @@ def export_checkpoint(checkpoint, preset_name, out, dtypes=("fp32", "q8", "q4"),
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--preset", required=True, choices=sorted(PRESETS))
+    import export_embedding  # the embedding presets live in their own module and share this command line
+
+    ap.add_argument("--preset", required=True, choices=sorted(PRESETS) + sorted(export_embedding.EMBEDDING_PRESETS))
     ap.add_argument("--checkpoint", required=True, help="a local Hugging Face checkpoint folder")
     ap.add_argument(
         "--out",
@@ -623,17 +625,23 @@ def main():
         help="the model folder to write: new, empty, or an earlier export of this tool (then replaced once the new "
         "export is complete); anything else is refused",
     )
-    ap.add_argument("--dtypes", default="fp32,q8,q4", help="comma-separated: fp32,fp16,q8,q4,q4f16 (default fp32,q8,q4)")
+    ap.add_argument("--dtypes", default=None, help="comma-separated: fp32,fp16,q8,q4,q4f16 (default fp32,q8,q4; minicpm-embedding: fp32,fp16,q4,q4f16)")
     ap.add_argument("--max-length", type=int, default=None, help="default pair length the library uses")
     ap.add_argument("--max-positions", type=int, default=None, help="positions the graph supports (default 2 x max length)")
     ap.add_argument("--cutoff-layers", default=None, help="layerwise: comma-separated cutoff layers, e.g. 8,16,28,40")
     ap.add_argument("--trust-remote-code", action="store_true", help="needed by checkpoints whose classes ship with them")
     args = ap.parse_args()
     cutoffs = [int(x) for x in args.cutoff_layers.split(",")] if args.cutoff_layers else None
-    manifest = export_checkpoint(
-        args.checkpoint, args.preset, args.out, args.dtypes.split(","), args.max_length, cutoffs, args.max_positions,
-        args.trust_remote_code,
-    )
+    if args.preset in export_embedding.EMBEDDING_PRESETS:
+        dtypes = args.dtypes.split(",") if args.dtypes else None
+        manifest = export_embedding.export_checkpoint(
+            args.checkpoint, args.preset, args.out, dtypes, args.max_length, args.max_positions, args.trust_remote_code,
+        )
+    else:
+        manifest = export_checkpoint(
+            args.checkpoint, args.preset, args.out, (args.dtypes or "fp32,q8,q4").split(","), args.max_length, cutoffs,
+            args.max_positions, args.trust_remote_code,
+        )
     print(json.dumps(manifest, indent=2, ensure_ascii=False))
     for root, _, names in sorted(os.walk(args.out)):
         for name in sorted(names):

@@ -5,7 +5,7 @@
  */
 import { buildBatchTensors, planBatches } from './batching.js';
 import type { EmbeddingModelLoader, LoadedEmbeddingModel } from './embedding-model.js';
-import { hiddenStates, poolRow } from './pooling.js';
+import { hiddenStates, poolRow, pooledRow } from './pooling.js';
 import { RerankerError } from '../shared/errors.js';
 import type { EmbedderLoadRequest } from '../shared/embedder-protocol.js';
 import type { EmbedderInfo, EmbeddingKind } from '../shared/embedder-types.js';
@@ -53,8 +53,10 @@ export class EmbedEngine {
       await model.dispose();
       throw new RerankerError(
         'unsupported-model',
-        `${request.model}: the graph's last_hidden_state has ${dimensions} values per token but 1_Pooling/config.json says word_embedding_dimension ${setup.dimensions}; the ONNX file and the config are of different models.`,
-        { details: { file: '1_Pooling/config.json' } },
+        setup.pooledInGraph
+          ? `${request.model}: the graph returns ${dimensions} values per text but config.json's manifest says ${setup.dimensions} dimensions; the ONNX file and the config are of different exports.`
+          : `${request.model}: the graph's last_hidden_state has ${dimensions} values per token but 1_Pooling/config.json says word_embedding_dimension ${setup.dimensions}; the ONNX file and the config are of different models.`,
+        { details: { file: setup.pooledInGraph ? 'config.json' : '1_Pooling/config.json' } },
       );
     }
     this.#model = model;
@@ -130,9 +132,17 @@ export class EmbedEngine {
         if (error instanceof RerankerError) throw error;
         throw new RerankerError('inference-failed', `The ONNX session failed while embedding: ${String(error)}. Try device 'wasm' or a smaller batchTokenBudget.`, { cause: error });
       }
+      const { setup } = model;
+      if (setup.pooledInGraph || setup.pooling === 'weightedmean') {
+        plan.members.forEach((index, row) => {
+          out[index] = pooledRow(data, batch.batchSize, row, setup.normalize);
+        });
+        continue;
+      }
       const hidden = hiddenStates(data, batch.batchSize, batch.length);
+      const pooling = setup.pooling;
       plan.members.forEach((index, row) => {
-        out[index] = poolRow(hidden, row, rows[index]?.length ?? 1, model.setup.pooling, model.setup.normalize);
+        out[index] = poolRow(hidden, row, rows[index]?.length ?? 1, pooling, setup.normalize);
       });
     }
     return out;

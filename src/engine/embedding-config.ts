@@ -5,7 +5,8 @@
  * fetches the files (an absent file is `undefined`) and passes them in.
  */
 import { RerankerError } from '../shared/errors.js';
-import type { EmbeddingPooling } from '../shared/embedder-types.js';
+import type { EmbedderPooling, EmbeddingPooling } from '../shared/embedder-types.js';
+import { manifestQueryPrefix, type EmbedderManifest } from './embedding-manifest.js';
 
 export interface SentenceTransformersFiles {
   readonly modules?: unknown;
@@ -21,10 +22,15 @@ export interface EmbeddingOverrides {
   readonly normalize?: boolean;
   readonly queryPrefix?: string;
   readonly documentPrefix?: string;
+  readonly instruction?: string;
 }
 
 export interface EmbeddingSetup {
-  readonly pooling: EmbeddingPooling;
+  readonly pooling: EmbedderPooling;
+  /** The graph returns one pooled vector per text (an exported embedder's manifest), not token vectors. */
+  readonly pooledInGraph: boolean;
+  /** The graph output to read when `pooledInGraph` (the manifest's `output`). */
+  readonly graphOutput?: string;
   readonly normalize: boolean;
   readonly queryPrefix: string;
   readonly documentPrefix: string;
@@ -118,6 +124,11 @@ export function embeddingSetup(model: string, files: SentenceTransformersFiles, 
   if (modules !== undefined && modules.poolingPath === undefined && overrides.pooling === undefined) {
     throw unsupported(model, 'modules.json', 'lists no Pooling module');
   }
+  if (overrides.instruction !== undefined) {
+    throw new RerankerError('invalid-input', `${model} takes no instruction (only exported embedders with an instruction slot do); put it in queryPrefix instead.`, {
+      details: { argument: 'instruction' },
+    });
+  }
   const pooling = overrides.pooling ?? read?.pooling;
   if (pooling === undefined) {
     throw unsupported(model, poolingFile, 'is missing (no sentence-transformers pooling config)');
@@ -140,11 +151,42 @@ export function embeddingSetup(model: string, files: SentenceTransformersFiles, 
   const maxSeq = record(files.sbert)?.['max_seq_length'];
   return {
     pooling,
+    pooledInGraph: false,
     normalize,
     queryPrefix,
     documentPrefix,
     ...(read?.dimensions === undefined ? {} : { dimensions: read.dimensions }),
     ...(typeof maxSeq === 'number' && Number.isInteger(maxSeq) && maxSeq > 0 ? { maxSeqLength: maxSeq } : {}),
+    source: sources.join(', '),
+  };
+}
+
+/**
+ * The setup of an exported embedder (embedding-manifest.ts): pooling and normalization are in the graph, the
+ * prompts and the token limit come from the manifest; `queryPrefix` / `documentPrefix` options still win.
+ */
+export function manifestSetup(model: string, manifest: EmbedderManifest, overrides: EmbeddingOverrides): EmbeddingSetup {
+  const inGraph = (argument: string): RerankerError =>
+    new RerankerError('invalid-input', `${model} pools and L2-normalizes inside its graph (${manifest.card}); leave ${argument} out.`, {
+      details: { argument },
+    });
+  if (overrides.pooling !== undefined) throw inGraph('pooling');
+  if (overrides.normalize === false) throw inGraph('normalize');
+  const sources = [`pooling: graph (config.json ${manifest.preset})`];
+  const manifestQuery = manifestQueryPrefix(manifest, model, overrides.instruction);
+  const side = (option: string | undefined, fromManifest: string, name: string, what: string): string => {
+    sources.push(`${name}: ${option !== undefined ? 'option' : what}`);
+    return option ?? fromManifest;
+  };
+  return {
+    pooling: manifest.pooling,
+    pooledInGraph: true,
+    graphOutput: manifest.output,
+    normalize: true,
+    queryPrefix: side(overrides.queryPrefix, manifestQuery, 'queryPrefix', overrides.instruction === undefined ? 'config.json' : 'config.json + instruction'),
+    documentPrefix: side(overrides.documentPrefix, manifest.document_prefix, 'documentPrefix', 'config.json'),
+    dimensions: manifest.dimensions,
+    maxSeqLength: manifest.max_length,
     source: sources.join(', '),
   };
 }

@@ -45,3 +45,21 @@ export function hiddenStates(data: Float32Array, rows: number, length: number): 
   }
   return { data, rows, length, dimensions: data.length / perRow };
 }
+
+/**
+ * One row of a graph that pools by itself ([rows, dimensions], an exported embedder): copied, and L2-normalized
+ * again in float64 when `normalize` (the graph normalized in its own precision, float16 in fp16 graphs).
+ */
+export function pooledRow(data: Float32Array, rows: number, row: number, normalize: boolean): Float32Array {
+  if (rows < 1 || data.length % rows !== 0 || data.length === 0) {
+    throw new RangeError(`the graph returned ${data.length} values for ${rows} rows; expected rows x dimensions`);
+  }
+  if (row < 0 || row >= rows) throw new RangeError(`row ${row} is outside the batch of ${rows}`);
+  const dimensions = data.length / rows;
+  const vector = data.subarray(row * dimensions, (row + 1) * dimensions);
+  if (!normalize) return Float32Array.from(vector);
+  let squares = 0;
+  for (const x of vector) squares += x * x;
+  const scale = 1 / Math.max(Math.sqrt(squares), 1e-12);
+  return Float32Array.from(vector, (x) => x * scale);
+}

@@ -46,6 +46,7 @@ import { modelInputNames, modelSession, outputWidthOf, symbolicDims, type Sessio
 import type { EmbedderLoadRequest } from '../shared/embedder-protocol.js';
 import type { LoadedEmbeddingModel } from '../engine/embedding-model.js';
 import { embeddingPlan, hiddenStateOutput } from './embedding-plan.js';
+import { manifestDtype } from '../engine/embedding-manifest.js';
 import { buildWithFallback } from './session-build.js';
 import { captureOrtLog, installOrtLogTap } from './ort-log-tap.js';
 import { cpuNodesInfo, parsePlacement } from './placement-log.js';
@@ -175,7 +176,7 @@ export function loadEmbedder(request: EmbedderLoadRequest, onProgress: (progress
     const tokenizer = await loadStep(['tokenizer.json', 'tokenizer_config.json'], failures, () =>
       AutoTokenizer.from_pretrained(request.model, { progress_callback: progress, revision }),
     );
-    const { setup, maxLength } = await embeddingPlan(request, config, tokenizer.model_max_length, {
+    const { setup, maxLength, manifest } = await embeddingPlan(request, config, tokenizer.model_max_length, {
       model: request.model,
       modelFiles: request.modelFiles,
       cacheName: env.useBrowserCache ? env.cacheKey : undefined,
@@ -188,11 +189,11 @@ export function loadEmbedder(request: EmbedderLoadRequest, onProgress: (progress
     const choice = chooseDevice(request.device ?? 'auto', request.dtype ?? 'auto', webgpu);
     const wasmEnv = env.backends.onnx.wasm;
     if (wasmEnv !== undefined) wasmEnv.numThreads = wasmPlanFor({ ...request, wasmSessions: 1 }, config, choice.dtype).threadsPerSession;
-    const { model, device, dtype, fallbackReason } = await buildWithFallback(request, choice, (wanted) => wanted, (device, dtype) =>
+    const { model, device, dtype, fallbackReason } = await buildWithFallback(request, choice, (wanted) => manifestDtype(manifest, request.model, request.dtype, wanted), (device, dtype) =>
       createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), failures, true, 'model'),
     );
     const session = modelSession<SessionShape>(model);
-    const outputName = hiddenStateOutput(request.model, onnxFile('model', dtype), session?.outputNames ?? []);
+    const outputName = hiddenStateOutput(request.model, onnxFile('model', dtype), session?.outputNames ?? [], setup);
     const needsTokenTypeIds = modelInputNames(model).includes('token_type_ids');
     return {
       device,

@@ -11,6 +11,12 @@ import type { Device, DeviceRequest, Dtype, DtypeRequest, LoadProgress } from '.
  */
 export type EmbeddingPooling = 'cls' | 'mean';
 
+/**
+ * The pooling `info` reports: an option's or the config's, or `'weightedmean'` for an exported embedder that
+ * pools inside its graph (MiniCPM-Embedding: a mean over position-weighted token vectors, as its card computes).
+ */
+export type EmbedderPooling = EmbeddingPooling | 'weightedmean';
+
 /** Which side of a search a text is on: queries get the model's query prefix, documents its document prefix. */
 export type EmbeddingKind = 'query' | 'document';
 
@@ -59,6 +65,12 @@ export interface EmbedderOptions {
    * file, else the card's (e5: `'passage: '`), else `''`.
    */
   documentPrefix?: string;
+  /**
+   * The task instruction of exported embedders with an instruction slot. MiniCPM-Embedding: queries become
+   * `Instruction: {instruction} Query: {query}` instead of `Query: {query}`; documents stay bare. Refused
+   * (`invalid-input`) by models without the slot; an explicit `queryPrefix` wins over it. Default: none.
+   */
+  instruction?: string;
 }
 
 export interface EmbedOptions {
@@ -77,7 +89,7 @@ export interface EmbedderInfo {
   readonly dtype: Dtype;
   /** Length of every vector. */
   readonly dimensions: number;
-  readonly pooling: EmbeddingPooling;
+  readonly pooling: EmbedderPooling;
   readonly normalize: boolean;
   readonly queryPrefix: string;
   readonly documentPrefix: string;

@@ -18,7 +18,7 @@ export function validateEmbedderOptions(options: unknown): void {
     throw invalid('createEmbedder needs an options object with a model id.', { argument: 'options' });
   }
   const o = options as Record<string, unknown>;
-  for (const name of ['webgpuGraphCapture', 'wasmSessions', 'chunking', 'limits', 'prompt', 'instruction', 'cutoffLayer']) {
+  for (const name of ['webgpuGraphCapture', 'wasmSessions', 'chunking', 'limits', 'prompt', 'cutoffLayer']) {
     if (o[name] !== undefined) throw invalid(`createEmbedder takes no ${name} option (it is createReranker's).`, { argument: name });
   }
   validateCreateOptions(o);
@@ -33,6 +33,10 @@ export function validateEmbedderOptions(options: unknown): void {
     if (value !== undefined && (typeof value !== 'string' || value.length > 1000)) {
       throw invalid(`${name} must be a string of at most 1,000 characters ('' for none).`, { argument: name });
     }
+  }
+  const instruction = o['instruction'];
+  if (instruction !== undefined && (typeof instruction !== 'string' || instruction.trim() === '' || instruction.length > 1000)) {
+    throw invalid('instruction must be a non-empty string of at most 1,000 characters (leave it out for none).', { argument: 'instruction' });
   }
 }
 

@@ -37,7 +37,7 @@ function fakeModel(overrides: Partial<LoadedEmbeddingModel> = {}, log: BatchTens
     maxLength: 8,
     padTokenId: 0,
     maxBatchRows: 64,
-    setup: { pooling: 'mean', normalize: false, queryPrefix: 'Q', documentPrefix: 'D', dimensions: 2, source: 'test' },
+    setup: { pooling: 'mean', pooledInGraph: false, normalize: false, queryPrefix: 'Q', documentPrefix: 'D', dimensions: 2, source: 'test' },
     lead: [1],
     tail: [2],
     tokenize: (text) => Array.from(text, (c) => c.charCodeAt(0)),
@@ -120,7 +120,7 @@ describe('EmbedEngine', () => {
   });
 
   it('refuses at load a graph whose vectors do not match the pooling config', async () => {
-    const engine = new EmbedEngine(async () => fakeModel({ setup: { pooling: 'cls', normalize: true, queryPrefix: '', documentPrefix: '', dimensions: 384, source: 't' } }));
+    const engine = new EmbedEngine(async () => fakeModel({ setup: { pooling: 'cls', pooledInGraph: false, normalize: true, queryPrefix: '', documentPrefix: '', dimensions: 384, source: 't' } }));
     const error = await engine.load({ model: 'fake' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RerankerError);
     expect(error).toMatchObject({ code: 'unsupported-model', details: { file: '1_Pooling/config.json' } });

@@ -29,7 +29,7 @@ async function rig(options: { loadMs?: number; timeoutMs?: number; signal?: Abor
     maxLength: 16,
     padTokenId: 0,
     maxBatchRows: 64,
-    setup: { pooling: 'cls', normalize: false, queryPrefix: 'q', documentPrefix: '', dimensions: 1, source: 'test' },
+    setup: { pooling: 'cls', pooledInGraph: false, normalize: false, queryPrefix: 'q', documentPrefix: '', dimensions: 1, source: 'test' },
     lead: [],
     tail: [],
     tokenize: (text) => Array.from(text, (c) => c.charCodeAt(0)),
