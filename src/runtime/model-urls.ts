@@ -3,6 +3,9 @@ import type { LoadRequest } from '../shared/protocol.js';
 import { absoluteUrl, modelCacheKey, modelFileUrl as locatedFileUrl, type ModelLocation } from '../shared/model-cache.js';
 import { PICKED_FILES_HOST } from './picked-files-cache.js';
 
+/** transformers.js's remote path for Hub models (the files of one revision). */
+export const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
+
 type Source = Pick<LoadRequest, 'model' | 'modelBaseUrl' | 'revision' | 'modelFiles'>;
 
 function locationOf(request: Source): ModelLocation {

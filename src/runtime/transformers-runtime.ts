@@ -41,7 +41,7 @@ import { singleTemplate, tokenizerTools } from './tokenizer-tools.js';
 import { evictingLoad, loadStep, refreshOnError, type FailureContext } from './load-errors.js';
 import { MAX_BATCH_ROWS, availableDtype, checkHead, resolveMaxLength, runPlanFor, wasmPlanFor, webgpuRefusal, type ModelConfig } from './load-plan.js';
 import { assembleModel } from './assemble-model.js';
-import { cacheKeyOf, modelFileUrl } from './model-urls.js';
+import { HUB_PATH_TEMPLATE, cacheKeyOf, modelFileUrl } from './model-urls.js';
 import { modelInputNames, modelSession, outputWidthOf, symbolicDims, type SessionShape } from './session-facts.js';
 import type { EmbedderLoadRequest } from '../shared/embedder-protocol.js';
 import type { LoadedEmbeddingModel } from '../engine/embedding-model.js';
@@ -52,8 +52,6 @@ import { captureOrtLog, installOrtLogTap } from './ort-log-tap.js';
 import { cpuNodesInfo, parsePlacement } from './placement-log.js';
 import { PLACEMENT_LOG_OPTIONS, captureSessionOptions } from './session-options.js';
 import type { CpuNodesInfo } from '../shared/types.js';
-
-const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
 
 // Before onnxruntime-web starts its wasm module, which binds console.error for its log (see ort-log-tap.ts).
 installOrtLogTap();
