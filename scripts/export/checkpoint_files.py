@@ -33,6 +33,8 @@ TOKENIZER_FILES = (
 
 # The key in config.json under which the export tool writes its manifest (see src/engine/reranker-manifest.ts).
 MANIFEST_KEY = "webgpu_reranker"
+# The key under which the cross-encoder preset records its export (a plain cross-encoder needs no manifest).
+EXPORT_RECORD_KEY = "webgpu_reranker_export"
 
 
 class ExportError(SystemExit):
@@ -105,10 +107,11 @@ def separate_chat_template(checkpoint):
 
 
 def is_earlier_export(folder):
-    """Whether `folder` holds a config.json with this tool's manifest."""
+    """Whether `folder` holds a config.json with this tool's manifest or the cross-encoder preset's record."""
     config = os.path.join(folder, "config.json")
     try:
-        return MANIFEST_KEY in (read_json(config, {}) or {})
+        saved = read_json(config, {}) or {}
+        return MANIFEST_KEY in saved or EXPORT_RECORD_KEY in saved
     except (OSError, ValueError):
         return False
 

@@ -44,6 +44,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import checkpoint_files  # noqa: E402
+import cross_encoder  # noqa: E402
 
 # onnxruntime's 4-bit quantizer logs every node it visits at INFO.
 logging.getLogger("onnxruntime.quantization").setLevel(logging.WARNING)
@@ -615,7 +616,7 @@ def export_checkpoint(checkpoint, preset_name, out, dtypes=("fp32", "q8", "q4"),
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--preset", required=True, choices=sorted(PRESETS))
+    ap.add_argument("--preset", required=True, choices=sorted(PRESETS) + [cross_encoder.PRESET])
     ap.add_argument("--checkpoint", required=True, help="a local Hugging Face checkpoint folder")
     ap.add_argument(
         "--out",
@@ -623,12 +624,16 @@ def main():
         help="the model folder to write: new, empty, or an earlier export of this tool (then replaced once the new "
         "export is complete); anything else is refused",
     )
-    ap.add_argument("--dtypes", default="fp32,q8,q4", help="comma-separated: fp32,fp16,q8,q4,q4f16 (default fp32,q8,q4)")
+    ap.add_argument("--dtypes", default=None, help="comma-separated: fp32,fp16,q8,q4,q4f16 (default fp32,q8,q4; cross-encoder: fp32,fp16,q4f16,q8)")
     ap.add_argument("--max-length", type=int, default=None, help="default pair length the library uses")
     ap.add_argument("--max-positions", type=int, default=None, help="positions the graph supports (default 2 x max length)")
     ap.add_argument("--cutoff-layers", default=None, help="layerwise: comma-separated cutoff layers, e.g. 8,16,28,40")
     ap.add_argument("--trust-remote-code", action="store_true", help="needed by checkpoints whose classes ship with them")
+    cross_encoder.add_arguments(ap)
     args = ap.parse_args()
+    if args.preset == cross_encoder.PRESET:
+        return cross_encoder.run(args)
+    args.dtypes = args.dtypes or "fp32,q8,q4"
     cutoffs = [int(x) for x in args.cutoff_layers.split(",")] if args.cutoff_layers else None
     manifest = export_checkpoint(
         args.checkpoint, args.preset, args.out, args.dtypes.split(","), args.max_length, cutoffs, args.max_positions,
