@@ -29,6 +29,7 @@ import onnx
 import torch
 
 import checkpoint_files
+from graph_passes import fuse, op_counts, write_q8
 
 PRESET = "cross-encoder"
 OPSET = 17
@@ -128,7 +129,7 @@ def load_model(checkpoint):
     from transformers import AutoModelForSequenceClassification
 
     model = AutoModelForSequenceClassification.from_pretrained(
-        checkpoint, attn_implementation="eager", torch_dtype=torch.float32
+        checkpoint, attn_implementation="eager", dtype=torch.float32
     )
     return model.eval()
 
@@ -171,35 +172,6 @@ def trace(graph, path, vocab_size):
     onnx.checker.check_model(path)
 
 
-def fuse(source, target, config):
-    """onnxruntime's transformer optimizer on the traced graph; returns the op counts of the result."""
-    from onnxruntime.transformers.fusion_options import AttentionMaskFormat, FusionOptions
-    from onnxruntime.transformers.optimizer import optimize_model
-
-    options = FusionOptions("bert")
-    options.enable_embed_layer_norm = False  # no WebGPU kernel for EmbedLayerNormalization
-    options.enable_attention = False
-    options.attention_mask_format = AttentionMaskFormat.AttentionMask
-    options.enable_gelu_approximation = False  # FastGelu's tanh form is not the model's erf GELU
-    options.enable_bias_skip_layer_norm = True
-    options.enable_skip_layer_norm = True
-    options.enable_bias_gelu = True
-    optimized = optimize_model(
-        source, model_type="bert", num_heads=int(config.num_attention_heads), hidden_size=int(config.hidden_size),
-        optimization_options=options, opt_level=0, use_gpu=False,
-    )
-    optimized.save_model_to_file(target)
-    onnx.checker.check_model(target)
-    return op_counts(target)
-
-
-def op_counts(path):
-    counts = {}
-    for node in onnx.load(path).graph.node:
-        counts[node.op_type] = counts.get(node.op_type, 0) + 1
-    return dict(sorted(counts.items()))
-
-
 def run_native(path, feed):
     import onnxruntime as ort
 
@@ -208,20 +180,6 @@ def run_native(path, feed):
     session = ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
     wanted = {i.name for i in session.get_inputs()}
     return session.run(["logits"], {k: v.numpy() for k, v in feed.items() if k in wanted})[0]
-
-
-def write_q8(fp32_path, out_path):
-    """Dynamic int8 as the Hub's model_quantized.onnx: uint8 weights (native x86 onnxruntime and WASM agree on
-    them), MatMul and Gather only (a fused Attention would become QAttention, which WASM may lack)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    with tempfile.TemporaryDirectory(dir=os.path.dirname(out_path)) as scratch:
-        raw = os.path.join(scratch, "quantized.onnx")
-        quantize_dynamic(fp32_path, raw, weight_type=QuantType.QUInt8, per_channel=False, reduce_range=False,
-                         op_types_to_quantize=["MatMul", "Gather"],
-                         # shape inference gives no type past the fused com.microsoft ops
-                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-        shutil.move(raw, out_path)
 
 
 def write_dtype(fp32_path, dtype):

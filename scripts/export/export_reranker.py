@@ -25,6 +25,9 @@ rebuild a different tokenizer: see checkpoint_files.py), and onnx/model*.onnx in
   q4     model_q4.onnx            4-bit weights (MatMulNBits), float32 activations: WASM and WebGPU
   q4f16  model_q4f16.onnx         4-bit weights, float16 activations: WebGPU with shader-f16
 
+Cross-encoders (BERT, XLM-R, ModernBERT `*ForSequenceClassification`): `--preset cross-encoder`, in
+cross_encoder.py (docs/export.md).
+
 Needs torch, transformers, onnx and onnxruntime. Real checkpoints of the layerwise and MiniCPM models need
 --trust-remote-code (their classes live in the checkpoint). See the README's "LLM and layerwise rerankers"
 section for what was verified and what was not, and docs/model-cards/ for each preset's format.
