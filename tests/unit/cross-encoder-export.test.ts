@@ -33,6 +33,8 @@ const NATIVE = { fp16: 'scoreOrtFp16', q4f16: 'scoreOrtQ4f16', q8: 'scoreOrtQ8' 
 const TOLERANCE = { fp16: 5e-3, q4f16: 5e-3, q8: 1e-3 } as const;
 
 ort.env.wasm.numThreads = 1;
+/** The first session also compiles onnxruntime's WASM: seconds on a loaded 2-core machine. */
+const SESSION_TIMEOUT_MS = 60_000;
 
 const fixture = (path: string): URL => new URL(`../../fixtures/${path}`, import.meta.url);
 const reference = (model: string): Reference => JSON.parse(readFileSync(fixture(`reference/${model}.json`), 'utf8')) as Reference;
@@ -78,7 +80,7 @@ describe.each(MODELS)('cross-encoder preset export %s on WASM', (model) => {
     expect(worst).toBeLessThan(1e-4);
     expect(worstBatched).toBeLessThan(1e-4);
     await run.release();
-  });
+  }, SESSION_TIMEOUT_MS);
 
   it.each(Object.keys(NATIVE) as (keyof typeof NATIVE)[])('%s runs on WASM as on native onnxruntime', async (dtype) => {
     const run = await session(model, FILES[dtype]);
@@ -89,7 +91,7 @@ describe.each(MODELS)('cross-encoder preset export %s on WASM', (model) => {
     console.log(`[xenc] ${model} ${dtype} on wasm: max |score - native| ${worst.toExponential(2)}; native ${dtype} vs fp32 ${toFp32.toExponential(2)}`);
     expect(worst).toBeLessThan(TOLERANCE[dtype]);
     await run.release();
-  });
+  }, SESSION_TIMEOUT_MS);
 
   it('carries the fused ops where the preset fuses (BERT, XLM-R) and none where it does not (ModernBERT)', () => {
     const fused = model !== 'tiny-modernbert-reranker-xenc';
