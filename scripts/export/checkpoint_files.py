@@ -35,6 +35,8 @@ TOKENIZER_FILES = (
 MANIFEST_KEY = "webgpu_reranker"
 # The same for an embedding export (export_embedding.py; see src/engine/embedding-manifest.ts).
 EMBEDDER_MANIFEST_KEY = "webgpu_embedder"
+# The key under which the cross-encoder preset records its export (a plain cross-encoder needs no manifest).
+EXPORT_RECORD_KEY = "webgpu_reranker_export"
 
 
 class ExportError(SystemExit):
@@ -107,11 +109,12 @@ def separate_chat_template(checkpoint):
 
 
 def is_earlier_export(folder):
-    """Whether `folder` holds a config.json with this tool's manifest (a reranker's or an embedder's)."""
+    """Whether `folder` holds a config.json with this tool's manifest (a reranker's or an embedder's) or the
+    cross-encoder preset's record."""
     config = os.path.join(folder, "config.json")
     try:
-        found = read_json(config, {}) or {}
-        return MANIFEST_KEY in found or EMBEDDER_MANIFEST_KEY in found
+        saved = read_json(config, {}) or {}
+        return MANIFEST_KEY in saved or EMBEDDER_MANIFEST_KEY in saved or EXPORT_RECORD_KEY in saved
     except (OSError, ValueError):
         return False
 

@@ -25,6 +25,9 @@ rebuild a different tokenizer: see checkpoint_files.py), and onnx/model*.onnx in
   q4     model_q4.onnx            4-bit weights (MatMulNBits), float32 activations: WASM and WebGPU
   q4f16  model_q4f16.onnx         4-bit weights, float16 activations: WebGPU with shader-f16
 
+Cross-encoders (BERT, XLM-R, ModernBERT `*ForSequenceClassification`): `--preset cross-encoder`, in
+cross_encoder.py (docs/export.md).
+
 Needs torch, transformers, onnx and onnxruntime. Real checkpoints of the layerwise and MiniCPM models need
 --trust-remote-code (their classes live in the checkpoint). See the README's "LLM and layerwise rerankers"
 section for what was verified and what was not, and docs/model-cards/ for each preset's format.
@@ -44,6 +47,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import checkpoint_files  # noqa: E402
+import cross_encoder  # noqa: E402
 
 # onnxruntime's 4-bit quantizer logs every node it visits at INFO.
 logging.getLogger("onnxruntime.quantization").setLevel(logging.WARNING)
@@ -617,7 +621,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     import export_embedding  # the embedding presets live in their own module and share this command line
 
-    ap.add_argument("--preset", required=True, choices=sorted(PRESETS) + sorted(export_embedding.EMBEDDING_PRESETS))
+    ap.add_argument("--preset", required=True, choices=sorted(PRESETS) + sorted(export_embedding.EMBEDDING_PRESETS) + [cross_encoder.PRESET])
     ap.add_argument("--checkpoint", required=True, help="a local Hugging Face checkpoint folder")
     ap.add_argument(
         "--out",
@@ -625,12 +629,15 @@ def main():
         help="the model folder to write: new, empty, or an earlier export of this tool (then replaced once the new "
         "export is complete); anything else is refused",
     )
-    ap.add_argument("--dtypes", default=None, help="comma-separated: fp32,fp16,q8,q4,q4f16 (default fp32,q8,q4; minicpm-embedding: fp32,fp16,q4,q4f16)")
+    ap.add_argument("--dtypes", default=None, help="comma-separated: fp32,fp16,q8,q4,q4f16 (default fp32,q8,q4; minicpm-embedding: fp32,fp16,q4,q4f16; cross-encoder: fp32,fp16,q4f16,q8)")
     ap.add_argument("--max-length", type=int, default=None, help="default pair length the library uses")
     ap.add_argument("--max-positions", type=int, default=None, help="positions the graph supports (default 2 x max length)")
     ap.add_argument("--cutoff-layers", default=None, help="layerwise: comma-separated cutoff layers, e.g. 8,16,28,40")
     ap.add_argument("--trust-remote-code", action="store_true", help="needed by checkpoints whose classes ship with them")
+    cross_encoder.add_arguments(ap)
     args = ap.parse_args()
+    if args.preset == cross_encoder.PRESET:
+        return cross_encoder.run(args)
     cutoffs = [int(x) for x in args.cutoff_layers.split(",")] if args.cutoff_layers else None
     if args.preset in export_embedding.EMBEDDING_PRESETS:
         dtypes = args.dtypes.split(",") if args.dtypes else None

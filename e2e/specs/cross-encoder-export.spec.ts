@@ -1,0 +1,54 @@
+/**
+ * The `cross-encoder` export preset's fixtures (scripts/export/cross_encoder.py, made by
+ * scripts/fixtures/make_xenc_fixtures.py) through the library in Chromium: fp32 within 1e-4 of PyTorch on every
+ * pair on WASM and on WebGPU (SwiftShader), with graph capture built on WebGPU (every node on the GPU, which the
+ * Hub-style XLM-R export of tiny-xlmr-reranker does not allow), and q8 on WASM within 0.03 of native
+ * onnxruntime's q8 scores of the same file. ModernBERT on WebGPU is left out: the preset's export builds a
+ * capture session but scored up to 0.17 off PyTorch on SwiftShader, as the Hub-style fixture does (docs/export.md).
+ */
+import { FIXTURE_BASE, expect, loadReference, openHarness, test } from '../support.js';
+
+const CASES = [
+  { model: 'tiny-bert-reranker-xenc', device: 'wasm', dtype: 'fp32', capture: 'auto' },
+  { model: 'tiny-bert-reranker-xenc', device: 'webgpu', dtype: 'fp32', capture: 'auto' },
+  { model: 'tiny-bert-reranker-xenc', device: 'wasm', dtype: 'q8', capture: 'auto' },
+  { model: 'tiny-xlmr-reranker-xenc', device: 'wasm', dtype: 'fp32', capture: 'auto' },
+  { model: 'tiny-xlmr-reranker-xenc', device: 'webgpu', dtype: 'fp32', capture: 'auto' },
+  { model: 'tiny-xlmr-reranker-xenc', device: 'webgpu', dtype: 'fp32', capture: false },
+  { model: 'tiny-xlmr-reranker-xenc', device: 'wasm', dtype: 'q8', capture: 'auto' },
+  { model: 'tiny-modernbert-reranker-xenc', device: 'wasm', dtype: 'fp32', capture: 'auto' },
+  { model: 'tiny-modernbert-reranker-xenc', device: 'wasm', dtype: 'q8', capture: 'auto' },
+] as const;
+
+for (const { model, device, dtype, capture } of CASES) {
+  const how = device === 'webgpu' ? (capture === false ? ' without graph capture' : ' with graph capture') : '';
+  test(`${model} ${dtype} on ${device}${how} matches the reference on every pair`, async ({ page }) => {
+    // SwiftShader compiles every WebGPU shader on the CPU: minutes on a loaded 2-core machine.
+    if (device === 'webgpu') test.setTimeout(480_000);
+    const reference = loadReference(model);
+    await openHarness(page);
+    const pairs = reference.pairs.map((pair) => [pair.query, pair.passage] as [string, string]);
+    const { scores, info } = await page.evaluate(
+      async ({ model, device, dtype, capture, pairs, base }) => {
+        const reranker = await window.lib.createReranker({ model, modelBaseUrl: base, device, dtype, webgpuGraphCapture: capture });
+        // Twice: a captured shape is recorded on its first batches and replayed after; both must be right.
+        await reranker.score(pairs);
+        const scores = await reranker.score(pairs);
+        const info = reranker.info;
+        await reranker.dispose();
+        return { scores, info };
+      },
+      { model, device, dtype, capture, pairs, base: FIXTURE_BASE },
+    );
+    expect(info).toMatchObject({ model, device, dtype, maxLength: reference.maxLength });
+    expect(info.graphCapture.enabled, info.graphCapture.reason).toBe(device === 'webgpu' && capture !== false);
+    const tolerance = dtype === 'fp32' ? 1e-4 : 0.03;
+    const deviations = reference.pairs.map((pair, index) => {
+      const expected = dtype === 'fp32' ? pair.scoreTorch : pair.scoreOrtQ8;
+      return { id: pair.id, got: scores[index], expected, diff: Math.abs((scores[index] ?? Number.NaN) - expected) };
+    });
+    const worst = Math.max(...deviations.map((row) => row.diff));
+    console.log(`[xenc] ${model} ${dtype} on ${device}${how}: max |score - reference| = ${worst.toExponential(2)} over ${deviations.length} pairs`);
+    expect(deviations.filter((row) => !(row.diff <= tolerance)), `pairs off the reference by more than ${tolerance}`).toEqual([]);
+  });
+}
