@@ -104,6 +104,7 @@ export class RerankEngine {
       limits: this.#limits,
       scoring: model.scoring,
       graphCapture: model.graphCapture,
+      ...(model.memory === undefined ? {} : { memory: model.memory }),
     };
     report({ stage: 'ready', info: this.#info });
     return this.#info;
