@@ -104,7 +104,7 @@ export function resolveMaxLength(
  * its own classes through `auto_map`), by architecture.
  */
 export function isRobertaFamily(config: ModelConfig): boolean {
-  if (config.model_type !== undefined) return ROBERTA_TYPES.includes(config.model_type);
+  if (typeof config.model_type === 'string') return ROBERTA_TYPES.includes(config.model_type);
   return (config.architectures ?? []).some((name) => ROBERTA_ARCHITECTURES.test(name));
 }
 
@@ -115,7 +115,8 @@ export function isRobertaFamily(config: ModelConfig): boolean {
  * graph returns `logits` either way.
  */
 export function loadsAsPlainSession(config: ModelConfig, manifest: RerankerManifest | undefined): boolean {
-  return manifest !== undefined || config.model_type === undefined;
+  // transformers.js reads a missing model_type as null.
+  return manifest !== undefined || typeof config.model_type !== 'string';
 }
 
 /**

@@ -3,8 +3,8 @@
  * row of `maxLength` tokens fits. Pure (the device's limits are passed in), so the rules are unit-tested
  * without a browser.
  *
- * Attention keeps a [rows, heads, length, length] matrix of scores and one of their softmax per layer while
- * it runs: at 8,192 tokens one row of a 16-head model is 16 x 8,192^2 x 4 bytes = 4 GiB for each of them.
+ * Attention keeps [rows, heads, length, length] matrices of scores (and of their softmax) per layer while it
+ * runs: at 8,192 tokens one row of a 16-head model is 16 x 8,192^2 x 4 bytes = 4 GiB for each of them.
  * Everything else a layer holds grows only linearly with the length. So:
  *
  * - **WASM**: a session's WebAssembly memory stops at 4 GiB and holds the weights too; the activations of
@@ -88,11 +88,12 @@ export function largestTensorBytes(shape: Shape, length: number): number {
 }
 
 /**
- * What one row holds at its peak: the scores and their softmax (two [heads, length, length] tensors), and the
- * linear parts (query, key, value, context, residual, the feed-forward block's two inner tensors).
+ * What one row holds at its peak: three [heads, length, length] tensors (the scores, the scores plus the
+ * mask, their softmax: eager-attention exports keep each), and the linear parts (query, key, value, context,
+ * residual, the feed-forward block's two inner tensors).
  */
 export function rowPeakBytes(shape: Shape, length: number): number {
-  return (2 * shape.heads * length * length + length * (5 * shape.hidden + 2 * shape.inner)) * shape.bytes;
+  return (3 * shape.heads * length * length + length * (5 * shape.hidden + 2 * shape.inner)) * shape.bytes;
 }
 
 export function planMemory(input: MemoryPlanInput): MemoryPlan {

@@ -79,6 +79,10 @@ describe('maxLength past 512', () => {
     expect(isRobertaFamily({ architectures: ['BertForSequenceClassification'] })).toBe(false);
     expect(isRobertaFamily(MODERNBERT)).toBe(false);
     expect(loadsAsPlainSession(JINA_V2, undefined)).toBe(true);
+    // transformers.js's AutoConfig reads a missing model_type as null.
+    const read = { ...JINA_V2, model_type: null } as unknown as ModelConfig;
+    expect(loadsAsPlainSession(read, undefined)).toBe(true);
+    expect(isRobertaFamily(read)).toBe(true);
     expect(loadsAsPlainSession(BGE_M3, undefined)).toBe(false);
   });
 });
@@ -143,7 +147,7 @@ describe('memory plan', () => {
   });
 
   it('leaves rows unlimited when the config does not give the shape', () => {
-    const p = plan({ config: { model_type: 'bert' }, maxLength: 8192 });
+    const p = plan({ config: { num_hidden_layers: 2 }, maxLength: 8192 });
     expect(p.maxLength).toBe(8192);
     expect(p.info.rowsAtMaxLength).toBeUndefined();
   });
