@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { planBatches } from '../../src/engine/batching.js';
+import { RerankEngine } from '../../src/engine/rerank-engine.js';
 import { captureShapes } from '../../src/runtime/capture-policy.js';
 import { isRobertaFamily, loadsAsPlainSession, resolveMaxLength, runPlanFor, type ModelConfig } from '../../src/runtime/load-plan.js';
 import {
@@ -19,6 +20,7 @@ import {
 import { RerankerError } from '../../src/shared/errors.js';
 import type { LoadRequest } from '../../src/shared/protocol.js';
 import { validateCreateOptions } from '../../src/shared/validate.js';
+import { fakeLoader, fakeLogit, type FakeModelControls } from './fake-model.js';
 
 const request = (extra: Partial<LoadRequest> = {}): LoadRequest => ({ model: 'org/model', ...extra });
 /** BAAI/bge-reranker-v2-m3's config.json (XLM-R large). */
@@ -177,4 +179,35 @@ describe('batches and captured shapes under the memory plan', () => {
     });
     expect(gpu.capture.shapes.map((shape) => [shape.length, shape.rows])).toEqual([[32, 1], [64, 1], [128, 1], [256, 1], [512, 1], [1024, 1]]);
   });
+});
+
+describe('the engine under a memory plan', () => {
+  /** The fake model (one token per character) with at most 2 rows per batch past 32 tokens. */
+  const rowsAt = (length: number): number => (length > 32 ? 2 : 64);
+  const documents = ['a', 'b', 'c', 'x'.repeat(60), 'y'.repeat(70), 'z'.repeat(80), 'w'.repeat(90), 'v'.repeat(100)];
+
+  for (const streamed of [false, true]) {
+    it(`keeps every batch within the rows memory allows at its length, scores unchanged (${streamed ? 'streamed, bucketed' : 'sorted'} path)`, async () => {
+      const controls: FakeModelControls = { batches: [], disposed: false };
+      const base = fakeLoader(controls, 128);
+      const engine = new RerankEngine(async (request, progress) => ({
+        ...(await base(request, progress)),
+        maxRowsAt: rowsAt,
+        memory: { rowsAtMaxLength: 2, reason: 'test' },
+        ...(streamed ? { batchLengths: [16, 32, 64, 128] } : {}),
+      }));
+      const info = await engine.load({ model: 'fake', batchTokenBudget: 100_000 });
+      expect(info.memory).toEqual({ rowsAtMaxLength: 2, reason: 'test' });
+      controls.batches.length = 0;
+      const results = await engine.rerank(1, 'q?', documents);
+      for (const batch of controls.batches) expect(batch.batchSize).toBeLessThanOrEqual(rowsAt(batch.length));
+      // The five long passages need at least three batches of two; the three short ones share one.
+      expect(controls.batches.filter((batch) => batch.length > 32).length).toBeGreaterThanOrEqual(3);
+      for (const result of results) {
+        const text = documents[result.index] ?? '';
+        const ids = [101, ...Array.from('q?', (c) => 1000 + c.charCodeAt(0)), 102, ...Array.from(text, (c) => 1000 + c.charCodeAt(0)), 102];
+        expect(result.score).toBeCloseTo(fakeLogit(ids), 6);
+      }
+    });
+  }
 });
