@@ -3,7 +3,8 @@
  * reference of scripts/fixtures/make_longctx_fixtures.py, fp32 within 1e-4 on WASM and WebGPU (SwiftShader),
  * truncated pairs included: the jina-reranker-v2-shaped fixture (config without model_type, 1,024 tokens by
  * default) and the bge-reranker-v2-m3-shaped one (8,194 positions) at 2,048 and at its longest, 8,192, where
- * the memory it took is measured and printed for docs/long-context.md.
+ * the memory it took is measured and printed for docs/long-context.md (on WebGPU the plan may lower 8,192:
+ * then the longest reference pairs that fit are scored).
  */
 import { chromium, type Page } from '@playwright/test';
 import { CHROMIUM, CHROMIUM_ARGS, WEBGPU_ARGS } from '../../scripts/shared/chromium.js';
@@ -144,24 +145,25 @@ for (const device of ['wasm', 'webgpu'] as const) {
       );
       console.log(`[long-context] ${device}: maxLength ${info.maxLength}; ${info.memory?.reason ?? 'no memory plan'}`);
       const loaded = await workerBytes(page);
-      // The reference at the longest length the plan allows on this device: 8,192 when it fits.
-      const reference = loadReference(info.maxLength === 8192 ? 'tiny-xlmr-long-reranker-8192' : 'tiny-xlmr-long-reranker');
-      const longest = reference.pairs.filter((pair) => pair.inputIds.length > 512);
-      if (info.maxLength !== reference.maxLength) {
-        // Lowered below both references: the plan's own statement is all that can be checked.
-        expect(info.memory?.reason).toMatch(/maxLength lowered from 8192/);
-        return;
-      }
+      // The 8,192-token reference. Where the plan lowered maxLength (SwiftShader's 1 GiB buffers), its pairs
+      // that were not cut and fit the lowered length score the same at any maxLength that holds them.
+      const reference = loadReference('tiny-xlmr-long-reranker-8192');
+      const lowered = info.maxLength < reference.maxLength;
+      if (lowered) expect(info.memory?.reason).toMatch(new RegExp(`maxLength lowered from 8192 \\(the model's own limit\\) to ${info.maxLength}`));
+      const longest = reference.pairs.filter(
+        (pair) => pair.inputIds.length > 512 && (!lowered || (!pair.truncated && pair.inputIds.length <= info.maxLength)),
+      );
+      expect(longest.length).toBeGreaterThanOrEqual(2);
       const scores = await page.evaluate(
         (pairs) => (window.reranker as NonNullable<typeof window.reranker>).score(pairs),
         longest.map((pair) => [pair.query, pair.passage] as [string, string]),
       );
-      compare({ ...reference, pairs: longest }, scores, `tiny-xlmr-long-reranker fp32 on ${device} at ${reference.maxLength}`);
+      compare({ ...reference, pairs: longest }, scores, `tiny-xlmr-long-reranker fp32 on ${device} at ${info.maxLength}`);
       const scored = await workerBytes(page);
       const worker = page.workers().find((w) => w.url().includes('reranker.worker'));
       const gpu = await worker?.evaluate(() => (globalThis as unknown as { __gpuPeak?: () => { live: number; peak: number; largest: number } }).__gpuPeak?.());
       console.log(
-        `[long-context] ${device} at ${reference.maxLength} tokens (rows of up to ${Math.max(...longest.map((p) => p.inputIds.length))}): ` +
+        `[long-context] ${device} at ${info.maxLength} tokens (rows of up to ${Math.max(...longest.map((p) => p.inputIds.length))}): ` +
           `worker memory ${(loaded / MB).toFixed(0)} MB after load, ${(scored / MB).toFixed(0)} MB after scoring` +
           (device === 'webgpu' && gpu !== undefined
             ? `; GPU buffers peak ${(gpu.peak / MB).toFixed(0)} MB live, largest buffer ${(gpu.largest / MB).toFixed(0)} MB`
