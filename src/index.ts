@@ -30,6 +30,7 @@ export type {
   ScoringInfo,
   GraphCaptureInfo,
   CpuNodesInfo,
+  MemoryInfo,
 } from './shared/types.js';
 export type { ModelFilesInput } from './shared/model-files.js';
 export type { RerankerOptions } from './shared/reranker-options.js';

@@ -19,7 +19,16 @@ export interface BatchTensors {
   readonly tokenTypeIds: BigInt64Array;
 }
 
-export function planBatches(lengths: readonly number[], tokenBudget: number, maxBatchSize = 64): BatchPlan[] {
+/**
+ * `maxBatchSize`: most rows per batch, or a function of the batch's padded length (memory limits: fewer
+ * rows at long lengths; it must allow at least one row).
+ */
+export function planBatches(
+  lengths: readonly number[],
+  tokenBudget: number,
+  maxBatchSize: number | ((length: number) => number) = 64,
+): BatchPlan[] {
+  const rowsAt = typeof maxBatchSize === 'number' ? () => maxBatchSize : maxBatchSize;
   const order = lengths.map((_, index) => index).sort((a, b) => (lengths[a] ?? 0) - (lengths[b] ?? 0) || a - b);
   const batches: BatchPlan[] = [];
   let members: number[] = [];
@@ -28,7 +37,7 @@ export function planBatches(lengths: readonly number[], tokenBudget: number, max
     const length = lengths[index] ?? 0;
     // Sorted ascending, so this pair is the longest so far: the batch would pad every row to it.
     const wouldHold = (members.length + 1) * Math.max(longest, length);
-    if (members.length > 0 && (wouldHold > tokenBudget || members.length >= maxBatchSize)) {
+    if (members.length > 0 && (wouldHold > tokenBudget || members.length >= rowsAt(Math.max(longest, length)))) {
       batches.push({ members, length: longest });
       members = [];
       longest = 0;

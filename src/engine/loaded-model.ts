@@ -6,7 +6,7 @@ import type { BatchTensors } from './batching.js';
 import type { ScoreHead } from './heads/score-head.js';
 import type { PromptFormat } from './prompt-format.js';
 import type { LoadRequest } from '../shared/protocol.js';
-import type { CpuNodesInfo, Device, Dtype, GraphCaptureInfo, LoadProgress, ScoringInfo } from '../shared/types.js';
+import type { CpuNodesInfo, Device, Dtype, GraphCaptureInfo, LoadProgress, MemoryInfo, ScoringInfo } from '../shared/types.js';
 
 export type { LoadRequest };
 
@@ -34,6 +34,13 @@ export interface LoadedModel {
    * pairs of the call (docs/design.md, q8); run alone, each pair's score is exact.
    */
   readonly maxBatchRows: number;
+  /**
+   * Most rows a batch padded to `length` tokens may hold so that its attention fits in memory (at least 1 up
+   * to `maxLength`). Unset: no limit beyond `maxBatchRows` and the token budget.
+   */
+  maxRowsAt?(length: number): number;
+  /** What `info.memory` reports. */
+  readonly memory?: MemoryInfo;
   /**
    * Batches worth keeping in flight: sessions side by side, running or still loading (see session-pool.ts).
    * Default 1: one after another. The engine warms the model with one row; sessions beyond the first warm

@@ -105,7 +105,7 @@ async function streamPairs(
   const rows = planner.planned.rows;
   const scores: number[] = [];
   const waiting = new Map<number, number[]>();
-  const capacity = (length: number): number => Math.min(model.maxBatchRows, Math.max(1, Math.floor(run.batchTokenBudget / length)));
+  const capacity = (length: number): number => Math.min(rowLimit(model, length), Math.max(1, Math.floor(run.batchTokenBudget / length)));
   let tokenizeMs = 0;
   let batches = 0;
   let inFlight = 0;
@@ -163,6 +163,11 @@ async function streamPairs(
   return { planned: planner.planned, scores, batches, tokenizeMs };
 }
 
+/** Most rows of a batch padded to `length`: the model's row limit and what memory allows at that length. */
+function rowLimit(model: LoadedModel, length: number): number {
+  return Math.max(1, Math.min(model.maxBatchRows, model.maxRowsAt?.(length) ?? model.maxBatchRows));
+}
+
 /**
  * The rows of one call: its own prompt over the model's tokenizer. Rows of calls with different instructions
  * can share the token cache because it is keyed by the exact text tokenized, which holds the instruction
@@ -177,7 +182,7 @@ async function runPairs(run: ScoreRun, encoded: readonly EncodedPair[]): Promise
   const plans = planBatches(
     encoded.map((pair) => paddedLength(pair.inputIds.length, model.batchLengths)),
     run.batchTokenBudget,
-    model.maxBatchRows,
+    (length) => rowLimit(model, length),
   );
   const scores = new Array<number>(encoded.length).fill(Number.NaN);
   // One lane per session the model runs side by side; each takes the next batch when its last one is done.

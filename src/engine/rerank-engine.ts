@@ -105,6 +105,7 @@ export class RerankEngine {
       scoring: model.scoring,
       graphCapture: model.graphCapture,
       ...(model.cpuNodes === undefined ? {} : { cpuNodes: model.cpuNodes }),
+      ...(model.memory === undefined ? {} : { memory: model.memory }),
     };
     report({ stage: 'ready', info: this.#info });
     return this.#info;

@@ -9,6 +9,7 @@ import type { ScoringSetup } from '../engine/manifest-prompt.js';
 import { describeCause, deviceLostError } from '../shared/errors.js';
 import type { CpuNodesInfo, Device, Dtype } from '../shared/types.js';
 import type { CapturePlan } from './capture-policy.js';
+import type { MemoryPlan } from './memory-plan.js';
 import { isDeviceLoss, type DeviceLossWatch } from './device-loss.js';
 import type { SessionPool } from './session-pool.js';
 import type { WebGpuRunner } from './webgpu-runner.js';
@@ -24,6 +25,8 @@ export interface ModelParts {
   readonly setup: ScoringSetup;
   readonly padTokenId: number;
   readonly maxBatchRows: number;
+  /** Rows per batch as memory allows (memory-plan.ts); undefined for models planned without it. */
+  readonly memory?: MemoryPlan | undefined;
   readonly capture: CapturePlan;
   /** Replays captured shapes; undefined when capture is off or the graph has no axes to fix. */
   readonly runner: WebGpuRunner | undefined;
@@ -62,6 +65,7 @@ export function assembleModel(parts: ModelParts): LoadedModel {
     scoring: parts.setup.info,
     padTokenId: parts.padTokenId,
     maxBatchRows: parts.maxBatchRows,
+    ...(parts.memory === undefined ? {} : { maxRowsAt: parts.memory.rowsAt, memory: parts.memory.info }),
     // Buckets only while capture works: a model that could not be captured plans batches as the dynamic path does.
     get batchLengths() {
       return runner === undefined || runner.disabledReason !== undefined ? undefined : bucketLengths;

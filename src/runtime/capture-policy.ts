@@ -10,8 +10,12 @@
 import type { Device, Dtype, GraphCaptureInfo } from '../shared/types.js';
 import type { CaptureShape } from './webgpu-runner.js';
 
-/** Pairs are padded up to the next of these lengths (and the model's maxLength, the last bucket). */
-export const CAPTURE_LENGTHS: readonly number[] = [32, 64, 128, 256, 512];
+/**
+ * Pairs are padded up to the next of these lengths (and the model's maxLength, the last bucket). Past 512
+ * they keep doubling, so a long-context model does not pad a 600-token pair to 8,192 (attention grows with
+ * the square of the padded length).
+ */
+export const CAPTURE_LENGTHS: readonly number[] = [32, 64, 128, 256, 512, 1024, 2048, 4096];
 
 /**
  * `'auto'` captures when weights x (captured shapes + the dynamic session) stay under this: MiniLM-L6 in
@@ -36,6 +40,8 @@ export interface CapturePolicyInput {
   readonly maxLength: number;
   readonly batchTokenBudget: number;
   readonly maxBatchRows: number;
+  /** Most rows memory allows at a length (memory-plan.ts); unset: no limit beyond maxBatchRows. */
+  readonly rowsAt?: ((length: number) => number) | undefined;
   /** Values per row of the graph's output; undefined when the graph does not fix it. */
   readonly outputWidth: number | undefined;
   /**
@@ -57,7 +63,7 @@ export function planGraphCapture(input: CapturePolicyInput): CapturePlan {
     return off('q8 graphs quantize activations per batch, so each pair runs alone at its own length; padding it to a captured shape would change its score.');
   }
   if (input.outputWidth === undefined) return off('the graph output has no fixed width per row to bind a buffer to.');
-  let shapes = captureShapes(input.maxLength, input.batchTokenBudget, input.maxBatchRows);
+  let shapes = captureShapes(input.maxLength, input.batchTokenBudget, input.maxBatchRows, input.rowsAt);
   let trimmed = '';
   if (input.request === true && input.weightBytes !== undefined && input.weightBytes * (shapes.length + 1) > MAX_CAPTURE_BYTES) {
     const sessions = Math.floor(MAX_CAPTURE_BYTES / input.weightBytes);
@@ -93,11 +99,16 @@ export function planGraphCapture(input: CapturePolicyInput): CapturePlan {
   };
 }
 
-export function captureShapes(maxLength: number, batchTokenBudget: number, maxBatchRows: number): CaptureShape[] {
+export function captureShapes(
+  maxLength: number,
+  batchTokenBudget: number,
+  maxBatchRows: number,
+  rowsAt?: (length: number) => number,
+): CaptureShape[] {
   const lengths = [...CAPTURE_LENGTHS.filter((length) => length < maxLength), maxLength];
   return lengths.map((length) => ({
     length,
-    rows: Math.max(1, Math.min(maxBatchRows, Math.floor(batchTokenBudget / length))),
+    rows: Math.max(1, Math.min(maxBatchRows, Math.floor(batchTokenBudget / length), rowsAt?.(length) ?? maxBatchRows)),
   }));
 }
 

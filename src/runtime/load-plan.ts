@@ -12,13 +12,15 @@ import { DEFAULT_BATCH_TOKEN_BUDGET } from '../engine/rerank-engine.js';
 import type { Device, Dtype } from '../shared/types.js';
 import { estimateWeightBytes, planGraphCapture, type CapturePlan } from './capture-policy.js';
 import { refreshOnError } from './load-errors.js';
+import { planMemory, readGpuBufferLimits, type MemoryPlan } from './memory-plan.js';
 import { planWasmParallelism, type WasmParallelPlan } from './wasm-parallel-policy.js';
 
 /** Rows per batch for float and weight-only-quantized graphs; the token budget usually binds first. */
 export const MAX_BATCH_ROWS = 64;
 
-/** Cross-encoders: the most tokens a pair may have (their position embeddings stop at 512). */
-const CROSS_ENCODER_MAX_LENGTH = 512;
+/** RoBERTa-family configs (position ids start after the padding index, so two positions are never used). */
+const ROBERTA_TYPES = ['roberta', 'xlm-roberta', 'camembert'];
+const ROBERTA_ARCHITECTURES = /^(Roberta|XLMRoberta|Camembert)For/;
 
 /** The fields of a model's config.json the plan reads. */
 export interface ModelConfig {
@@ -28,6 +30,7 @@ export interface ModelConfig {
   id2label?: Record<string, string>;
   num_labels?: number;
   max_position_embeddings?: number;
+  num_attention_heads?: number;
   pad_token_id?: number;
   vocab_size?: number;
   hidden_size?: number;
@@ -59,8 +62,10 @@ export function checkHead(config: ModelConfig, model: string): void {
 }
 
 /**
- * Cross-encoders: the tokenizer's and the position embeddings' limit, at most 512, by default. Exported LLM
- * rerankers: the manifest's default, up to the position embeddings less the prompt that follows the budget.
+ * Cross-encoders: the tokenizer's and the position embeddings' limit (8,192 for bge-reranker-v2-m3 and
+ * ModernBERT, 1,024 for jina-reranker-v2, 512 for most others), at most MAX_SUPPORTED_LENGTH, by default.
+ * Exported LLM rerankers: the manifest's default, up to the position embeddings less the prompt that follows
+ * the budget. Memory may lower a default further once the device is known (memory-plan.ts).
  */
 export function resolveMaxLength(
   request: LoadRequest,
@@ -69,12 +74,11 @@ export function resolveMaxLength(
   manifest: RerankerManifest | undefined,
   tailLength: number,
 ): number {
-  // RoBERTa-family position ids start after the padding index, so two positions are never usable.
-  const positionOffset = ['roberta', 'xlm-roberta', 'camembert'].includes(config.model_type ?? '') ? 2 : 0;
+  const positionOffset = isRobertaFamily(config) ? 2 : 0;
   const limit = refreshOnError(() =>
     pairLengthLimit(
       {
-        cap: manifest === undefined ? CROSS_ENCODER_MAX_LENGTH : MAX_SUPPORTED_LENGTH,
+        cap: MAX_SUPPORTED_LENGTH,
         modelMaxLength: tokenizerMaxLength,
         maxPositionEmbeddings: config.max_position_embeddings,
         positionOffset,
@@ -93,6 +97,26 @@ export function resolveMaxLength(
     );
   }
   return request.maxLength;
+}
+
+/**
+ * RoBERTa-family position embeddings, by model_type or, for configs without one (jina-reranker-v2's names
+ * its own classes through `auto_map`), by architecture.
+ */
+export function isRobertaFamily(config: ModelConfig): boolean {
+  if (typeof config.model_type === 'string') return ROBERTA_TYPES.includes(config.model_type);
+  return (config.architectures ?? []).some((name) => ROBERTA_ARCHITECTURES.test(name));
+}
+
+/**
+ * Whether the graph loads through transformers.js's base class as one plain session: exported rerankers
+ * (their graphs are no transformers.js architecture) and cross-encoders whose config.json has no
+ * `model_type` for transformers.js to pick a class by (jina-reranker-v2's Hub config). A cross-encoder's
+ * graph returns `logits` either way.
+ */
+export function loadsAsPlainSession(config: ModelConfig, manifest: RerankerManifest | undefined): boolean {
+  // transformers.js reads a missing model_type as null.
+  return manifest !== undefined || typeof config.model_type !== 'string';
 }
 
 /**
@@ -143,6 +167,8 @@ export interface RunPlanInput {
   readonly maxLength: number;
   /** Values per row of the graph's output, when the graph fixes it. */
   readonly outputWidth: number | undefined;
+  /** Most rows memory allows at a length (memory-plan.ts). */
+  readonly rowsAt?: ((length: number) => number) | undefined;
 }
 
 /** Rows per batch and graph capture, once the session is built (the device and dtype are final). */
@@ -158,8 +184,43 @@ export function runPlanFor(input: RunPlanInput): { readonly maxBatchRows: number
     maxLength: input.maxLength,
     batchTokenBudget: request.batchTokenBudget ?? DEFAULT_BATCH_TOKEN_BUDGET,
     maxBatchRows,
+    rowsAt: input.rowsAt,
     outputWidth: input.outputWidth,
     refetchesModel: request.modelFiles === undefined && request.useBrowserCache === false,
   });
   return { maxBatchRows, capture };
+}
+
+export interface MemoryPlanRequest {
+  readonly request: LoadRequest;
+  readonly config: ModelConfig;
+  readonly device: Device;
+  readonly dtype: Dtype;
+  /** The model's own limit (resolveMaxLength). */
+  readonly maxLength: number;
+  /** onnxruntime-web's `env.webgpu`, whose device gives the buffer limits on WebGPU. */
+  readonly webgpuEnv: { readonly device?: Promise<GPUDevice> | GPUDevice } | undefined;
+  /** The built model, disposed when the plan refuses the load. */
+  readonly built: { dispose(): Promise<unknown> };
+}
+
+/** Rows per batch as memory allows, once the session is built (memory-plan.ts); a refusal frees the session. */
+export async function memoryPlanFor(input: MemoryPlanRequest): Promise<MemoryPlan> {
+  const { request, config, device, dtype } = input;
+  const gpuLimits = device === 'webgpu' ? await readGpuBufferLimits(input.webgpuEnv) : undefined;
+  try {
+    return planMemory({
+      config,
+      device,
+      dtype,
+      weightBytes: estimateWeightBytes(config, dtype),
+      maxLength: input.maxLength,
+      maxLengthAsked: request.maxLength !== undefined,
+      gpuLimits,
+      model: request.model,
+    });
+  } catch (error) {
+    await input.built.dispose().catch(() => undefined);
+    throw error;
+  }
 }

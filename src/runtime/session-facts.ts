@@ -47,3 +47,15 @@ export function modelInputNames(model: unknown): readonly string[] {
 export function isSessionFailure(error: unknown): boolean {
   return !(error instanceof RerankerError && error.code === 'model-not-found');
 }
+
+/** A run's named output as float32 values; a missing or non-float output is `inference-failed`. */
+export function floatOutput(outputs: Readonly<Record<string, { readonly type: string; readonly data: unknown } | undefined>>, outputName: string): Float32Array {
+  const output = outputs[outputName];
+  if (output === undefined) {
+    throw new RerankerError('inference-failed', `The model returned no "${outputName}" output; it has ${Object.keys(outputs).join(', ')}.`);
+  }
+  if (!(output.data instanceof Float32Array)) {
+    throw new RerankerError('inference-failed', `The model returned ${output.type} ${outputName}; expected float32.`);
+  }
+  return output.data;
+}

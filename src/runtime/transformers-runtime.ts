@@ -22,7 +22,7 @@ import { Tensor as OrtTensor, type InferenceSession } from 'onnxruntime-web/webg
 import type { BatchTensors } from '../engine/batching.js';
 import { checkScoringOptions, scoringSetup } from '../engine/manifest-prompt.js';
 import type { LoadedModel, LoadRequest } from '../engine/loaded-model.js';
-import { readManifest, type RerankerManifest } from '../engine/reranker-manifest.js';
+import { readManifest } from '../engine/reranker-manifest.js';
 import { RerankerError } from '../shared/errors.js';
 import type { Device, Dtype, LoadProgress } from '../shared/types.js';
 import { DEFAULT_MAX_MODEL_BYTES } from '../shared/validate.js';
@@ -39,10 +39,10 @@ import { createWebGpuRunner, type CaptureBackend, type WebGpuRunner } from './we
 import { progressAdapter, sessionProgress } from './load-progress.js';
 import { singleTemplate, tokenizerTools } from './tokenizer-tools.js';
 import { evictingLoad, loadStep, refreshOnError, type FailureContext } from './load-errors.js';
-import { MAX_BATCH_ROWS, availableDtype, checkHead, resolveMaxLength, runPlanFor, wasmPlanFor, webgpuRefusal, type ModelConfig } from './load-plan.js';
+import { MAX_BATCH_ROWS, availableDtype, checkHead, loadsAsPlainSession, memoryPlanFor, resolveMaxLength, runPlanFor, wasmPlanFor, webgpuRefusal, type ModelConfig } from './load-plan.js';
 import { assembleModel } from './assemble-model.js';
 import { HUB_PATH_TEMPLATE, cacheKeyOf, modelFileUrl } from './model-urls.js';
-import { modelInputNames, modelSession, outputWidthOf, symbolicDims, type SessionShape } from './session-facts.js';
+import { floatOutput, modelInputNames, modelSession, outputWidthOf, symbolicDims, type SessionShape } from './session-facts.js';
 import type { EmbedderLoadRequest } from '../shared/embedder-protocol.js';
 import type { LoadedEmbeddingModel } from '../engine/embedding-model.js';
 import { embeddingPlan, hiddenStateOutput } from './embedding-plan.js';
@@ -97,7 +97,8 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   const tools = tokenizerTools(tokenizer);
   const setup = refreshOnError(() => scoringSetup(manifest, request, tools, request.model));
   const tailLength = setup.prompt.kind === 'segments' ? setup.prompt.tail.length + setup.prompt.lead.length : 0;
-  const maxLength = resolveMaxLength(request, tokenizer.model_max_length, config, manifest, tailLength);
+  const modelMaxLength = resolveMaxLength(request, tokenizer.model_max_length, config, manifest, tailLength);
+  const plainSession = loadsAsPlainSession(config, manifest);
 
   const refusal = request.device === 'webgpu' ? undefined : webgpuRefusal(config);
   const webgpu = refusal === undefined ? await probeWebGpu() : { available: false as const, reason: refusal };
@@ -109,26 +110,30 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   if (wasmEnv !== undefined) wasmEnv.numThreads = wasmPlan.threadsPerSession; // fixed once the first session builds
   const dtypeFor = (wanted: Dtype): Dtype => refreshOnError(() => availableDtype(manifest, request, wanted));
   const { model, device, dtype, fallbackReason } = await buildWithFallback(request, choice, dtypeFor, (device, dtype) =>
-    createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), failures, manifest !== undefined, setup.graph),
+    createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), failures, plainSession, setup.graph),
   );
-  const cpuNodes = device === 'webgpu' ? await placementCheck(request, dtype, failures, manifest !== undefined, setup.graph) : undefined;
+  const cpuNodes = device === 'webgpu' ? await placementCheck(request, dtype, failures, plainSession, setup.graph) : undefined;
 
   const session = modelSession<InferenceSession>(model);
   const inputNames = modelInputNames(model);
   const needsTokenTypeIds = inputNames.includes('token_type_ids');
   const padTokenId = manifest?.pad_token_id ?? tokenizer.pad_token_id ?? config.pad_token_id ?? 0;
+  // Rows per batch that fit in memory, and a default maxLength lowered where one pair would not (memory-plan.ts).
+  const memory = await memoryPlanFor({ request, config, device, dtype, maxLength: modelMaxLength, webgpuEnv: env.backends.onnx.webgpu, built: model });
+  const maxLength = memory.maxLength;
   const { maxBatchRows, capture } = runPlanFor({
     request,
     config,
     device,
     dtype,
     maxLength,
+    rowsAt: memory.rowsAt,
     outputWidth: session === undefined ? undefined : outputWidthOf(session, outputName),
   });
   const runDynamic = (batch: BatchTensors): Promise<Float32Array> => runBatch(model, batch, needsTokenTypeIds, outputName);
   const runner =
     capture.enabled && session !== undefined
-      ? await captureRunner(session, capture, { request, dtype, manifest, graph: setup.graph, inputNames, outputName, padTokenId, runDynamic })
+      ? await captureRunner(session, capture, { request, dtype, plainSession, graph: setup.graph, inputNames, outputName, padTokenId, runDynamic })
       : undefined;
   // WASM: more sessions, each in a worker of its own on one thread (a WebGPU model that fell back to WASM may
   // run more threads, and then one session), started now that the first one is built and its files are in
@@ -136,7 +141,7 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   const extraSessions = device === 'wasm' && wasmPlan.threadsPerSession === 1 ? wasmPlanFor(request, config, dtype).sessions - 1 : 0;
   const pool = extraSessions > 0 ? new SessionPool({ run: runDynamic, dispose: () => Promise.resolve() }, []) : undefined;
   for (let index = 1; index <= extraSessions; index += 1) {
-    pool?.join(startWarmWasmSession({ request, dtype, graph: setup.graph, exported: manifest !== undefined, outputName }, index, padTokenId));
+    pool?.join(startWarmWasmSession({ request, dtype, graph: setup.graph, exported: plainSession, outputName }, index, padTokenId));
   }
   return assembleModel({
     device,
@@ -148,6 +153,7 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     setup,
     padTokenId,
     maxBatchRows,
+    memory,
     capture,
     runner,
     pool,
@@ -229,7 +235,8 @@ export async function loadWasmSession(load: WasmSessionLoad): Promise<BatchRunne
 interface CaptureContext {
   readonly request: LoadRequest;
   readonly dtype: Dtype;
-  readonly manifest: RerankerManifest | undefined;
+  /** Loaded through the base class (load-plan.ts loadsAsPlainSession). */
+  readonly plainSession: boolean;
   readonly graph: string;
   readonly inputNames: readonly string[];
   readonly outputName: string;
@@ -247,14 +254,14 @@ async function captureRunner(dynamic: InferenceSession, capture: CapturePlan, co
   if (dims === undefined || width === undefined) return undefined;
   const device = await env.backends.onnx.webgpu?.device;
   if (device === undefined) return undefined;
-  const { request, dtype, manifest, graph } = context;
+  const { request, dtype, plainSession, graph } = context;
   const backend: CaptureBackend = {
     device,
     createCapturedSession: async (rows, length) => {
       const session_options: InferenceSession.SessionOptions = captureSessionOptions(dims, rows, length);
       const options = { device: 'webgpu' as const, dtype, session_options, revision: request.revision ?? DEFAULT_REVISION };
       const captured =
-        manifest === undefined
+        !plainSession
           ? await AutoModelForSequenceClassification.from_pretrained(request.model, options)
           : await PreTrainedModel.from_pretrained(request.model, { ...options, model_file_name: graph });
       const session = (captured as unknown as { sessions: Record<string, InferenceSession | undefined> }).sessions['model'];
@@ -347,8 +354,8 @@ async function createSession(
   const file = onnxFile(graph, dtype);
   requirePickedFiles(request, [file]);
   const options = { device, dtype, progress_callback: progress, revision: request.revision ?? DEFAULT_REVISION, session_options };
-  // An exported reranker graph is no transformers.js architecture: the base class loads it as one plain
-  // session (onnx/{graph}{suffix}.onnx) whose outputs come back as they are.
+  // An exported reranker graph is no transformers.js architecture, and a config without model_type names
+  // none: the base class loads it as one plain session (onnx/{graph}{suffix}.onnx), outputs as they are.
   return loadStep([file], failures, () =>
     !exported
       ? AutoModelForSequenceClassification.from_pretrained(request.model, options)
@@ -385,14 +392,6 @@ async function runBatch(
   };
   if (needsTokenTypeIds) feeds['token_type_ids'] = new Tensor('int64', batch.tokenTypeIds, dims);
   const outputs = await (model as unknown as (inputs: Record<string, Tensor>) => Promise<Record<string, Tensor | undefined>>)(feeds);
-  const output = outputs[outputName];
-  if (output === undefined) {
-    throw new RerankerError('inference-failed', `The model returned no "${outputName}" output; it has ${Object.keys(outputs).join(', ')}.`);
-  }
-  const data = output.data;
-  if (!(data instanceof Float32Array)) {
-    throw new RerankerError('inference-failed', `The model returned ${output.type} ${outputName}; expected float32.`);
-  }
-  return data;
+  return floatOutput(outputs, outputName);
 }
 

@@ -32,19 +32,28 @@ export interface RerankerOptions {
   dtype?: DtypeRequest;
   /**
    * Tokens per query+passage pair, special tokens included. Default for cross-encoders: the tokenizer's
-   * `model_max_length`, capped by the model's position embeddings and by 512. Default for exported LLM
-   * rerankers: the manifest's `max_length` (1,024 for the presets), up to the position embeddings; the
-   * FlagEmbedding LLM layout adds its trailing prompt on top, as the model card does. Larger values are refused.
+   * `model_max_length`, capped by the model's position embeddings (less RoBERTa's two unused positions) and
+   * by 8,192: 512 for most, 1,024 for jina-reranker-v2, 8,192 for bge-reranker-v2-m3 and ModernBERT. Default
+   * for exported LLM rerankers: the manifest's `max_length` (1,024 for the presets), up to the position
+   * embeddings; the FlagEmbedding LLM layout adds its trailing prompt on top, as the model card does. Larger
+   * values are refused. Where one pair of the default length would not fit in memory (WebAssembly's 4 GiB, the
+   * WebGPU device's largest buffer), the default is lowered to the longest that fits and `info.memory` says
+   * so; a `maxLength` passed here that does not fit is refused at load, naming the longest that does
+   * (docs/long-context.md).
    */
   maxLength?: number;
   /**
    * Token budget of one batch (rows x padded length). Default 4096: pairs are sorted by length and grouped
-   * so that no batch pads beyond it. Larger batches use more memory; smaller ones more calls.
+   * so that no batch pads beyond it. Larger batches use more memory; smaller ones more calls. Long rows also
+   * meet a memory limit: attention grows with rows x heads x length^2, so batches of long pairs hold fewer
+   * rows than the budget allows where memory requires (`info.memory.rowsAtMaxLength`); a pair longer than
+   * the budget runs alone.
    */
   batchTokenBudget?: number;
   /**
    * WebGPU only: run batches through onnxruntime's graph capture, one captured session per padded shape
-   * (lengths 32, 64, 128, 256, 512 up to `maxLength`, each with as many rows as `batchTokenBudget` allows),
+   * (lengths 32, 64, 128, 256, 512, 1024, 2048, 4096 up to `maxLength`, each with as many rows as
+   * `batchTokenBudget` and memory allow),
    * built on first use and replayed from then on: much faster for small batches, where the dynamic session's
    * per-kernel overhead dominates (figures: docs/benchmarks.md, GPU speed). Each captured shape holds its own copy
    * of the weights on the GPU. Default `'auto'`: on when the weights times the sessions stay under 1 GiB

@@ -180,6 +180,19 @@ export interface RerankerInfo {
    * the GPU (shape arithmetic that onnxruntime keeps on the CPU on purpose does not count).
    */
   readonly cpuNodes?: CpuNodesInfo;
+  /**
+   * Rows per batch as memory allows them at `maxLength`, and whether `maxLength` was lowered below the
+   * model's own limit to fit one pair in memory (docs/long-context.md). Absent for models loaded without it.
+   */
+  readonly memory?: MemoryInfo;
+}
+
+/** `info.memory`. */
+export interface MemoryInfo {
+  /** Most rows one batch holds at `maxLength`; undefined when the config does not give the model's shape. */
+  readonly rowsAtMaxLength: number | undefined;
+  /** What limits the rows (WebAssembly's 4 GiB, the WebGPU device's largest buffer) and any lowered `maxLength`. */
+  readonly reason: string;
 }
 
 /** `info.cpuNodes`: a WebGPU graph that runs partly on the CPU, what it costs and what to do. */

@@ -9,10 +9,13 @@ import type { DeviceRequest, DtypeRequest, RerankOptions, ResolvedLimits, ScoreO
 const DEVICES: readonly DeviceRequest[] = ['auto', 'webgpu', 'wasm'];
 const DTYPES: readonly DtypeRequest[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
 
-/** The most tokens a pair may have: cross-encoders stop at 512 (their runtime cap); LLM rerankers go further. */
+/**
+ * The most tokens a pair may have (bge-reranker-v2-m3's and ModernBERT's 8,192); each model stops at its own
+ * limit below it, and memory may lower a default further (runtime/memory-plan.ts).
+ */
 export const MAX_SUPPORTED_LENGTH = 8192;
 
-/** The smallest batch token budget: one 512-token cross-encoder pair. */
+/** The smallest batch token budget: one 512-token pair (a longer pair still runs, alone in its batch). */
 export const MIN_BATCH_TOKEN_BUDGET = 512;
 
 /** Most WASM sessions `wasmSessions` may ask for: each holds a copy of the weights and a worker. */

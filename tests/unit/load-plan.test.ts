@@ -13,7 +13,7 @@ const manifest = (extra: Partial<RerankerManifest> = {}): RerankerManifest =>
   ({ max_length: 1024, max_positions: 2048, dtypes: ['fp32', 'q4'], ...extra }) as unknown as RerankerManifest;
 
 describe('load plan', () => {
-  it('takes a cross-encoder pair length from the tokenizer, the position embeddings and 512', () => {
+  it('takes a cross-encoder pair length from the tokenizer and the position embeddings', () => {
     expect(resolveMaxLength(request(), 512, BERT, undefined, 0)).toBe(512);
     expect(resolveMaxLength(request(), 256, BERT, undefined, 0)).toBe(256);
     // transformers' "no limit" sentinel, and XLM-R's two reserved positions.
