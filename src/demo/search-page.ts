@@ -58,6 +58,9 @@ async function loadReranker(params: URLSearchParams): Promise<Reranker | undefin
   }
 }
 
+/** Why the page runs without a dense stage, shown with the ready line. */
+let embedderNote = '';
+
 async function loadEmbedder(params: URLSearchParams): Promise<Embedder | undefined> {
   const model = params.get('embedder') ?? DEFAULT_EMBEDDER;
   element<HTMLSpanElement>('search-embedder').textContent = model === 'none' ? 'no embedder' : model;
@@ -71,13 +74,10 @@ async function loadEmbedder(params: URLSearchParams): Promise<Embedder | undefin
       ...(modelBaseUrl === undefined ? {} : { modelBaseUrl }),
     });
   } catch (error) {
-    embedderNote = `the embedder could not load (${error instanceof Error ? error.message : String(error)}), so no dense stage`;
+    embedderNote = `the embedder could not load: ${error instanceof Error ? error.message : String(error)}`;
     return undefined;
   }
 }
-
-/** Why the page runs without a dense stage, shown with the ready line. */
-let embedderNote = '';
 
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
