@@ -1,5 +1,6 @@
 /** bench/results/latest.md from the results object. */
 import { INT8_MATMUL_OPS } from './op-profile.js';
+import { embedSection } from './report-embed.js';
 import { searchSection } from './report-search.js';
 import type { ContenderSummary, ProfileRecord, RatioSpread, Results, ThroughputCase } from './results.js';
 
@@ -256,6 +257,7 @@ export function renderMarkdown(results: Results): string {
     lines.push('');
   }
 
+  lines.push(...embedSection(results.embedThroughput));
   lines.push(...searchSection(results.search));
 
   const gpu = results.webgpu;

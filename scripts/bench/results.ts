@@ -163,6 +163,29 @@ export interface SearchBenchRecord {
   readonly errors: string[];
 }
 
+/** createEmbedder against the naive feature-extraction pipeline on one passage set (phases/embed-throughput.ts). */
+export interface EmbedThroughputRecord {
+  readonly model: string;
+  readonly passages: number;
+  readonly kind: PassageKind;
+  readonly text: PassageText;
+  /** Per-call times over the rounds (ms). */
+  readonly libraryMs: Spread;
+  readonly naiveMs: Spread;
+  /** naive ms / library ms, per round. */
+  readonly speedup: Spread;
+  readonly libraryPassagesPerSecond: number;
+  /** The smallest cosine between the two contenders' vectors of one text, over every round. */
+  readonly minCosineLibraryVsNaive: number;
+}
+
+interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly rounds: number;
+}
+
 export interface Results {
   readonly machine: MachineInfo;
   readonly mode: 'quick' | 'full';
@@ -178,6 +201,7 @@ export interface Results {
   options: OptionsRecord[];
   profile?: ProfileRecord[];
   search?: SearchBenchRecord[];
+  embedThroughput?: EmbedThroughputRecord[];
   checks: Record<string, number | string>;
   notes: string[];
   totalSeconds?: number;

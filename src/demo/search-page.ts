@@ -1,15 +1,27 @@
 /// <reference types="vite/client" />
 /**
- * The search demo (search.html): the man-pages corpus indexed by createSearch (lexical, kept in IndexedDB),
- * reranked by a cross-encoder, answering as you type. `?model=&modelBaseUrl=&device=&dtype=` choose the reranker
- * (default Xenova/ms-marco-MiniLM-L-6-v2 from the Hub); without a reranker (load failed, offline) it still
- * answers with the first stage.
+ * The search demo (search.html): the man-pages corpus indexed by createSearch (lexical and dense, kept in
+ * IndexedDB), reranked by a cross-encoder, answering as you type. `?model=&modelBaseUrl=&device=&dtype=` choose
+ * the reranker (default Xenova/ms-marco-MiniLM-L-6-v2 from the Hub), `?embedder=&embedderBaseUrl=&embedderDtype=`
+ * the embedder (default Xenova/all-MiniLM-L6-v2, `embedder=none` for none; same device). Without a reranker or an
+ * embedder (load failed, offline) it still answers with the stages it has.
  */
-import { createReranker, createSearch, type DeviceRequest, type DtypeRequest, type Reranker, type Search, type SearchDocument } from '../index.js';
+import {
+  createEmbedder,
+  createReranker,
+  createSearch,
+  type DeviceRequest,
+  type DtypeRequest,
+  type Embedder,
+  type Reranker,
+  type Search,
+  type SearchDocument,
+} from '../index.js';
 import { describeTimings, renderResults } from './search-render.js';
 
 const CORPUS_URL = new URL('../../demo-data/man-pages.json', import.meta.url);
 const DEFAULT_MODEL = 'Xenova/ms-marco-MiniLM-L-6-v2';
+const DEFAULT_EMBEDDER = 'Xenova/all-MiniLM-L6-v2';
 const TYPING_PAUSE_MS = 120;
 
 function element<T extends HTMLElement>(id: string): T {
@@ -46,24 +58,49 @@ async function loadReranker(params: URLSearchParams): Promise<Reranker | undefin
   }
 }
 
+/** Why the page runs without a dense stage, shown with the ready line. */
+let embedderNote = '';
+
+async function loadEmbedder(params: URLSearchParams): Promise<Embedder | undefined> {
+  const model = params.get('embedder') ?? DEFAULT_EMBEDDER;
+  element<HTMLSpanElement>('search-embedder').textContent = model === 'none' ? 'no embedder' : model;
+  if (model === 'none') return undefined;
+  const modelBaseUrl = params.get('embedderBaseUrl') ?? undefined;
+  try {
+    return await createEmbedder({
+      model,
+      device: (params.get('device') ?? 'auto') as DeviceRequest,
+      dtype: (params.get('embedderDtype') ?? 'auto') as DtypeRequest,
+      ...(modelBaseUrl === undefined ? {} : { modelBaseUrl }),
+    });
+  } catch (error) {
+    embedderNote = `the embedder could not load: ${error instanceof Error ? error.message : String(error)}`;
+    return undefined;
+  }
+}
+
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   status.textContent = 'Loading the corpus…';
   const documents = (await (await fetch(CORPUS_URL)).json()) as SearchDocument[];
-  const reranker = await loadReranker(params);
+  const [reranker, embedder] = await Promise.all([loadReranker(params), loadEmbedder(params)]);
   status.textContent = `Indexing ${documents.length.toLocaleString('en-US')} passages…`;
   const search = await createSearch({
     documents,
     fields: { title: 2, text: 1 },
     persist: { name: 'demo-man-pages' },
     ...(reranker === undefined ? {} : { reranker }),
+    ...(embedder === undefined ? {} : { embedder }),
     onProgress: (p) => {
-      if (p.stage === 'store') status.textContent = 'Saving the index for the next visit…';
+      if (p.stage === 'embed') {
+        status.textContent = `Embedding passages with ${embedder?.info.model ?? ''}: ${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} (${p.reused.toLocaleString('en-US')} from IndexedDB)…`;
+      } else if (p.stage === 'store') status.textContent = 'Saving the index for the next visit…';
     },
   });
   const { lastIndexing } = search.info;
+  const dense = embedder === undefined ? `, no dense stage${embedderNote === '' ? '' : ` (${embedderNote})`}` : `, ${lastIndexing.embedded.toLocaleString('en-US')} passages embedded now and ${lastIndexing.reused.toLocaleString('en-US')} from IndexedDB (${embedder.info.model} on ${embedder.info.device})`;
   status.textContent =
-    `Ready: ${search.info.documents.toLocaleString('en-US')} passages, lexical index ${lastIndexing.lexicalFromStore ? 'from IndexedDB' : 'built now'}` +
+    `Ready: ${search.info.documents.toLocaleString('en-US')} passages, lexical index ${lastIndexing.lexicalFromStore ? 'from IndexedDB' : 'built now'}${dense}` +
     `${reranker === undefined ? ', no reranker' : `, reranker on ${reranker.info.device}`}. Type to search.`;
   status.dataset['ready'] = 'true';
   input.disabled = false;

@@ -3,11 +3,12 @@ import type { SearchResponse, SearchResult } from '../index.js';
 
 const SNIPPET = 320;
 
-function stageLine(result: SearchResult): string {
+/** `denseRan`: the search has a dense stage, so a result it did not find shows `dense –` (as lexical does). */
+function stageLine(result: SearchResult, denseRan: boolean): string {
   const { lexical, dense, fused, rerank } = result.stages;
   const parts = [
     lexical === undefined ? 'lexical –' : `lexical #${lexical.rank} (${lexical.score.toFixed(1)})`,
-    ...(dense === undefined ? [] : [`dense #${dense.rank} (${dense.score.toFixed(3)})`]),
+    ...(dense !== undefined ? [`dense #${dense.rank} (${dense.score.toFixed(3)})`] : denseRan ? ['dense –'] : []),
     `fused #${fused.rank}`,
     ...(rerank === undefined ? [] : [`rerank #${rerank.rank} (${rerank.score.toFixed(2)})`]),
   ];
@@ -25,7 +26,7 @@ export function renderResults(list: HTMLOListElement, response: SearchResponse):
     text.textContent = body.length > SNIPPET ? `${body.slice(0, SNIPPET)}…` : body;
     const stages = document.createElement('p');
     stages.className = 'stages';
-    stages.textContent = stageLine(result);
+    stages.textContent = stageLine(result, response.timings.denseMs !== undefined);
     item.append(title, text, stages);
     return item;
   });

@@ -1,9 +1,12 @@
 /**
- * Exact dense search: every document's embedding in one Float32Array, scored by dot product (cosine for the
- * L2-normalized vectors the embedders return) against the query, best `k` kept by a bounded insertion list.
+ * Exact dense search: every document's embedding in one Float32Array (rows zero-padded to 16 floats, in the
+ * WebAssembly SIMD kernel's memory where it runs), scored by dot product (cosine for the L2-normalized vectors the
+ * embedders return) against the query, every row scored, the best `k` kept by a bounded heap (top-k.ts).
  * It also knows each slot's content hash and which blocks of slots changed since the store last saved them.
  */
+import { DotKernel, paddedStride } from './dot-kernel.js';
 import type { ScoredId } from './fusion.js';
+import { TopK } from './top-k.js';
 
 /** Slots changed since the last save, as whole blocks of `size` slots, ready to store. */
 export interface VectorBlock {
@@ -12,8 +15,17 @@ export interface VectorBlock {
   readonly vectors: Float32Array;
 }
 
+export interface DenseIndexOptions {
+  /** Scan with the WebAssembly SIMD kernel where it can run. Default `true` (`false`: the JavaScript scan, for tests). */
+  readonly kernel?: boolean;
+}
+
 export class DenseIndex {
   readonly dimensions: number;
+  /** Floats per stored row: `dimensions` zero-padded to the kernel's 16-float step. */
+  readonly #stride: number;
+  #kernel: DotKernel | undefined;
+  /** `capacity * stride` floats: the kernel's memory, or a plain array where the kernel cannot run. */
   #vectors: Float32Array;
   #ids: string[] = [];
   #hashes: string[] = [];
@@ -21,9 +33,17 @@ export class DenseIndex {
   /** Slots written or moved since `takeDirtyBlocks`. */
   readonly #dirty = new Set<number>();
 
-  constructor(dimensions: number, capacity = 1024) {
+  constructor(dimensions: number, capacity = 1024, options: DenseIndexOptions = {}) {
     this.dimensions = dimensions;
-    this.#vectors = new Float32Array(Math.max(1, capacity) * dimensions);
+    this.#stride = paddedStride(dimensions);
+    const rows = Math.max(1, capacity);
+    this.#kernel = options.kernel === false ? undefined : DotKernel.create(this.#stride, rows);
+    this.#vectors = this.#kernel?.rows ?? new Float32Array(rows * this.#stride);
+  }
+
+  /** Whether the scan runs in the WebAssembly SIMD kernel. */
+  get usesKernel(): boolean {
+    return this.#kernel !== undefined;
   }
 
   get size(): number {
@@ -45,7 +65,7 @@ export class DenseIndex {
       this.#slots.set(id, slot);
     }
     this.#hashes[slot] = hash;
-    this.#vectors.set(vector, slot * this.dimensions);
+    this.#vectors.set(vector, slot * this.#stride);
     this.#dirty.add(slot);
   }
 
@@ -56,8 +76,8 @@ export class DenseIndex {
     const last = this.#ids.length - 1;
     const lastId = this.#ids[last] as string;
     if (slot !== last) {
-      const d = this.dimensions;
-      this.#vectors.copyWithin(slot * d, last * d, (last + 1) * d);
+      const stride = this.#stride;
+      this.#vectors.copyWithin(slot * stride, last * stride, (last + 1) * stride);
       this.#ids[slot] = lastId;
       this.#hashes[slot] = this.#hashes[last] as string;
       this.#slots.set(lastId, slot);
@@ -72,37 +92,35 @@ export class DenseIndex {
 
   /** The `k` best documents for `query`, best first (ties: the earlier slot first). */
   search(query: Float32Array, k: number): ScoredId[] {
-    const d = this.dimensions;
     const count = this.#ids.length;
-    const vectors = this.#vectors;
-    const bestScores: number[] = [];
-    const bestSlots: number[] = [];
-    for (let slot = 0; slot < count; slot++) {
-      const base = slot * d;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let i = 0;
-      for (; i + 3 < d; i += 4) {
-        s0 += (vectors[base + i] as number) * (query[i] as number);
-        s1 += (vectors[base + i + 1] as number) * (query[i + 1] as number);
-        s2 += (vectors[base + i + 2] as number) * (query[i + 2] as number);
-        s3 += (vectors[base + i + 3] as number) * (query[i + 3] as number);
-      }
-      for (; i < d; i++) s0 += (vectors[base + i] as number) * (query[i] as number);
-      const score = s0 + s1 + s2 + s3;
-      if (bestScores.length === k && !(score > (bestScores[k - 1] as number))) continue;
-      let at = bestScores.length === k ? k - 1 : bestScores.length;
-      while (at > 0 && score > (bestScores[at - 1] as number)) {
-        bestScores[at] = bestScores[at - 1] as number;
-        bestSlots[at] = bestSlots[at - 1] as number;
-        at--;
-      }
-      bestScores[at] = score;
-      bestSlots[at] = slot;
+    const best = new TopK(Math.min(k, count));
+    if (this.#kernel !== undefined) {
+      const scores = this.#kernel.scores(query, count);
+      for (let slot = 0; slot < count; slot++) best.offer(scores[slot] as number, slot);
+    } else {
+      for (let slot = 0; slot < count; slot++) best.offer(this.#dot(query, slot), slot);
     }
-    return bestSlots.map((slot, index) => ({ id: this.#ids[slot] as string, score: bestScores[index] as number }));
+    return best.sorted().map(({ score, position }) => ({ id: this.#ids[position] as string, score }));
+  }
+
+  /** The scalar scan, four accumulators (where the kernel cannot run). */
+  #dot(query: Float32Array, slot: number): number {
+    const d = this.dimensions;
+    const vectors = this.#vectors;
+    const base = slot * this.#stride;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let i = 0;
+    for (; i + 3 < d; i += 4) {
+      s0 += (vectors[base + i] as number) * (query[i] as number);
+      s1 += (vectors[base + i + 1] as number) * (query[i + 1] as number);
+      s2 += (vectors[base + i + 2] as number) * (query[i + 2] as number);
+      s3 += (vectors[base + i + 3] as number) * (query[i + 3] as number);
+    }
+    for (; i < d; i++) s0 += (vectors[base + i] as number) * (query[i] as number);
+    return s0 + s1 + s2 + s3;
   }
 
   /** Forgets changes of slots that hold what `layout` (the stored slot order) says they hold. */
@@ -115,19 +133,41 @@ export class DenseIndex {
     const count = Math.ceil(this.#ids.length / size);
     const numbers = [...new Set([...this.#dirty].map((slot) => Math.floor(slot / size)))].filter((block) => block < count).sort((a, b) => a - b);
     this.#dirty.clear();
-    const d = this.dimensions;
     const blocks = numbers.map((block) => {
       const start = block * size;
       const end = Math.min(this.#ids.length, start + size);
-      return { block, hashes: this.#hashes.slice(start, end), vectors: this.#vectors.slice(start * d, end * d) };
+      return { block, hashes: this.#hashes.slice(start, end), vectors: this.#rowsOf(start, end) };
     });
     return { blocks, count };
   }
 
+  /** Slots `start` to `end` as `dimensions`-float rows, without the padding (a copy). */
+  #rowsOf(start: number, end: number): Float32Array {
+    const d = this.dimensions;
+    const stride = this.#stride;
+    if (stride === d) return this.#vectors.slice(start * d, end * d);
+    const out = new Float32Array((end - start) * d);
+    for (let slot = start; slot < end; slot++) out.set(this.#vectors.subarray(slot * stride, slot * stride + d), (slot - start) * d);
+    return out;
+  }
+
   #grow(slots: number): void {
-    if (slots * this.dimensions <= this.#vectors.length) return;
-    const next = new Float32Array(Math.max(slots, (this.#vectors.length / this.dimensions) * 2) * this.dimensions);
-    next.set(this.#vectors);
-    this.#vectors = next;
+    const stride = this.#stride;
+    const capacity = this.#vectors.length / stride;
+    if (slots <= capacity) return;
+    const next = Math.max(slots, capacity * 2);
+    if (this.#kernel !== undefined) {
+      try {
+        this.#kernel.reserve(next);
+        this.#vectors = this.#kernel.rows;
+        return;
+      } catch {
+        // The kernel's memory cannot grow (32-bit WebAssembly memory is at most 4 GiB): scan in JavaScript.
+        this.#kernel = undefined;
+      }
+    }
+    const grown = new Float32Array(next * stride);
+    grown.set(this.#vectors.subarray(0, this.#ids.length * stride));
+    this.#vectors = grown;
   }
 }

@@ -136,7 +136,9 @@ export class SearchCore {
     let denseAt = -1;
     if (this.#lexical !== undefined && request.query.trim().length > 0) {
       const start = performance.now();
-      const hits = this.#lexical.search(request.query, request.candidates, request.lexical, request.boosts, (id) => this.#visible.has(id));
+      // Every indexed document is visible unless some wait for their vectors (then filter them out).
+      const keep = this.#pending.size === 0 ? undefined : (id: string) => this.#visible.has(id);
+      const hits = this.#lexical.search(request.query, request.candidates, request.lexical, request.boosts, keep);
       lexicalMs = performance.now() - start;
       lexicalAt = lists.push(hits) - 1;
     }

@@ -4,6 +4,7 @@
  * only when named in `--only=`.
  */
 import type { Phase } from '../phase.js';
+import { embedThroughput } from './embed-throughput.js';
 import { loading } from './loading.js';
 import { longTasks } from './long-tasks.js';
 import { options } from './options.js';
@@ -16,4 +17,4 @@ import { throughput } from './throughput.js';
 import { webgpu } from './webgpu.js';
 
 // The phases sharing one browser come first, together, so it is closed before those that launch their own.
-export const PHASES: readonly Phase[] = [sessions, threads, options, profile, throughput, sweep, loading, longTasks, search, webgpu];
+export const PHASES: readonly Phase[] = [sessions, threads, options, profile, throughput, sweep, loading, longTasks, embedThroughput, search, webgpu];
