@@ -119,13 +119,14 @@ class ModernBertGraph(torch.nn.Module):
         # broadcast boolean op. The head is run here too: the classifier's own forward would pool with the mask.
         head = self.model
         rows, length = input_ids.shape[0], input_ids.shape[1]
-        low = torch.finfo(torch.float32).min
-        key_padding = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * low
-        full = key_padding.expand(rows, 1, length, length)
+        shape = (rows, 1, length, length)
+        keep = attention_mask[:, None, None, :].bool().expand(shape)
         positions = torch.arange(length, device=input_ids.device)
-        outside = ((positions[None, :] - positions[:, None]).abs() > int(head.config.local_attention) // 2).to(torch.float32)
-        window = (outside * low)[None, None].expand(rows, 1, length, length)
-        masks = {"full_attention": full, "sliding_attention": torch.minimum(full, window)}
+        inside = ((positions[None, :] - positions[:, None]).abs() <= int(head.config.local_attention) // 2)[None, None].expand(shape)
+        zero = torch.zeros((), dtype=torch.float32, device=input_ids.device)
+        low = torch.full((), torch.finfo(torch.float32).min, dtype=torch.float32, device=input_ids.device)
+        # Both operands of the And are [rows, 1, L, L] already: no broadcast boolean op.
+        masks = {"full_attention": torch.where(keep, zero, low), "sliding_attention": torch.where(keep & inside, zero, low)}
         hidden = head.model(input_ids=input_ids, attention_mask=masks).last_hidden_state
         if head.config.classifier_pooling == "cls":
             pooled = hidden[:, 0]
