@@ -20,7 +20,6 @@ const CASES = [
   { model: 'tiny-modernbert-reranker-xenc', device: 'wasm', dtype: 'fp32', capture: 'auto' },
   { model: 'tiny-modernbert-reranker-xenc', device: 'wasm', dtype: 'q8', capture: 'auto' },
   { model: 'tiny-modernbert-reranker-xenc', device: 'webgpu', dtype: 'fp32', capture: 'auto' },
-  { model: 'tiny-modernbert-reranker-xenc', device: 'webgpu', dtype: 'fp32', capture: false },
 ] as const;
 
 for (const { model, device, dtype, capture } of CASES) {
