@@ -93,6 +93,10 @@ class RotaryLookup(torch.nn.Module):
         return cos[position_ids].to(x.dtype), sin[position_ids].to(x.dtype)
 
 
+# How ModernBertGraph builds its attention masks (written to the export record).
+MODERNBERT_MASKS = "float-expanded"
+
+
 class ModernBertGraph(torch.nn.Module):
     """input_ids, attention_mask -> logits, with every rotary module replaced by a table lookup."""
 
@@ -108,7 +112,28 @@ class ModernBertGraph(torch.nn.Module):
                     setattr(module, name, RotaryLookup(child, positions))
 
     def forward(self, input_ids, attention_mask):
-        return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
+        # The masks are built here, as float biases already expanded to [rows, 1, length, length], and handed to
+        # the body as the per-layer-type mapping it accepts. transformers builds the sliding-window mask as a
+        # boolean And of a [1, 1, L, L] window and a [B, 1, 1, L] padding mask; onnxruntime-web's WebGPU provider
+        # gets that broadcast And wrong once B > 1 (docs/export.md, ModernBERT on WebGPU). Same values, no
+        # broadcast boolean op. The head is run here too: the classifier's own forward would pool with the mask.
+        head = self.model
+        rows, length = input_ids.shape[0], input_ids.shape[1]
+        shape = (rows, 1, length, length)
+        keep = attention_mask[:, None, None, :].bool().expand(shape)
+        positions = torch.arange(length, device=input_ids.device)
+        inside = ((positions[None, :] - positions[:, None]).abs() <= int(head.config.local_attention) // 2)[None, None].expand(shape)
+        zero = torch.zeros((), dtype=torch.float32, device=input_ids.device)
+        low = torch.full((), torch.finfo(torch.float32).min, dtype=torch.float32, device=input_ids.device)
+        # Both operands of the And are [rows, 1, L, L] already: no broadcast boolean op.
+        masks = {"full_attention": torch.where(keep, zero, low), "sliding_attention": torch.where(keep & inside, zero, low)}
+        hidden = head.model(input_ids=input_ids, attention_mask=masks).last_hidden_state
+        if head.config.classifier_pooling == "cls":
+            pooled = hidden[:, 0]
+        else:
+            keep = attention_mask.to(hidden.dtype)
+            pooled = (hidden * keep.unsqueeze(-1)).sum(dim=1) / keep.sum(dim=1, keepdim=True)
+        return head.classifier(head.drop(head.head(pooled)))
 
 
 GRAPHS = {"bert": BertGraph, "xlm-roberta": RobertaGraph, "roberta": RobertaGraph, "modernbert": ModernBertGraph}
@@ -229,6 +254,10 @@ def export(model, checkpoint, out, dtypes=DEFAULT_DTYPES, fused=None, log=print)
             ops = op_counts(fp32)
         unfused_diff = float(np.abs(run_native(traced, feed) - expected).max())
     record = {"preset": PRESET, "fused": bool(fused), "opset": OPSET, "inputs": list(graph.names), "ops": ops, "dtypes": list(dtypes), "check": {}}
+    if kind == "modernbert":
+        # Read by the library (src/runtime/load-plan.ts): masks built without the broadcast boolean And that
+        # onnxruntime-web's WebGPU provider gets wrong, so device 'auto' may put this export on WebGPU.
+        record["masks"] = MODERNBERT_MASKS
     fp32_diff = float(np.abs(run_native(fp32, feed) - expected).max())
     log(f"fp32 ({'fused' if fused else 'unfused'}) vs PyTorch: {fp32_diff:.2e} (traced graph before fusing: {unfused_diff:.2e})")
     if not fp32_diff <= FP32_TOLERANCE:

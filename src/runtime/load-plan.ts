@@ -26,6 +26,8 @@ const ROBERTA_ARCHITECTURES = /^(Roberta|XLMRoberta|Camembert)For/;
 export interface ModelConfig {
   model_type?: string;
   webgpu_reranker?: unknown;
+  /** The cross-encoder export preset's record (scripts/export/cross_encoder.py); only `masks` is read. */
+  webgpu_reranker_export?: { masks?: unknown };
   architectures?: string[];
   id2label?: Record<string, string>;
   num_labels?: number;
@@ -135,15 +137,19 @@ export function availableDtype(manifest: RerankerManifest | undefined, request: 
   );
 }
 
+/** The cross-encoder preset's record of a ModernBERT export whose masks WebGPU computes right (cross_encoder.py). */
+const WEBGPU_SAFE_MODERNBERT_MASKS = 'float-expanded';
+
 /**
- * Why `device: 'auto'` must not put this model on WebGPU, if it must not. On WebGPU (SwiftShader in the tests)
- * the tiny ModernBERT fixture scores up to 0.17 off PyTorch where WASM is within 1e-6; the cause is not found
- * yet (reading the rotary angles from a table instead of computing Sin/Cos did not change it). Correct scores
- * first: an explicit `device: 'webgpu'` still gets WebGPU.
+ * Why `device: 'auto'` must not put this model on WebGPU, if it must not. ModernBERT graphs as transformers
+ * exports them build the sliding-window mask with a boolean And broadcasting [1, 1, L, L] against [B, 1, 1, L],
+ * which onnxruntime-web's WebGPU provider gets wrong for batches of more than one row (0.17 off PyTorch on the
+ * fixture; docs/export.md). The cross-encoder export preset builds those masks another way and says so in its
+ * record. Correct scores first: an explicit `device: 'webgpu'` still gets WebGPU.
  */
 export function webgpuRefusal(config: ModelConfig): string | undefined {
-  if (config.model_type === 'modernbert') {
-    return "ModernBERT graphs scored up to 0.17 off PyTorch on WebGPU in the tests, cause not found yet (pass device: 'webgpu' to use it anyway)";
+  if (config.model_type === 'modernbert' && config.webgpu_reranker_export?.masks !== WEBGPU_SAFE_MODERNBERT_MASKS) {
+    return "ModernBERT exports score wrong on WebGPU in batches (a broadcast boolean And in their sliding-window mask); re-export with the cross-encoder preset (docs/export.md) or pass device: 'webgpu' to use this file anyway";
   }
   return undefined;
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RerankerManifest } from '../../src/engine/reranker-manifest.js';
-import { availableDtype, checkHead, resolveMaxLength, runPlanFor, type ModelConfig } from '../../src/runtime/load-plan.js';
+import { availableDtype, checkHead, resolveMaxLength, runPlanFor, webgpuRefusal, type ModelConfig } from '../../src/runtime/load-plan.js';
 import type { LoadRequest } from '../../src/shared/protocol.js';
 
 const BERT: ModelConfig = { model_type: 'bert', architectures: ['BertForSequenceClassification'], num_labels: 1, max_position_embeddings: 512 };
@@ -51,5 +51,19 @@ describe('load plan', () => {
     expect(gpu.capture.shapes.map((shape) => shape.length)).toEqual([32, 64, 128, 256, 512]);
     const off = runPlanFor({ ...base, request: request({ webgpuGraphCapture: false }), device: 'webgpu', dtype: 'fp32' });
     expect(off.capture.enabled).toBe(false);
+  });
+});
+
+describe("webgpuRefusal: which models device 'auto' keeps off WebGPU", () => {
+  it('refuses ModernBERT exports unless the cross-encoder preset recorded masks WebGPU computes right', () => {
+    expect(webgpuRefusal({ model_type: 'modernbert' })).toMatch(/ModernBERT.*cross-encoder preset.*device: 'webgpu'/);
+    expect(webgpuRefusal({ model_type: 'modernbert', webgpu_reranker_export: {} })).toBeDefined();
+    expect(webgpuRefusal({ model_type: 'modernbert', webgpu_reranker_export: { masks: 'bool' } })).toBeDefined();
+    expect(webgpuRefusal({ model_type: 'modernbert', webgpu_reranker_export: { masks: 'float-expanded' } })).toBeUndefined();
+  });
+
+  it('lets other architectures through', () => {
+    expect(webgpuRefusal({ model_type: 'bert' })).toBeUndefined();
+    expect(webgpuRefusal({ model_type: 'xlm-roberta', webgpu_reranker_export: { masks: 'float-expanded' } })).toBeUndefined();
   });
 });
