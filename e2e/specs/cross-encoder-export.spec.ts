@@ -7,9 +7,10 @@
  * the broadcast boolean And that onnxruntime-web's WebGPU provider gets wrong in batches (docs/export.md), so its
  * export also runs on WebGPU, where `device: 'auto'` may now put it.
  */
+import { type ReferenceCase, testCasesAgainstReference } from '../reference-cases.js';
 import { FIXTURE_BASE, expect, loadReference, openHarness, test } from '../support.js';
 
-const CASES = [
+const CASES: readonly ReferenceCase[] = [
   { model: 'tiny-bert-reranker-xenc', device: 'wasm', dtype: 'fp32', capture: 'auto' },
   { model: 'tiny-bert-reranker-xenc', device: 'webgpu', dtype: 'fp32', capture: 'auto' },
   { model: 'tiny-bert-reranker-xenc', device: 'wasm', dtype: 'q8', capture: 'auto' },
@@ -20,40 +21,10 @@ const CASES = [
   { model: 'tiny-modernbert-reranker-xenc', device: 'wasm', dtype: 'fp32', capture: 'auto' },
   { model: 'tiny-modernbert-reranker-xenc', device: 'wasm', dtype: 'q8', capture: 'auto' },
   { model: 'tiny-modernbert-reranker-xenc', device: 'webgpu', dtype: 'fp32', capture: 'auto' },
-] as const;
+];
 
-for (const { model, device, dtype, capture } of CASES) {
-  const how = device === 'webgpu' ? (capture === false ? ' without graph capture' : ' with graph capture') : '';
-  test(`${model} ${dtype} on ${device}${how} matches the reference on every pair`, async ({ page }) => {
-    // SwiftShader compiles every WebGPU shader on the CPU: minutes on a loaded 2-core machine.
-    if (device === 'webgpu') test.setTimeout(480_000);
-    const reference = loadReference(model);
-    await openHarness(page);
-    const pairs = reference.pairs.map((pair) => [pair.query, pair.passage] as [string, string]);
-    const { scores, info } = await page.evaluate(
-      async ({ model, device, dtype, capture, pairs, base }) => {
-        const reranker = await window.lib.createReranker({ model, modelBaseUrl: base, device, dtype, webgpuGraphCapture: capture });
-        // Twice: a captured shape is recorded on its first batches and replayed after; both must be right.
-        await reranker.score(pairs);
-        const scores = await reranker.score(pairs);
-        const info = reranker.info;
-        await reranker.dispose();
-        return { scores, info };
-      },
-      { model, device, dtype, capture, pairs, base: FIXTURE_BASE },
-    );
-    expect(info).toMatchObject({ model, device, dtype, maxLength: reference.maxLength });
-    expect(info.graphCapture.enabled, info.graphCapture.reason).toBe(device === 'webgpu' && capture !== false);
-    const tolerance = dtype === 'fp32' ? 1e-4 : 0.03;
-    const deviations = reference.pairs.map((pair, index) => {
-      const expected = dtype === 'fp32' ? pair.scoreTorch : pair.scoreOrtQ8;
-      return { id: pair.id, got: scores[index], expected, diff: Math.abs((scores[index] ?? Number.NaN) - expected) };
-    });
-    const worst = Math.max(...deviations.map((row) => row.diff));
-    console.log(`[xenc] ${model} ${dtype} on ${device}${how}: max |score - reference| = ${worst.toExponential(2)} over ${deviations.length} pairs`);
-    expect(deviations.filter((row) => !(row.diff <= tolerance)), `pairs off the reference by more than ${tolerance}`).toEqual([]);
-  });
-}
+// Every preset export is all on the GPU, so WebGPU cases that ask for capture get it.
+testCasesAgainstReference('xenc', CASES, ({ device, capture }) => device === 'webgpu' && capture !== false);
 
 test("ModernBERT through the preset: device 'auto' takes WebGPU and matches the reference in one batch", async ({ page }) => {
   test.setTimeout(480_000);
