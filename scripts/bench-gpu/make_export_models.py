@@ -15,7 +15,7 @@ fixture tokenizer of the family (ids valid in the real vocabulary; model_max_len
 are written to a checkpoint folder, and the export functions the command line calls write the Hub layout the
 library loads. Only shapes matter for speed; the fp16 / q4f16 scores are compared with fp32 in the browser.
 
-Usage: python3 scripts/bench-gpu/make_export_models.py --out DIR [--models a,b,...]
+Usage: python3 scripts/bench-gpu/make_export_models.py --out DIR [--models a,b,...] [--dtypes fp32,q4,...]
 """
 
 import argparse
@@ -45,8 +45,7 @@ XLMR = dict(vocab_size=250002, hidden_size=768, num_hidden_layers=12, num_attent
 QWEN2 = dict(vocab_size=151936, hidden_size=896, intermediate_size=4864, num_hidden_layers=24, num_attention_heads=14,
              num_key_value_heads=2, max_position_embeddings=32768, tie_word_embeddings=True)
 QWEN3 = dict(vocab_size=151936, hidden_size=1024, intermediate_size=3072, num_hidden_layers=28, num_attention_heads=16,
-             num_key_value_heads=8, head_dim=128, max_position_embeddings=40960, tie_word_embeddings=True,
-             rope_theta=1000000.0)
+             num_key_value_heads=8, head_dim=128, max_position_embeddings=40960, tie_word_embeddings=True)
 
 # name: (family, fixture tokenizer folders in order of preference, model_max_length, export)
 MODELS = {
@@ -103,8 +102,10 @@ def checkpoint_folder(name, family, sources, max_length, model, scratch):
     return folder
 
 
-def make(name, out, scratch):
+def make(name, out, scratch, only=None):
     family, sources, max_length, (kind, option, dtypes) = MODELS[name]
+    if only:
+        dtypes = tuple(d for d in dtypes if d in only)
     start = time.time()
     model = build_model(family)
     params = sum(p.numel() for p in model.parameters())
@@ -124,13 +125,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--dtypes", default="", help="only these of each model's dtypes (comma-separated; default all)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     scratch = os.path.join(args.out, ".checkpoints")
     status = 0
     for name in args.models.split(","):
         try:
-            make(name, args.out, scratch)
+            make(name, args.out, scratch, [d for d in args.dtypes.split(",") if d])
         except Exception as error:  # one failed export must not cost the others
             print(f"{name}: FAILED {type(error).__name__}: {error}", flush=True)
             status = 1

@@ -19,7 +19,7 @@ work=${BENCH_GPU_WORK:-/tmp/bench-gpu}
 mkdir -p "$out" "$work/bundle"
 
 if [[ ! -x "$work/chr/pkg/chromium-headless-shell" ]]; then
-  cat "$parts"/part-* | tar -x -C "$work/bundle"
+  cat "$parts"/part-* | tar -x --ignore-zeros -C "$work/bundle"
   mkdir -p "$work/chr" && xz -dc "$work/bundle/chs.tar.xz" | tar -x -C "$work/chr"
   tar -xJf "$work/bundle/bench-gpu.tar.xz" -C "$work"
   tar -xJf "$work/bundle/browser-bench.tar.xz" -C "$work"

@@ -181,9 +181,13 @@ try {
 log(`wrote ${outFile}`);
 
 /** The same query and passages for every variant of a model: 24 of the mixed set by default. */
-const fidelityPassages = (): string[] => makePassages(Number(values['fidelity-pairs']), 'mixed', 4_242);
+function fidelityPassages(): string[] {
+  return makePassages(Number(values['fidelity-pairs']), 'mixed', 4_242);
+}
 
-const maxAbsDiff = (a: readonly number[], b: readonly number[]): number => Math.max(...a.map((x, i) => Math.abs(x - (b[i] ?? Number.NaN))));
+function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
+  return Math.max(...a.map((x, i) => Math.abs(x - (b[i] ?? Number.NaN))));
+}
 
 /** A fresh load of the reference dtype (graph capture off), its scores on the fidelity pairs and its load time. */
 async function referenceScores(model: string, dtype: string, into: Record<string, unknown>): Promise<number[] | undefined> {
