@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Packs what the browser GPU bench needs on a machine without Node.js, a browser or network (the GPU
 # machine) into parts small enough for one device call each: .carry/gpu-bundle/part-aa, -ab, ... (PART_BYTES,
-# default 24,000,000). In them: the Node + Dawn bench of `npm run bench:gpu` (scripts/bench-gpu/package.sh's
+# default 28,000,000). In them: the Node + Dawn bench of `npm run bench:gpu` (scripts/bench-gpu/package.sh's
 # archive: Node.js, Dawn, the bundled bench), the browser bench (build-browser.mjs: the driver with
 # playwright-core, the page, dist/standalone), Debian's chromium-headless-shell with its libraries and the
 # Vulkan / glvnd loader .debs (../shared/tools/gpu-chromium/make-bundle.sh; CHS_BUNDLE=DIR reuses its output).
-# run-browser.sh joins and unpacks them there. Usage: bash scripts/bench-gpu/package-browser.sh
+# run-browser.sh joins and unpacks them there (tar --ignore-zeros: parts may also be cut from several tar
+# streams, e.g. the browser first and the Node archive as a last part of its own, so that early parts can
+# travel while the rest is still being packed). Usage: bash scripts/bench-gpu/package-browser.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-part_bytes=${PART_BYTES:-24000000}
+part_bytes=${PART_BYTES:-28000000}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 

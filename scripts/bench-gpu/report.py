@@ -57,6 +57,32 @@ def side_by_side(raw):
     return lines
 
 
+def dtype_summary(m):
+    """Per variant of a browser run: device, dtype, load, first result, score difference to the reference dtype
+    on the same pairs, and the GPU's used memory (nvidia-smi, the whole card) after the load."""
+    variants = m.get("variants", {})
+    ref = m.get("reference")
+    if not any((v.get("fidelity") or {}).get("pairs") for v in variants.values()) and not ref:
+        return []
+    lines = []
+    if ref:
+        if ref.get("error"):
+            lines += [f"Reference {ref.get('dtype')}: failed: `{ref['error'][:300]}`", ""]
+        else:
+            lines += [f"Reference: {ref['dtype']} on {ref['device']} (graph capture off), {ref['pairs']} pairs of the mixed set; "
+                      f"load {fmt(ref['loadMs'], 0)} ms; GPU memory used after its load {fmt(ref.get('gpuMemoryMiB'), 0)} MiB.", ""]
+    lines += ["| variant | device | dtype | createReranker ms | + first 100 mixed, ms | max abs score diff to reference | GPU MiB used after load |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    for name, v in variants.items():
+        t = v.get("timeToFirstResult") or {}
+        f = v.get("fidelity") or {}
+        diff = f.get("maxAbsDiff")
+        lines.append(f"| {name} | {t.get('device', '-')} | {t.get('dtype', '-')} | {fmt(t.get('createRerankerMs'), 0)} | {fmt(t.get('firstRerank100Ms'), 0)} | "
+                     f"{'-' if diff is None else f'{diff:.2e}'} | {fmt(t.get('gpuMemoryMiB'), 0)} |")
+    lines.append("")
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--raw", default="bench/gpu/raw")
@@ -93,6 +119,7 @@ def main():
                     lines += [f"`{name}`, fresh load: session ready {fmt(t['sessionReadyMs'], 0)} ms, warmed up {fmt(t['warmedUpMs'], 0)} ms, "
                               f"first 100-passage rerank done {fmt(t['firstRerank100Ms'], 0)} ms; graph capture "
                               f"{'on' if capture.get('enabled') else 'off'} ({capture.get('reason', '')}).", ""]
+            lines += dtype_summary(m)
             # Throughput grid: one table, rows = shape, columns = variants.
             shapes = []
             for v in variants.values():

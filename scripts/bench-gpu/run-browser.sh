@@ -8,6 +8,8 @@
 #   OUT_DIR    default bench/gpu/raw
 #   MODELS     default minilm-l6,minilm-l6-sdpa,xlmr-base; per model NODE_ARGS_<m> and BROWSER_ARGS_<m> (- as _)
 #   CHROMIUM_EXTRA  flags appended to the browser's (e.g. --enable-dawn-features=vulkan_enable_f16_on_nvidia)
+#   MODELS_DIR  models made beforehand (make_export_models.py: the export tool's dtypes and LLM presets); then
+#               make_models.py is not run. NODE_ARGS_<m>=skip leaves out a model's Node + Dawn run.
 set -eo pipefail
 cd "$(dirname "$0")/../.."
 parts=${1:?usage: run-browser.sh PARTS_DIR [OUT_DIR]}
@@ -17,7 +19,7 @@ work=${BENCH_GPU_WORK:-/tmp/bench-gpu}
 mkdir -p "$out" "$work/bundle"
 
 if [[ ! -x "$work/chr/pkg/chromium-headless-shell" ]]; then
-  cat "$parts"/part-* | tar -x -C "$work/bundle"
+  cat "$parts"/part-* | tar -x --ignore-zeros -C "$work/bundle"
   mkdir -p "$work/chr" && xz -dc "$work/bundle/chs.tar.xz" | tar -x -C "$work/chr"
   tar -xJf "$work/bundle/bench-gpu.tar.xz" -C "$work"
   tar -xJf "$work/bundle/browser-bench.tar.xz" -C "$work"
@@ -38,7 +40,8 @@ node="$work/node"
 : "${BROWSER_ARGS_xlmr_base:=--variants library,library+capture --rows 1,32 --lengths 128 --rerank-sets short --deadline-seconds 60}"
 
 IFS=, read -r -a list <<<"$models"
-python3 scripts/bench-gpu/make_models.py --out "$work/models" --models "$models"
+models_dir=${MODELS_DIR:-$work/models}
+[[ -n "${MODELS_DIR:-}" ]] || python3 scripts/bench-gpu/make_models.py --out "$models_dir" --models "$models"
 chromium_flags="--ignore-gpu-blocklist --disable-gpu-sandbox --disable-dev-shm-usage --enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan --use-angle=vulkan --disable-vulkan-surface ${CHROMIUM_EXTRA:-}"
 status=0
 for model in "${list[@]}"; do
@@ -46,14 +49,14 @@ for model in "${list[@]}"; do
   node_args="NODE_ARGS_$var"
   browser_args="BROWSER_ARGS_$var"
   # shellcheck disable=SC2086
-  "$node" --max-old-space-size=16384 "$work/bench/bench-gpu.mjs" --models-dir "$work/models" --model "$model" \
+  [[ "${!node_args:-}" == skip ]] || "$node" --max-old-space-size=16384 "$work/bench/bench-gpu.mjs" --models-dir "$models_dir" --model "$model" \
     --wasm "$work/bench/ort-wasm-simd-threaded.asyncify.wasm" --out "$out" --tag "node-$model" --min-seconds 0.4 \
     --max-tokens-per-batch 32768 ${!node_args} || status=$?
   # shellcheck disable=SC2086
   LD_LIBRARY_PATH="$work/chr/pkg/lib:$work/chr/pkg" "$node" "$work/browser/drive.mjs" --chromium "$work/chr/pkg/chromium-headless-shell" \
     --chromium-flags="$chromium_flags" --standalone "$work/browser/standalone" --page "$work/browser/page" \
-    --models-dir "$work/models" --model "$model" --out "$out" --tag "browser-$model" ${!browser_args} || status=$?
+    --models-dir "$models_dir" --model "$model" --out "$out" --tag "browser-$model" ${!browser_args} || status=$?
 done
-python3 scripts/bench-gpu/check_fidelity.py --models-dir "$work/models" --raw "$out" || status=$?
+python3 scripts/bench-gpu/check_fidelity.py --models-dir "$models_dir" --raw "$out" || status=$?
 python3 scripts/bench-gpu/report.py --raw "$out" --out "$(dirname "$out")/results.md" || true
 exit $status

@@ -8,6 +8,10 @@ export interface BrowserLoadOptions {
   readonly capture: 'auto' | boolean;
   readonly batchTokenBudget?: number;
   readonly maxLength?: number;
+  /** Default 'webgpu'. */
+  readonly device?: 'webgpu' | 'wasm';
+  /** Default 'fp32'. */
+  readonly dtype?: string;
 }
 
 export interface BrowserAdapter {

@@ -9,6 +9,7 @@
  * Every figure goes through `createReranker` / `rerank` / `lastTimings` of the standalone bundle: the model
  * runs in the library's Web Worker, so per-batch times are a call's inference time over its batches.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,12 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'bench/gpu/raw' },
     tag: { type: 'string', default: 'browser' },
     'deadline-seconds': { type: 'string', default: '100000' },
+    // The dtype whose scores every variant is compared with (max |score - reference| on the fidelity pairs);
+    // 'none': no reference load.
+    reference: { type: 'string', default: 'none' },
+    'fidelity-pairs': { type: 'string', default: '24' },
+    // Variants measured only by their fresh load, first 100-passage rerank and fidelity (no grid, no repeats).
+    'load-only-variants': { type: 'string', default: '' },
   },
   strict: true,
 });
@@ -50,8 +57,35 @@ const median = (xs: readonly number[]): number => {
   return s.length === 0 ? Number.NaN : ((s[Math.floor(mid)] ?? 0) + (s[Math.ceil(mid)] ?? 0)) / 2;
 };
 
-/** `library`: graph capture as a page gets it ('auto'); `library+capture`: true; `library+dynamic`: false. */
-const CAPTURE: Readonly<Record<string, 'auto' | boolean>> = { library: 'auto', 'library+capture': true, 'library+dynamic': false };
+/**
+ * `library`: graph capture as a page gets it ('auto'); `library+capture`: true; `library+dynamic`: false;
+ * `wasm`: device 'wasm'. A suffix `@dtype` picks the dtype (default fp32 on WebGPU, the library's 'auto' on WASM).
+ */
+const CAPTURE: Readonly<Record<string, 'auto' | boolean>> = { library: 'auto', 'library+capture': true, 'library+dynamic': false, wasm: false };
+
+interface VariantSpec {
+  readonly capture: 'auto' | boolean;
+  readonly device: 'webgpu' | 'wasm';
+  readonly dtype: string;
+}
+
+function parseVariant(variant: string): VariantSpec {
+  const [base = '', dtype] = variant.split('@');
+  const capture = CAPTURE[base];
+  if (capture === undefined) throw new Error(`unknown variant ${variant} (${Object.keys(CAPTURE).join(', ')}, each with an optional @dtype)`);
+  const device = base === 'wasm' ? 'wasm' : 'webgpu';
+  return { capture, device, dtype: dtype ?? (device === 'wasm' ? 'auto' : 'fp32') };
+}
+
+/** The whole GPU's used memory (nvidia-smi), MiB; undefined where there is no nvidia-smi. */
+function gpuMemoryMiB(): number | undefined {
+  try {
+    const text = execFileSync('nvidia-smi', ['--query-gpu=memory.used', '--format=csv,noheader,nounits'], { encoding: 'utf8', timeout: 5000 });
+    return Number(text.trim().split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The smallest batchTokenBudget createReranker accepts. */
 const MIN_BUDGET = 512;
@@ -76,6 +110,7 @@ const report: Record<string, unknown> = {
   chromiumFlags: flags,
   dawnFlags: flags,
   models: {} as Record<string, unknown>,
+  gpuMemoryMiBBeforeBrowser: gpuMemoryMiB(),
 };
 const outFile = join(values.out, `bench-${values.tag}.json`);
 const write = (): void => writeFileSync(outFile, JSON.stringify(report, null, 1));
@@ -118,9 +153,11 @@ try {
       config: Object.fromEntries(['model_type', 'num_hidden_layers', 'hidden_size', 'num_attention_heads', 'intermediate_size', 'vocab_size'].map((k) => [k, modelConfig[k]])),
       variants,
     };
+    const modelReport = (report['models'] as Record<string, Record<string, unknown>>)[model] ?? {};
+    const reference = values.reference === 'none' ? undefined : await referenceScores(model, values.reference, modelReport);
+    write();
     for (const variant of values.variants.split(',').filter((v) => v.length > 0)) {
-      const capture = CAPTURE[variant];
-      if (capture === undefined) throw new Error(`unknown variant ${variant} (${Object.keys(CAPTURE).join(', ')})`);
+      const spec = parseVariant(variant);
       if (late()) {
         log(`${model}: deadline reached, ${variant} not run`);
         continue;
@@ -128,7 +165,7 @@ try {
       const result: Record<string, unknown> = {};
       variants[variant] = result;
       try {
-        await measureVariant(model, capture, variant, result);
+        await measureVariant(model, spec, variant, result, reference);
       } catch (error) {
         result['error'] = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
         log(`  ${variant} failed: ${String(error).split('\n')[0] ?? ''}`);
@@ -143,13 +180,42 @@ try {
 }
 log(`wrote ${outFile}`);
 
-async function measureVariant(model: string, capture: 'auto' | boolean, variant: string, result: Record<string, unknown>): Promise<void> {
+/** The same query and passages for every variant of a model: 24 of the mixed set by default. */
+function fidelityPassages(): string[] {
+  return makePassages(Number(values['fidelity-pairs']), 'mixed', 4_242);
+}
+
+function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
+  return Math.max(...a.map((x, i) => Math.abs(x - (b[i] ?? Number.NaN))));
+}
+
+/** A fresh load of the reference dtype (graph capture off), its scores on the fidelity pairs and its load time. */
+async function referenceScores(model: string, dtype: string, into: Record<string, unknown>): Promise<number[] | undefined> {
+  const page = await openPage(browser);
+  try {
+    const loaded = await load(page.page, { model, modelBaseUrl, capture: false, dtype });
+    const scored = await rerank(page.page, BENCH_QUERY, fidelityPassages());
+    into['reference'] = { dtype: loaded.dtype, device: loaded.device, loadMs: loaded.ms, pairs: scored.scores.length, scores: scored.scores, gpuMemoryMiB: gpuMemoryMiB() };
+    log(`${model}: reference ${loaded.dtype} on ${loaded.device} loaded in ${loaded.ms.toFixed(0)} ms`);
+    return scored.scores;
+  } catch (error) {
+    into['reference'] = { dtype, error: String(error) };
+    log(`${model}: reference ${dtype} failed: ${String(error).split('\n')[0] ?? ''}`);
+    return undefined;
+  } finally {
+    await page.page.evaluate(() => window.gpuBench?.dispose()).catch(() => undefined);
+    await page.close();
+  }
+}
+
+async function measureVariant(model: string, spec: VariantSpec, variant: string, result: Record<string, unknown>, reference: number[] | undefined): Promise<void> {
+  const { capture, device, dtype } = spec;
   // --- A fresh page (empty Cache Storage): load, then the first 100-passage rerank.
   {
     const fresh = await openPage(browser);
     try {
       const start = performance.now();
-      const loaded = await load(fresh.page, { model, modelBaseUrl, capture });
+      const loaded = await load(fresh.page, { model, modelBaseUrl, capture, device, dtype });
       const loadedAt = performance.now() - start;
       await rerank(fresh.page, BENCH_QUERY, makePassages(100, 'mixed'));
       const firstAt = performance.now() - start;
@@ -160,8 +226,17 @@ async function measureVariant(model: string, capture: 'auto' | boolean, variant:
         createRerankerMs: loaded.ms,
         graphCapture: loaded.graphCapture,
         device: loaded.device,
+        dtype: loaded.dtype,
+        gpuMemoryMiB: gpuMemoryMiB(),
         ...(loaded.fallbackReason === undefined ? {} : { fallbackReason: loaded.fallbackReason }),
         note: 'fresh page and Cache Storage: createReranker (model fetch over localhost, worker, session, warm-up), then the first rerank of the 100 mixed passages of npm run bench (budget 4096)',
+      };
+      // Fidelity: the fixed pairs on the loaded model, against the reference dtype's scores.
+      const scored = await rerank(fresh.page, BENCH_QUERY, fidelityPassages());
+      result['fidelity'] = {
+        pairs: scored.scores.length,
+        scores: scored.scores,
+        ...(reference === undefined ? {} : { reference: values.reference, maxAbsDiff: maxAbsDiff(scored.scores, reference) }),
       };
       log(`${model}: ${variant} on ${loaded.device}: first result after ${firstAt.toFixed(0)} ms (createReranker ${loaded.ms.toFixed(0)} ms); ${loaded.graphCapture.reason}`);
     } finally {
@@ -169,6 +244,7 @@ async function measureVariant(model: string, capture: 'auto' | boolean, variant:
     }
   }
 
+  if (values['load-only-variants'].split(',').includes(variant)) return;
   // One page for the rest: later loads read the model from its Cache Storage, as a returning user's do.
   const opened = await openPage(browser);
   try {
@@ -180,7 +256,7 @@ async function measureVariant(model: string, capture: 'auto' | boolean, variant:
       if (late()) break;
       // The library takes budgets from 512 tokens: a smaller cell gets 512 and calls of one batch of `rows` pairs.
       const budget = Math.max(MIN_BUDGET, rows * length);
-      const loaded = await load(opened.page, { model, modelBaseUrl, capture, batchTokenBudget: budget, maxLength: length });
+      const loaded = await load(opened.page, { model, modelBaseUrl, capture, device, dtype, batchTokenBudget: budget, maxLength: length });
       if (loaded.maxLength < length) continue;
       // Passages of twice `length` words, truncated to exactly `length` tokens per pair.
       const passage = passageOfWords(sentences, length * 2, seededRandom(length));
@@ -225,7 +301,7 @@ async function measureVariant(model: string, capture: 'auto' | boolean, variant:
     const sets = values['rerank-sets'].split(',').filter((kind): kind is PassageKind => kind === 'short' || kind === 'mixed');
     for (const budget of numbers(values['rerank-budgets'])) {
       if (late() || sets.length === 0) break;
-      const loaded = await load(opened.page, { model, modelBaseUrl, capture, batchTokenBudget: budget });
+      const loaded = await load(opened.page, { model, modelBaseUrl, capture, device, dtype, batchTokenBudget: budget });
       for (const kind of sets) {
         if (late()) break;
         const passages = makePassages(100, kind);
@@ -258,6 +334,7 @@ async function measureVariant(model: string, capture: 'auto' | boolean, variant:
       }
     }
   } finally {
+    result['gpuMemoryMiBAfter'] = gpuMemoryMiB();
     await opened.page.evaluate(() => window.gpuBench?.dispose()).catch(() => undefined);
     await opened.close();
   }

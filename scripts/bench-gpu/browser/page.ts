@@ -32,8 +32,8 @@ const bench: BrowserBench = {
     reranker = await createReranker({
       model: options.model,
       modelBaseUrl: options.modelBaseUrl,
-      device: 'webgpu',
-      dtype: 'fp32',
+      device: options.device ?? 'webgpu',
+      dtype: (options.dtype ?? 'fp32') as Library.DtypeRequest,
       webgpuGraphCapture: options.capture,
       ...(options.batchTokenBudget === undefined ? {} : { batchTokenBudget: options.batchTokenBudget }),
       ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
