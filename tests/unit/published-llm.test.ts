@@ -164,7 +164,7 @@ describe('the graph and its feeds', () => {
       session: {
         inputNames: io.inputNames,
         run: (feeds, fetches) => {
-          seen.push({ feeds, fetches });
+          seen.push({ feeds: feeds as (typeof seen)[number]['feeds'], fetches });
           return Promise.resolve({ logits: { type: 'float32', dims: [1, 2, vocab], data: Float32Array.from({ length: 2 * vocab }, (_, i) => i / 10) } });
         },
       },
