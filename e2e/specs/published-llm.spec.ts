@@ -33,6 +33,8 @@ const reference = JSON.parse(readFileSync(new URL(`../../fixtures/reference/${MO
 };
 const [defaultCase, instructionCase] = reference.cases as [Case, Case];
 const pairsOf = (c: Case) => c.pairs.map((p) => [p.query, p.passage] as [string, string]);
+/** WebGPU (SwiftShader) runs slowly on CI's CPUs: there, the first six pairs and every truncated (longest) one. */
+const gpuCase: Case = { ...defaultCase, id: `${defaultCase.id} (subset)`, pairs: defaultCase.pairs.filter((p, i) => i < 6 || p.truncated) };
 
 interface Run {
   device: 'wasm' | 'webgpu';
@@ -47,11 +49,11 @@ function worstDiff(got: readonly number[], expected: readonly number[]): number 
 }
 
 test('preset qwen3-reranker: fp32 on WASM and WebGPU matches PyTorch, instruction at load and per call, q8 near native onnxruntime', async ({ page }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(480_000);
   await openHarness(page);
   const runs: Run[] = [
     { device: 'wasm', dtype: 'fp32', load: {}, call: {}, pairs: pairsOf(defaultCase) },
-    { device: 'webgpu', dtype: 'fp32', load: {}, call: {}, pairs: pairsOf(defaultCase) },
+    { device: 'webgpu', dtype: 'fp32', load: {}, call: {}, pairs: pairsOf(gpuCase) },
     // The instruction given per call overrides another given at load; then given at load alone.
     { device: 'wasm', dtype: 'fp32', load: { instruction: 'Find recipes.' }, call: instructionCase.options as Record<string, string>, pairs: pairsOf(instructionCase) },
     { device: 'wasm', dtype: 'fp32', load: instructionCase.options as Record<string, string>, call: {}, pairs: pairsOf(instructionCase) },
@@ -71,7 +73,7 @@ test('preset qwen3-reranker: fp32 on WASM and WebGPU matches PyTorch, instructio
     },
     { runs, base: FIXTURE_BASE, model: MODEL },
   );
-  const cases = [defaultCase, defaultCase, instructionCase, instructionCase];
+  const cases = [defaultCase, gpuCase, instructionCase, instructionCase];
   cases.forEach((c, index) => {
     const result = results[index]!;
     const run = runs[index]!;
