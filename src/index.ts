@@ -33,7 +33,7 @@ export type {
   MemoryInfo,
 } from './shared/types.js';
 export type { ModelFilesInput } from './shared/model-files.js';
-export type { RerankerOptions } from './shared/reranker-options.js';
+export type { PublishedPreset, RerankerOptions } from './shared/reranker-options.js';
 export type { Embedder, EmbedderInfo, EmbedderOptions, EmbedderPooling, EmbedOptions, EmbeddingKind, EmbeddingPooling } from './shared/embedder-types.js';
 export { createSearch } from './client/create-search.js';
 export type {

@@ -36,6 +36,15 @@ export function tokenizerTools(tokenizer: LoadedTokenizer): TokenizerTools {
   };
 }
 
+/**
+ * A token's id in the tokenizer's vocabulary (`convert_tokens_to_ids` in Python: the entry itself, not the first
+ * token of a text), or undefined when the vocabulary has no such entry.
+ */
+export function vocabularyLookup(tokenizer: unknown): (token: string) => number | undefined {
+  const vocab = (tokenizer as { get_vocab?: () => Map<string, number> | Record<string, number> }).get_vocab?.();
+  return (token) => (vocab instanceof Map ? vocab.get(token) : vocab?.[token]);
+}
+
 /** Encodes "a" / "b" alone and as a pair, so the template comes from the tokenizer's own post-processor. */
 function probePair(tokenizer: LoadedTokenizer): Parameters<typeof deriveTemplate>[0] {
   const aIds = tokenizer.encode('a', { add_special_tokens: false });

@@ -20,9 +20,8 @@ import {
 // The same module instance transformers.js imports: its Tensor wraps GPU buffers for graph capture.
 import { Tensor as OrtTensor, type InferenceSession } from 'onnxruntime-web/webgpu';
 import type { BatchTensors } from '../engine/batching.js';
-import { checkScoringOptions, scoringSetup } from '../engine/manifest-prompt.js';
+import { scoringSetup } from '../engine/manifest-prompt.js';
 import type { LoadedModel, LoadRequest } from '../engine/loaded-model.js';
-import { readManifest } from '../engine/reranker-manifest.js';
 import { RerankerError } from '../shared/errors.js';
 import type { Device, Dtype, LoadProgress } from '../shared/types.js';
 import { DEFAULT_MAX_MODEL_BYTES } from '../shared/validate.js';
@@ -37,9 +36,10 @@ import type { WasmSessionLoad } from './wasm-session-protocol.js';
 import { startWarmWasmSession } from './wasm-session-workers.js';
 import { createWebGpuRunner, type CaptureBackend, type WebGpuRunner } from './webgpu-runner.js';
 import { progressAdapter, sessionProgress } from './load-progress.js';
-import { singleTemplate, tokenizerTools } from './tokenizer-tools.js';
+import { singleTemplate, tokenizerTools, vocabularyLookup } from './tokenizer-tools.js';
+import { completeManifest, publishedPlan, resolveManifest } from './published-load.js';
 import { evictingLoad, loadStep, refreshOnError, type FailureContext } from './load-errors.js';
-import { MAX_BATCH_ROWS, availableDtype, checkHead, loadsAsPlainSession, memoryPlanFor, resolveMaxLength, runPlanFor, wasmPlanFor, webgpuRefusal, type ModelConfig } from './load-plan.js';
+import { MAX_BATCH_ROWS, availableDtype, loadsAsPlainSession, memoryPlanFor, resolveMaxLength, runPlanFor, wasmPlanFor, webgpuRefusal, type ModelConfig } from './load-plan.js';
 import { assembleModel } from './assemble-model.js';
 import { HUB_PATH_TEMPLATE, cacheKeyOf, modelFileUrl } from './model-urls.js';
 import { floatOutput, modelInputNames, modelSession, outputWidthOf, symbolicDims, type SessionShape } from './session-facts.js';
@@ -82,19 +82,16 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   const config = await loadStep(['config.json'], failures, () =>
     AutoConfig.from_pretrained(request.model, { progress_callback: progress, revision }),
   ) as unknown as ModelConfig;
-  // Models made by scripts/export/export_reranker.py carry a manifest; plain cross-encoders do not. A refused
-  // manifest drops the cached config and tokenizer, so a re-export at the same URL is picked up next time.
-  const manifest = refreshOnError(() => {
-    const read = readManifest(config, request.model);
-    checkScoringOptions(read, request, request.model);
-    if (read === undefined) checkHead(config, request.model);
-    return read;
-  });
+  // Models made by scripts/export/export_reranker.py carry a manifest; published causal-LM graphs get one from
+  // `preset`; plain cross-encoders have none. A refused manifest drops the cached config and tokenizer, so a
+  // re-export at the same URL is picked up next time.
+  const resolved = refreshOnError(() => resolveManifest(config, request));
 
   const tokenizer = await loadStep(['tokenizer.json', 'tokenizer_config.json'], failures, () =>
     AutoTokenizer.from_pretrained(request.model, { progress_callback: progress, revision }),
   );
   const tools = tokenizerTools(tokenizer);
+  const manifest = refreshOnError(() => completeManifest(resolved, vocabularyLookup(tokenizer), request.model, tokenizer.pad_token_id));
   const setup = refreshOnError(() => scoringSetup(manifest, request, tools, request.model));
   const tailLength = setup.prompt.kind === 'segments' ? setup.prompt.tail.length + setup.prompt.lead.length : 0;
   const modelMaxLength = resolveMaxLength(request, tokenizer.model_max_length, config, manifest, tailLength);
@@ -115,13 +112,17 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   const cpuNodes = device === 'webgpu' ? await placementCheck(request, dtype, failures, plainSession, setup.graph) : undefined;
 
   const session = modelSession<InferenceSession>(model);
+  const published = resolved.published && manifest !== undefined
+    ? await publishedPlan({ request, config, dtype, file: onnxFile('model', dtype), session, manifest, built: model, tensor: (type, data, dims) => new OrtTensor(type, data, dims) })
+    : undefined;
   const inputNames = modelInputNames(model);
   const needsTokenTypeIds = inputNames.includes('token_type_ids');
   const padTokenId = manifest?.pad_token_id ?? tokenizer.pad_token_id ?? config.pad_token_id ?? 0;
   // Rows per batch that fit in memory, and a default maxLength lowered where one pair would not (memory-plan.ts).
-  const memory = await memoryPlanFor({ request, config, device, dtype, maxLength: modelMaxLength, webgpuEnv: env.backends.onnx.webgpu, built: model });
+  const planned = await memoryPlanFor({ request, config, device, dtype, maxLength: modelMaxLength, webgpuEnv: env.backends.onnx.webgpu, built: model });
+  const memory = published?.bound(planned) ?? planned;
   const maxLength = memory.maxLength;
-  const { maxBatchRows, capture } = runPlanFor({
+  const run = runPlanFor({
     request,
     config,
     device,
@@ -130,7 +131,8 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
     rowsAt: memory.rowsAt,
     outputWidth: session === undefined ? undefined : outputWidthOf(session, outputName),
   });
-  const runDynamic = (batch: BatchTensors): Promise<Float32Array> => runBatch(model, batch, needsTokenTypeIds, outputName);
+  const { maxBatchRows, capture } = { ...run, ...(published === undefined ? {} : { capture: published.capture }) };
+  const runDynamic = published?.run ?? ((batch: BatchTensors): Promise<Float32Array> => runBatch(model, batch, needsTokenTypeIds, outputName));
   const runner =
     capture.enabled && session !== undefined
       ? await captureRunner(session, capture, { request, dtype, plainSession, graph: setup.graph, inputNames, outputName, padTokenId, runDynamic })
@@ -138,7 +140,7 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   // WASM: more sessions, each in a worker of its own on one thread (a WebGPU model that fell back to WASM may
   // run more threads, and then one session), started now that the first one is built and its files are in
   // the browser cache, and joining the pool as they become ready: the reranker is ready without them.
-  const extraSessions = device === 'wasm' && wasmPlan.threadsPerSession === 1 ? wasmPlanFor(request, config, dtype).sessions - 1 : 0;
+  const extraSessions = device === 'wasm' && wasmPlan.threadsPerSession === 1 && published === undefined ? wasmPlanFor(request, config, dtype).sessions - 1 : 0;
   const pool = extraSessions > 0 ? new SessionPool({ run: runDynamic, dispose: () => Promise.resolve() }, []) : undefined;
   for (let index = 1; index <= extraSessions; index += 1) {
     pool?.join(startWarmWasmSession({ request, dtype, graph: setup.graph, exported: plainSession, outputName }, index, padTokenId));

@@ -5,6 +5,9 @@
 import type { ModelFilesInput } from './model-files.js';
 import type { DeviceRequest, DtypeRequest, LoadProgress, ChunkingOptions, RerankerLimits } from './types.js';
 
+/** The model cards `preset` names for published causal-LM graphs loaded as they are (docs/published-llm.md). */
+export type PublishedPreset = 'qwen3-reranker';
+
 export interface RerankerOptions {
   /** A Hugging Face Hub model id (`'Xenova/ms-marco-MiniLM-L-6-v2'`), or a folder name under `modelBaseUrl`. Required. */
   model: string;
@@ -130,6 +133,16 @@ export interface RerankerOptions {
    * refuse it with `invalid-input`. A call's `instruction` option overrides it for that call.
    */
   instruction?: string;
+  /**
+   * A published causal-LM ONNX export with no `webgpu_reranker` manifest (`onnx-community/Qwen3-Reranker-0.6B-ONNX`
+   * and the like: past key/value inputs, logits for every position): the model card whose prompt and score to
+   * apply. `'qwen3-reranker'`: Qwen3-Reranker's prompt and P(yes) from the "yes" and "no" logits at the last
+   * position, `instruction` as for the exported preset. The graph runs with an empty past, and rows per batch
+   * are bounded so the [rows, length, vocabulary] logits fit in memory (docs/published-llm.md; the export
+   * tool's trimmed graph is faster and lighter). A config that is no Qwen3 causal LM, or a graph without the
+   * inputs and outputs needed, is refused at load. Default: unset (cross-encoders and exported rerankers).
+   */
+  preset?: PublishedPreset;
   /**
    * Layerwise rerankers (bge-reranker-v2-minicpm-layerwise): the layer whose score head is used; an earlier
    * layer runs fewer layers (faster, usually less accurate). One of the exported layers

@@ -4,10 +4,13 @@
  */
 import { RerankerError } from './errors.js';
 import { checkDocumentCount, checkQueryLength, checkTextLengths, validateLimitsOption } from './limits.js';
+import type { PublishedPreset } from './reranker-options.js';
 import type { DeviceRequest, DtypeRequest, RerankOptions, ResolvedLimits, ScoreOptions } from './types.js';
 
 const DEVICES: readonly DeviceRequest[] = ['auto', 'webgpu', 'wasm'];
 const DTYPES: readonly DtypeRequest[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
+/** The model cards `preset` takes (published causal-LM graphs; docs/published-llm.md). */
+export const PUBLISHED_PRESET_NAMES: readonly PublishedPreset[] = ['qwen3-reranker'];
 
 /**
  * The most tokens a pair may have (bge-reranker-v2-m3's and ModernBERT's 8,192); each model stops at its own
@@ -259,6 +262,7 @@ export interface CreateOptionsToCheck {
   prompt?: unknown;
   instruction?: unknown;
   cutoffLayer?: unknown;
+  preset?: unknown;
 }
 
 export function validateCreateOptions(options: CreateOptionsToCheck | undefined): void {
@@ -333,6 +337,9 @@ export function validateCreateOptions(options: CreateOptionsToCheck | undefined)
     if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
       throw invalid(`${name} must be a non-empty string, got ${typeof value === 'string' ? 'an empty string' : typeName(value)}.`, { argument: name });
     }
+  }
+  if (options.preset !== undefined && !PUBLISHED_PRESET_NAMES.includes(options.preset as PublishedPreset)) {
+    throw invalid(`preset must be one of ${PUBLISHED_PRESET_NAMES.join(', ')}; got ${String(options.preset)}.`, { argument: 'preset' });
   }
   const { cutoffLayer } = options;
   if (cutoffLayer !== undefined && !(typeof cutoffLayer === 'number' && Number.isInteger(cutoffLayer) && cutoffLayer > 0)) {
