@@ -6,7 +6,9 @@ which picks one activation scale for the whole batch: a pair's score then depend
 with it, so the library runs such files one pair per batch. Weight-only quantization (MatMulNBits, and
 GatherBlockQuantized for the embedding table where this onnxruntime has it) stores the weights in blocks of
 `block_size` values with their own scale; with `accuracy_level` 4 the CPU kernel quantizes the activations
-per row and block, never across rows, so scores are the same whatever the batch.
+per row and block, never across rows, so scores are the same whatever the batch. That holds for native
+onnxruntime; onnxruntime-web's WASM build runs these files as float products (accuracy_level ignored), 2-3x
+slower than the Hub's q8 there (docs/benchmarks.md), so they are not the library's WASM files.
 
     python3 scripts/export/quantize_weights.py IN.onnx OUT.onnx [--bits 8] [--block-size 32] [--accuracy-level 4]
 
