@@ -4,6 +4,7 @@
  * prefix, tokenize, truncate, length-sorted batches within the token budget, pool, normalize.
  */
 import { buildBatchTensors, planBatches } from './batching.js';
+import { queryPrefixFor } from './embedding-config.js';
 import type { EmbeddingModelLoader, LoadedEmbeddingModel } from './embedding-model.js';
 import { hiddenStates, poolRow, pooledRow } from './pooling.js';
 import { RerankerError } from '../shared/errors.js';
@@ -78,12 +79,15 @@ export class EmbedEngine {
     return this.#info;
   }
 
-  embed(callId: number, texts: readonly string[], kind: EmbeddingKind = 'document'): Promise<Float32Array[]> {
+  /** `instruction`: this call's, for queries of a model with an instruction slot (see `EmbedOptions.instruction`). */
+  embed(callId: number, texts: readonly string[], kind: EmbeddingKind = 'document', instruction?: string): Promise<Float32Array[]> {
     if (this.#disposed) return Promise.reject(new RerankerError('disposed', 'This embedder was disposed; create a new one.'));
     const model = this.#model;
     if (model === undefined) return Promise.reject(new RerankerError('invalid-input', 'No model is loaded yet; wait for createEmbedder to resolve.'));
+    let prefix: string;
     try {
-      validateEmbedCall(texts, { kind });
+      validateEmbedCall(texts, { kind, ...(instruction === undefined ? {} : { instruction }) });
+      prefix = kind === 'query' ? queryPrefixFor(model.setup, this.#info?.model ?? 'This model', instruction) : model.setup.documentPrefix;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -93,7 +97,6 @@ export class EmbedEngine {
       if (this.#aborted.has(callId)) throw new RerankerError('aborted', 'The embed call was aborted.');
       if (this.#disposed) throw new RerankerError('disposed', 'This embedder was disposed; create a new one.');
     };
-    const prefix = kind === 'query' ? model.setup.queryPrefix : model.setup.documentPrefix;
     const work = this.#queue.then(() => {
       checkAbort();
       return this.#embedRows(model, texts.map((text) => encodeText(model, prefix + text)), checkAbort);
