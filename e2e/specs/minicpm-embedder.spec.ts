@@ -102,7 +102,7 @@ for (const { device, dtype } of CASES) {
   });
 }
 
-test('the instruction, the query side and the document side give different vectors, as the prompts differ', async ({ page }) => {
+test("the instruction (createEmbedder's or a call's), the query side and the document side give different vectors, as the prompts differ", async ({ page }) => {
   await openHarness(page);
   const dots = await page.evaluate(
     async ({ model, base, instruction }) => {
@@ -110,12 +110,26 @@ test('the instruction, the query side and the document side give different vecto
       const plain = await window.lib.createEmbedder({ model, modelBaseUrl: base, device: 'wasm', dtype: 'fp32' });
       const [query] = await plain.embed(['giant panda'], { kind: 'query' });
       const [document] = await plain.embed(['giant panda']);
+      // A call's own instruction, on an embedder created without one.
+      const [perCall] = await plain.embed(['giant panda'], { kind: 'query', instruction });
+      const onDocument = await plain.embed(['giant panda'], { instruction }).then(
+        () => 'resolved',
+        (error: unknown) => (window.lib.isRerankerError(error) ? `${error.code}: ${error.message}` : String(error)),
+      );
       await plain.dispose();
       const instructed = await window.lib.createEmbedder({ model, modelBaseUrl: base, device: 'wasm', dtype: 'fp32', instruction });
       const [withInstruction] = await instructed.embed(['giant panda'], { kind: 'query' });
+      const [otherTask] = await instructed.embed(['giant panda'], { kind: 'query', instruction: 'Given a word, find its translation.' });
       const [documentAgain] = await instructed.embed(['giant panda']);
       await instructed.dispose();
-      return { queryDocument: dot(query, document), queryInstructed: dot(query, withInstruction), documents: dot(document, documentAgain) };
+      return {
+        queryDocument: dot(query, document),
+        queryInstructed: dot(query, withInstruction),
+        documents: dot(document, documentAgain),
+        perCallInstructed: dot(perCall, withInstruction),
+        otherTask: dot(otherTask, withInstruction),
+        onDocument,
+      };
     },
     { model: MODEL, base: FIXTURE_BASE, instruction: reference.instruction },
   );
@@ -123,6 +137,10 @@ test('the instruction, the query side and the document side give different vecto
   expect(dots.queryInstructed).toBeLessThan(0.999);
   // The instruction touches queries only.
   expect(dots.documents).toBeCloseTo(1, 6);
+  // A call's instruction gives what createEmbedder's gives, and replaces it for that call.
+  expect(dots.perCallInstructed).toBeCloseTo(1, 6);
+  expect(dots.otherTask).toBeLessThan(0.999);
+  expect(dots.onDocument).toMatch(/^invalid-input: .*kind: 'query'/);
 });
 
 test('options an exported embedder cannot take are refused with a clear error', async ({ page }) => {

@@ -84,6 +84,7 @@ export class WorkerEmbedder implements Embedder {
     if (this.#pending.size >= MAX_QUEUED_CALLS) return Promise.reject(queueFullError());
     const copy = Array.from(texts);
     const kind = options?.kind ?? 'document';
+    const instruction = options?.instruction;
     const callId = this.#nextCallId++;
     return new Promise<Float32Array[]>((resolve, reject) => {
       let connection: Connection | undefined;
@@ -103,7 +104,7 @@ export class WorkerEmbedder implements Embedder {
       }
       const current = connection;
       current.ready
-        .then(() => (ending.settled ? [] : current.remote.embed(callId, copy, kind).then((outcome) => unwrap(outcome as Outcome<Float32Array[]>))))
+        .then(() => (ending.settled ? [] : current.remote.embed(callId, copy, kind, instruction).then((outcome) => unwrap(outcome as Outcome<Float32Array[]>))))
         .then(
           (vectors) => ending.finish() && resolve(vectors),
           (error: unknown) => ending.finish() && reject(asRerankerError(error)),

@@ -80,6 +80,7 @@ export class WorkerSearch implements Search {
         search.#handle.remote.configure({
           fields: names,
           lexical: search.#lexical !== false,
+          stopWords: search.#lexical === false ? [] : (search.#lexical.stopWords ?? []).map((word) => word.toLowerCase()),
           fusionK: options.fusionK ?? DEFAULT_FUSION_K,
           ...(embedder === undefined ? {} : { model: modelKey(embedder.info), dimensions: embedder.info.dimensions }),
           ...(search.#persist === undefined ? {} : { persist: search.#persist }),

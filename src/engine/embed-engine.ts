@@ -3,7 +3,8 @@
  * time, aborts queued or running calls by id (checked between batches), and turns texts into vectors:
  * prefix, tokenize, truncate, length-sorted batches within the token budget, pool, normalize.
  */
-import { buildBatchTensors, planBatches } from './batching.js';
+import { buildBatchTensors, planBatches, type BatchPlan } from './batching.js';
+import { queryPrefixFor } from './embedding-config.js';
 import type { EmbeddingModelLoader, LoadedEmbeddingModel } from './embedding-model.js';
 import { hiddenStates, poolRow, pooledRow } from './pooling.js';
 import { RerankerError } from '../shared/errors.js';
@@ -17,6 +18,8 @@ import type { LoadProgress } from '../shared/types.js';
 /** As the reranker's: a 512-token text still batches 8 rows. */
 export const DEFAULT_EMBED_TOKEN_BUDGET = 4096;
 const MAX_BATCH_ROWS = 64;
+
+type EncodedRow = { readonly inputIds: readonly number[]; readonly tokenTypeIds: readonly number[] };
 
 /** One text as the model reads it: the template's special tokens around the (prefixed, truncated) text. */
 export function encodeText(model: Pick<LoadedEmbeddingModel, 'tokenize' | 'lead' | 'tail' | 'maxLength'>, text: string): number[] {
@@ -78,12 +81,15 @@ export class EmbedEngine {
     return this.#info;
   }
 
-  embed(callId: number, texts: readonly string[], kind: EmbeddingKind = 'document'): Promise<Float32Array[]> {
+  /** `instruction`: this call's, for queries of a model with an instruction slot (see `EmbedOptions.instruction`). */
+  embed(callId: number, texts: readonly string[], kind: EmbeddingKind = 'document', instruction?: string): Promise<Float32Array[]> {
     if (this.#disposed) return Promise.reject(new RerankerError('disposed', 'This embedder was disposed; create a new one.'));
     const model = this.#model;
     if (model === undefined) return Promise.reject(new RerankerError('invalid-input', 'No model is loaded yet; wait for createEmbedder to resolve.'));
+    let prefix: string;
     try {
-      validateEmbedCall(texts, { kind });
+      validateEmbedCall(texts, { kind, ...(instruction === undefined ? {} : { instruction }) });
+      prefix = kind === 'query' ? queryPrefixFor(model.setup, this.#info?.model ?? 'This model', instruction) : model.setup.documentPrefix;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -93,7 +99,6 @@ export class EmbedEngine {
       if (this.#aborted.has(callId)) throw new RerankerError('aborted', 'The embed call was aborted.');
       if (this.#disposed) throw new RerankerError('disposed', 'This embedder was disposed; create a new one.');
     };
-    const prefix = kind === 'query' ? model.setup.queryPrefix : model.setup.documentPrefix;
     const work = this.#queue.then(() => {
       checkAbort();
       return this.#embedRows(model, texts.map((text) => encodeText(model, prefix + text)), checkAbort);
@@ -122,29 +127,47 @@ export class EmbedEngine {
     const out: Float32Array[] = new Array<Float32Array>(rows.length);
     const encoded = rows.map((inputIds) => ({ inputIds, tokenTypeIds: [] as number[] }));
     const maxRows = Math.min(MAX_BATCH_ROWS, model.maxBatchRows);
-    for (const plan of planBatches(rows.map((row) => row.length), this.#budget, maxRows)) {
-      checkAbort();
-      const batch = buildBatchTensors(plan, encoded, model.padTokenId);
-      let data: Float32Array;
-      try {
-        data = await model.run(batch);
-      } catch (error) {
-        if (error instanceof RerankerError) throw error;
-        throw new RerankerError('inference-failed', `The ONNX session failed while embedding: ${String(error)}. Try device 'wasm' or a smaller batchTokenBudget.`, { cause: error });
+    const plans = planBatches(rows.map((row) => row.length), this.#budget, maxRows);
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    // One lane per session side by side (LoadedEmbeddingModel.parallelRuns): each takes the next batch when its
+    // own is done; every vector lands at its text's index, so the order of completion does not matter.
+    const lane = async (): Promise<void> => {
+      while (failure === undefined && next < plans.length) {
+        const plan = plans[next++] as BatchPlan;
+        try {
+          checkAbort();
+          await this.#embedBatch(model, plan, rows, encoded, out);
+        } catch (error) {
+          failure ??= { error };
+        }
       }
-      const { setup } = model;
-      if (setup.pooledInGraph || setup.pooling === 'weightedmean') {
-        plan.members.forEach((index, row) => {
-          out[index] = pooledRow(data, batch.batchSize, row, setup.normalize);
-        });
-        continue;
-      }
-      const hidden = hiddenStates(data, batch.batchSize, batch.length);
-      const pooling = setup.pooling;
-      plan.members.forEach((index, row) => {
-        out[index] = poolRow(hidden, row, rows[index]?.length ?? 1, pooling, setup.normalize);
-      });
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(model.parallelRuns ?? 1, plans.length)) }, lane));
+    if (failure !== undefined) throw failure.error;
     return out;
+  }
+
+  async #embedBatch(model: LoadedEmbeddingModel, plan: BatchPlan, rows: readonly number[][], encoded: readonly EncodedRow[], out: Float32Array[]): Promise<void> {
+    const batch = buildBatchTensors(plan, encoded, model.padTokenId);
+    let data: Float32Array;
+    try {
+      data = await model.run(batch);
+    } catch (error) {
+      if (error instanceof RerankerError) throw error;
+      throw new RerankerError('inference-failed', `The ONNX session failed while embedding: ${String(error)}. Try device 'wasm' or a smaller batchTokenBudget.`, { cause: error });
+    }
+    const { setup } = model;
+    if (setup.pooledInGraph || setup.pooling === 'weightedmean') {
+      plan.members.forEach((index, row) => {
+        out[index] = pooledRow(data, batch.batchSize, row, setup.normalize);
+      });
+      return;
+    }
+    const hidden = hiddenStates(data, batch.batchSize, batch.length);
+    const pooling = setup.pooling;
+    plan.members.forEach((index, row) => {
+      out[index] = poolRow(hidden, row, rows[index]?.length ?? 1, pooling, setup.normalize);
+    });
   }
 }

@@ -34,6 +34,11 @@ export interface EmbeddingSetup {
   readonly normalize: boolean;
   readonly queryPrefix: string;
   readonly documentPrefix: string;
+  /**
+   * The query prompt with an `{instruction}` slot, for a call's own `instruction` (an exported embedder that
+   * takes one, when no `queryPrefix` option replaced its query prompt); absent otherwise.
+   */
+  readonly instructionTemplate?: string;
   /** `word_embedding_dimension` of the pooling config, when it has one. */
   readonly dimensions?: number;
   /** `sentence_bert_config.json`'s `max_seq_length`, when present. */
@@ -185,8 +190,28 @@ export function manifestSetup(model: string, manifest: EmbedderManifest, overrid
     normalize: true,
     queryPrefix: side(overrides.queryPrefix, manifestQuery, 'queryPrefix', overrides.instruction === undefined ? 'config.json' : 'config.json + instruction'),
     documentPrefix: side(overrides.documentPrefix, manifest.document_prefix, 'documentPrefix', 'config.json'),
+    ...(overrides.queryPrefix === undefined && manifest.supports.includes('instruction') && manifest.instruction_query_prefix !== undefined
+      ? { instructionTemplate: manifest.instruction_query_prefix }
+      : {}),
     dimensions: manifest.dimensions,
     maxSeqLength: manifest.max_length,
     source: sources.join(', '),
   };
+}
+
+/**
+ * The prompt before a query: the embedder's own, or with a call's `instruction` in the slot. A model without
+ * the slot (or whose query prompt a `queryPrefix` option replaced) refuses the call's instruction.
+ */
+export function queryPrefixFor(setup: EmbeddingSetup, model: string, instruction: string | undefined): string {
+  if (instruction === undefined) return setup.queryPrefix;
+  if (setup.instructionTemplate === undefined) {
+    throw new RerankerError(
+      'invalid-input',
+      `${model} takes no per-call instruction: only exported embedders with an instruction slot do, and not when createEmbedder's ` +
+        'queryPrefix replaced the query prompt. Leave instruction out (or put the text in queryPrefix).',
+      { details: { argument: 'instruction' } },
+    );
+  }
+  return setup.instructionTemplate.split('{instruction}').join(instruction);
 }

@@ -16,6 +16,8 @@ export interface LoadedEmbeddingModel {
   readonly padTokenId: number;
   /** 1 for dynamically quantized (q8) graphs, whose activation scale would depend on the batch's other rows. */
   readonly maxBatchRows: number;
+  /** Batches worth keeping in flight: WASM sessions side by side, running or still loading. Default 1. */
+  readonly parallelRuns?: number;
   /** Pooling, normalization and prefixes (embedding-config.ts). */
   readonly setup: EmbeddingSetup;
   /** The single-text template's special tokens: `[CLS]` ... `[SEP]`, `<s>` ... `</s>`. */

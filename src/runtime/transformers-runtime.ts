@@ -33,6 +33,7 @@ import { PICKED_FILES_HOST, pickedFilesCache, requirePickedFiles } from './picke
 import { sizeLimitedFetch, type Fetch } from './size-limited-fetch.js';
 import { SessionPool, type BatchRunner } from './session-pool.js';
 import type { WasmSessionLoad } from './wasm-session-protocol.js';
+import { sideBySideRuns } from './embedder-sessions.js';
 import { startWarmWasmSession } from './wasm-session-workers.js';
 import { createWebGpuRunner, type CaptureBackend, type WebGpuRunner } from './webgpu-runner.js';
 import { progressAdapter, sessionProgress } from './load-progress.js';
@@ -60,10 +61,7 @@ installOrtLogTap();
  * Loads a cross-encoder, or a reranker exported by scripts/export/export_reranker.py, for the engine. A load
  * that fails on a file's content drops that file from the browser cache (see load-errors.ts).
  */
-export async function loadReranker(
-  request: LoadRequest,
-  onProgress: (progress: LoadProgress) => void,
-): Promise<LoadedModel> {
+export async function loadReranker(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
   return evictingOnFailure(request, () => loadModel(request, onProgress));
 }
 
@@ -167,9 +165,8 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
 }
 
 /**
- * Loads a sentence-embedding model (a BERT-class encoder whose graph returns `last_hidden_state`) for the
- * embedding engine: the same sources, cache, device choice and fallback as a reranker; pooling, normalization
- * and prefixes from its sentence-transformers files (engine/embedding-config.ts).
+ * A sentence-embedding model (a BERT-class encoder returning `last_hidden_state`) for the embedding engine: the reranker's sources, cache,
+ * device choice, fallback and WASM sessions side by side; pooling, normalization and prefixes from embedding-config.ts.
  */
 export function loadEmbedder(request: EmbedderLoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedEmbeddingModel> {
   return evictingOnFailure(request, async () => {
@@ -193,26 +190,28 @@ export function loadEmbedder(request: EmbedderLoadRequest, onProgress: (progress
     const refusal = request.device === 'webgpu' ? undefined : webgpuRefusal(config);
     const webgpu = refusal === undefined ? await probeWebGpu() : { available: false as const, reason: refusal };
     const choice = chooseDevice(request.device ?? 'auto', request.dtype ?? 'auto', webgpu);
-    const wasmEnv = env.backends.onnx.wasm;
-    if (wasmEnv !== undefined) wasmEnv.numThreads = wasmPlanFor({ ...request, wasmSessions: 1 }, config, choice.dtype).threadsPerSession;
+    const wasmPlan = wasmPlanFor({ ...request, wasmSessions: 'auto' }, config, choice.dtype); // copies side by side, as the reranker's
+    if (env.backends.onnx.wasm !== undefined) env.backends.onnx.wasm.numThreads = wasmPlan.threadsPerSession;
     const { model, device, dtype, fallbackReason } = await buildWithFallback(request, choice, (wanted) => manifestDtype(manifest, request.model, request.dtype, wanted), (device, dtype) =>
       createSession(request, device, dtype, sessionProgress(progress, onProgress, device, dtype), failures, true, 'model'),
     );
-    const session = modelSession<SessionShape>(model);
-    const outputName = hiddenStateOutput(request.model, onnxFile('model', dtype), session?.outputNames ?? [], setup);
-    const needsTokenTypeIds = modelInputNames(model).includes('token_type_ids');
+    const outputName = hiddenStateOutput(request.model, onnxFile('model', dtype), modelSession<SessionShape>(model)?.outputNames ?? [], setup);
+    const padTokenId = tokenizer.pad_token_id ?? config.pad_token_id ?? 0;
+    const extra = device === 'wasm' && wasmPlan.threadsPerSession === 1 ? wasmPlanFor({ ...request, wasmSessions: 'auto' }, config, dtype).sessions - 1 : 0;
+    const runs = sideBySideRuns((batch) => runBatch(model, batch, modelInputNames(model).includes('token_type_ids'), outputName), extra, { request, dtype, graph: 'model', exported: true, outputName }, padTokenId);
     return {
       device,
       dtype,
       maxLength,
       ...(fallbackReason === undefined ? {} : { fallbackReason }),
-      padTokenId: tokenizer.pad_token_id ?? config.pad_token_id ?? 0,
+      padTokenId,
       maxBatchRows: dtype === 'q8' ? 1 : MAX_BATCH_ROWS,
+      parallelRuns: runs.parallelRuns,
       setup,
       ...singleTemplate(tokenizer),
       tokenize: tokenizerTools(tokenizer).tokenize,
-      run: (batch) => runBatch(model, batch, needsTokenTypeIds, outputName),
-      dispose: () => model.dispose().then(() => undefined),
+      run: (batch) => runs.run(batch),
+      dispose: () => runs.dispose().then(() => model.dispose()).then(() => undefined),
     };
   });
 }

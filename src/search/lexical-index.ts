@@ -18,17 +18,27 @@ export class LexicalIndex {
     this.#index = index;
   }
 
-  static #options(fields: readonly string[]) {
-    return { fields: [...fields], storeFields: [] as string[], idField: 'id' };
+  /** MiniSearch's options; stop words (lowercase) are dropped by its `processTerm`, at indexing and query time. */
+  static #options(fields: readonly string[], stopWords: readonly string[]) {
+    const options = { fields: [...fields], storeFields: [] as string[], idField: 'id' };
+    if (stopWords.length === 0) return options;
+    const stop = new Set(stopWords);
+    return {
+      ...options,
+      processTerm: (term: string): string | null => {
+        const lower = term.toLowerCase();
+        return stop.has(lower) ? null : lower;
+      },
+    };
   }
 
-  static create(fields: readonly string[]): LexicalIndex {
-    return new LexicalIndex(fields, new MiniSearch<Row>(LexicalIndex.#options(fields)));
+  static create(fields: readonly string[], stopWords: readonly string[] = []): LexicalIndex {
+    return new LexicalIndex(fields, new MiniSearch<Row>(LexicalIndex.#options(fields, stopWords)));
   }
 
-  /** Rebuilds an index saved by `toJSON` (same fields). */
-  static fromJSON(fields: readonly string[], json: string): LexicalIndex {
-    return new LexicalIndex(fields, MiniSearch.loadJSON<Row>(json, LexicalIndex.#options(fields)));
+  /** Rebuilds an index saved by `toJSON` (same fields and stop words). */
+  static fromJSON(fields: readonly string[], stopWords: readonly string[], json: string): LexicalIndex {
+    return new LexicalIndex(fields, MiniSearch.loadJSON<Row>(json, LexicalIndex.#options(fields, stopWords)));
   }
 
   has(id: string): boolean {

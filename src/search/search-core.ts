@@ -41,9 +41,16 @@ export class SearchCore {
   constructor(config: SearchConfig) {
     this.#config = config;
     this.#fusionK = config.fusionK;
-    this.#lexical = config.lexical ? LexicalIndex.create(config.fields) : undefined;
+    this.#lexical = config.lexical ? LexicalIndex.create(config.fields, config.stopWords ?? []) : undefined;
     this.#dense = config.dimensions === undefined ? undefined : new DenseIndex(config.dimensions);
     this.#store = config.persist === undefined ? undefined : new IndexStore(config.persist);
+  }
+
+  /** What the stored lexical index must have been built with: the fields, then the stop words (if any). */
+  #lexicalKey(): string {
+    const key = this.#config.fields.join('\u0000');
+    const stopWords = this.#config.stopWords ?? [];
+    return stopWords.length === 0 ? key : `${key}\u0001${[...new Set(stopWords)].sort().join('\u0000')}`;
   }
 
   get size(): number {
@@ -54,8 +61,8 @@ export class SearchCore {
     const entries = this.#entries(documents);
     let lexicalFromStore = false;
     const stored = await this.#store?.readIndex();
-    if (stored !== undefined && this.#config.lexical && stored.lexical !== null && stored.lexicalFields === this.#config.fields.join('\u0000')) {
-      this.#lexical = LexicalIndex.fromJSON(this.#config.fields, stored.lexical);
+    if (stored !== undefined && this.#config.lexical && stored.lexical !== null && stored.lexicalFields === this.#lexicalKey()) {
+      this.#lexical = LexicalIndex.fromJSON(this.#config.fields, this.#config.stopWords ?? [], stored.lexical);
       const wanted = new Map(entries.map((entry) => [entry.document.id, entry.hash]));
       let dropped = false;
       for (const [id, hash] of Object.entries(stored.manifest)) {
@@ -116,7 +123,7 @@ export class SearchCore {
       try {
         await this.#store.writeIndex({
           version: STORED_INDEX_VERSION,
-          lexicalFields: this.#config.fields.join('\u0000'),
+          lexicalFields: this.#lexicalKey(),
           lexical: this.#lexical?.toJSON() ?? null,
           manifest: Object.fromEntries(this.#lexicalHashes),
         });

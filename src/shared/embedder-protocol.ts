@@ -14,8 +14,8 @@ export interface EmbedderWorkerApi {
   /** Takes a Web Lock named `name` for the rest of the worker's life (see life-lock.ts). */
   holdLifeLock(name: string): Promise<boolean>;
   load(request: EmbedderLoadRequest, onProgress?: (progress: LoadProgress) => void): Promise<Outcome<EmbedderInfo>>;
-  /** One vector per text, in order; transferred, not copied. */
-  embed(callId: number, texts: readonly string[], kind: EmbeddingKind): Promise<Outcome<Float32Array[]>>;
+  /** One vector per text, in order; transferred, not copied. `instruction`: the call's (EmbedOptions.instruction). */
+  embed(callId: number, texts: readonly string[], kind: EmbeddingKind, instruction?: string): Promise<Outcome<Float32Array[]>>;
   abort(callId: number): void;
   dispose(): Promise<Outcome<void>>;
 }

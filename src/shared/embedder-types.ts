@@ -76,6 +76,14 @@ export interface EmbedderOptions {
 export interface EmbedOptions {
   /** `'document'` (default) or `'query'`: which prefix goes before each text. */
   kind?: EmbeddingKind;
+  /**
+   * This call's task instruction, for queries (`kind: 'query'`, else `invalid-input`) of exported embedders with
+   * an instruction slot. MiniCPM-Embedding: `Instruction: {instruction} Query: {query}`. Replaces createEmbedder's
+   * `instruction` for this call; `info.queryPrefix` keeps the embedder's. Refused (`invalid-input`) by models
+   * without the slot and when createEmbedder's `queryPrefix` replaced the query prompt. Default: the embedder's
+   * `instruction` (none: `Query: {query}`).
+   */
+  instruction?: string;
   /** Aborts this call (`aborted`). Default: none. */
   signal?: AbortSignal;
   /** Most milliseconds this call may take, queueing included (`timeout`). Default: none. */

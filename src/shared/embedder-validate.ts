@@ -66,6 +66,15 @@ export function validateEmbedCall(texts: unknown, options: EmbedOptions | undefi
   if (options.kind !== undefined && options.kind !== 'query' && options.kind !== 'document') {
     throw invalid(`kind must be 'query' or 'document'; got ${String(options.kind)}.`, { argument: 'kind' });
   }
+  const instruction: unknown = options.instruction;
+  if (instruction !== undefined) {
+    if (typeof instruction !== 'string' || instruction.trim() === '' || instruction.length > 1000) {
+      throw invalid('instruction must be a non-empty string of at most 1,000 characters (leave it out for the embedder\'s own).', { argument: 'instruction' });
+    }
+    if (options.kind !== 'query') {
+      throw invalid("instruction applies to queries: pass kind: 'query' with it (documents are embedded without one).", { argument: 'instruction' });
+    }
+  }
   validateSignal(options.signal, 'signal');
   validateTimeout(options.timeoutMs, 'timeoutMs');
 }

@@ -9,6 +9,8 @@ import type { LexicalOptions, SearchDocument, StageHit } from './search-types.js
 export interface SearchConfig {
   readonly fields: readonly string[];
   readonly lexical: boolean;
+  /** `LexicalOptions.stopWords`, lowercased. Default none. */
+  readonly stopWords?: readonly string[];
   /** `modelKey(embedder.info)`, when there is an embedder. */
   readonly model?: string;
   readonly dimensions?: number;

@@ -47,6 +47,10 @@ export function validateSearchOptions(options: SearchOptions | undefined): void 
     if (lexical.fuzzy !== undefined && (typeof lexical.fuzzy !== 'number' || !(lexical.fuzzy >= 0))) throw invalid('lexical.fuzzy must be a number >= 0.', { argument: 'lexical.fuzzy' });
     if (lexical.combineWith !== undefined && lexical.combineWith !== 'OR' && lexical.combineWith !== 'AND') throw invalid("lexical.combineWith must be 'OR' or 'AND'.", { argument: 'lexical.combineWith' });
     if (lexical.prefix !== undefined && typeof lexical.prefix !== 'boolean' && lexical.prefix !== 'last') throw invalid("lexical.prefix must be true, false or 'last'.", { argument: 'lexical.prefix' });
+    const stopWords: unknown = lexical.stopWords;
+    if (stopWords !== undefined && (!Array.isArray(stopWords) || stopWords.length > 10_000 || stopWords.some((word) => typeof word !== 'string' || word.trim() === ''))) {
+      throw invalid('lexical.stopWords must be an array of at most 10,000 non-empty strings ([] for none).', { argument: 'lexical.stopWords' });
+    }
   }
   if (embedder !== undefined) {
     const info = (embedder as { info?: { model?: unknown; revision?: unknown; dtype?: unknown; dimensions?: unknown } }).info;

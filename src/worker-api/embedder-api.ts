@@ -14,8 +14,8 @@ export function createEmbedderWorkerApi(loader: EmbeddingModelLoader): EmbedderW
   return {
     holdLifeLock,
     load: (request, onProgress) => settle(() => engine.load(request, onProgress)),
-    embed: async (callId, texts, kind) => {
-      const outcome = await settle(() => engine.embed(callId, texts, kind));
+    embed: async (callId, texts, kind, instruction) => {
+      const outcome = await settle(() => engine.embed(callId, texts, kind, instruction));
       return outcome.ok ? transfer(outcome, outcome.value.map((vector) => vector.buffer as ArrayBuffer)) : outcome;
     },
     abort: (callId) => engine.abort(callId),

@@ -131,4 +131,45 @@ describe('EmbedEngine', () => {
     await engine.dispose();
     await expect(engine.embed(1, ['a'])).rejects.toMatchObject({ code: 'disposed' });
   });
+
+  it('keeps parallelRuns batches in flight (sessions side by side), each vector at its text, the same as one by one', async () => {
+    const texts = Array.from({ length: 9 }, (_, i) => 'abcdefg'.slice(0, 1 + (i % 5)) + String(i));
+    const one = await loaded(fakeModel({ maxBatchRows: 1 }));
+    const expected = await one.embed(1, texts);
+    let inFlight = 0;
+    let most = 0;
+    let calls = 0;
+    const base = fakeModel({ maxBatchRows: 1 });
+    const side = await loaded({
+      ...base,
+      parallelRuns: 3,
+      // Batches finish out of order: a later one sooner.
+      run: async (batch) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        calls += 1;
+        await new Promise((resolve) => setTimeout(resolve, calls % 2 === 0 ? 1 : 8));
+        inFlight -= 1;
+        return base.run(batch);
+      },
+    });
+    most = 0;
+    const vectors = await side.embed(2, texts);
+    expect(most).toBe(3);
+    expect(vectors.map((v) => Array.from(v))).toEqual(expected.map((v) => Array.from(v)));
+    // A batch that fails fails the call; the other lanes stop taking batches.
+    let ran = 0;
+    const failing = await loaded({
+      ...base,
+      parallelRuns: 2,
+      run: async (batch) => {
+        ran += 1;
+        if (ran === 3) throw new Error('session lost');
+        return base.run(batch);
+      },
+    });
+    ran = 1;
+    await expect(failing.embed(3, texts)).rejects.toMatchObject({ code: 'inference-failed' });
+    expect(ran).toBeLessThan(texts.length + 1);
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchTensors } from '../../src/engine/batching.js';
 import { EmbedEngine } from '../../src/engine/embed-engine.js';
-import { embeddingSetup, manifestSetup } from '../../src/engine/embedding-config.js';
+import { embeddingSetup, manifestSetup, type EmbeddingSetup } from '../../src/engine/embedding-config.js';
 import { manifestDtype, manifestQueryPrefix, readEmbedderManifest, type EmbedderManifest } from '../../src/engine/embedding-manifest.js';
 import type { LoadedEmbeddingModel } from '../../src/engine/embedding-model.js';
 import { pooledRow } from '../../src/engine/pooling.js';
@@ -154,14 +154,14 @@ describe('pooledRow', () => {
 
 describe('EmbedEngine on a graph that pools', () => {
   /** Token id t -> its row's vector is [sum of ids, number of ids]: shows which tokens reached the graph. */
-  function pooledModel(log: BatchTensors[]): LoadedEmbeddingModel {
+  function pooledModel(log: BatchTensors[], setup: EmbeddingSetup = manifestSetup('m', manifest({ dimensions: 2 }), { instruction: 'I' })): LoadedEmbeddingModel {
     return {
       device: 'wasm',
       dtype: 'q4',
       maxLength: 12,
       padTokenId: 0,
       maxBatchRows: 64,
-      setup: manifestSetup('m', manifest({ dimensions: 2 }), { instruction: 'I' }),
+      setup,
       lead: [1],
       tail: [],
       tokenize: (text) => Array.from(text, (c) => c.charCodeAt(0)),
@@ -202,5 +202,57 @@ describe('EmbedEngine on a graph that pools', () => {
     expect(Array.from(query ?? [])).toEqual(norm(expectQuery).map((x) => Math.fround(x)));
     expect(Array.from(document ?? [])).toEqual(norm([1 + codes('ab'), 3]).map((x) => Math.fround(x)));
     expect(Array.from(longer ?? [])).toEqual(norm([1 + codes('abc'), 4]).map((x) => Math.fround(x)));
+  });
+
+  /** What reached the graph for each row, as text (the lead token dropped). */
+  function rowTexts(batch: BatchTensors): string[] {
+    return Array.from({ length: batch.batchSize }, (_, row) => {
+      const ids: number[] = [];
+      for (let t = 1; t < batch.length; t += 1) {
+        if (Number(batch.attentionMask[row * batch.length + t]) === 1) ids.push(Number(batch.inputIds[row * batch.length + t]));
+      }
+      return String.fromCharCode(...ids);
+    });
+  }
+
+  it("puts a call's instruction in the slot for that call only; documents and later calls keep the embedder's prompts", async () => {
+    const log: BatchTensors[] = [];
+    const engine = new EmbedEngine(async () => ({ ...pooledModel(log), maxLength: 64 }));
+    await engine.load({ model: 'm' });
+    log.length = 0;
+    await engine.embed(1, ['ab'], 'query', 'J');
+    await engine.embed(2, ['ab'], 'query');
+    const texts = log.flatMap(rowTexts);
+    expect(texts).toEqual(['Instruction: J Query: ab', 'Instruction: I Query: ab']);
+    // Without createEmbedder's instruction the plain prompt is `Query: `; a call's instruction still fills the slot.
+    const bare: BatchTensors[] = [];
+    const plain = new EmbedEngine(async () => ({ ...pooledModel(bare, manifestSetup('m', manifest({ dimensions: 2 }), {})), maxLength: 64 }));
+    await plain.load({ model: 'm' });
+    bare.length = 0;
+    await plain.embed(1, ['ab'], 'query');
+    await plain.embed(2, ['ab'], 'query', 'Find {instruction} x');
+    expect(bare.flatMap(rowTexts)).toEqual(['Query: ab', 'Instruction: Find {instruction} x Query: ab']);
+  });
+
+  it("refuses a call's instruction for documents, for a model without the slot and when queryPrefix replaced the prompt", async () => {
+    const reason = async (engine: EmbedEngine, kind: 'query' | 'document', instruction: unknown): Promise<RerankerError> => {
+      const error: unknown = await engine.embed(1, ['ab'], kind, instruction as string).then(() => undefined, (e: unknown) => e);
+      if (!(error instanceof RerankerError)) throw new Error('expected a RerankerError');
+      return error;
+    };
+    const exported = new EmbedEngine(async () => pooledModel([]));
+    await exported.load({ model: 'm' });
+    const onDocument = await reason(exported, 'document', 'J');
+    expect([onDocument.code, onDocument.details?.['argument']]).toEqual(['invalid-input', 'instruction']);
+    expect(onDocument.message).toMatch(/kind: 'query'/);
+    for (const empty of ['', ' ', 7]) expect((await reason(exported, 'query', empty)).details?.['argument']).toBe('instruction');
+    const prefixed = new EmbedEngine(async () => pooledModel([], manifestSetup('m', manifest({ dimensions: 2 }), { queryPrefix: 'Mine: ' })));
+    await prefixed.load({ model: 'm' });
+    expect((await reason(prefixed, 'query', 'J')).message).toMatch(/no per-call instruction.*queryPrefix/);
+    const sentenceTransformers = embeddingSetup('minilm', { modules: undefined, pooling: { pooling_mode_mean_tokens: true } }, {});
+    const plain = new EmbedEngine(async () => pooledModel([], { ...sentenceTransformers, pooledInGraph: true, dimensions: 2 }));
+    await plain.load({ model: 'minilm' });
+    const error = await reason(plain, 'query', 'J');
+    expect([error.code, error.message]).toEqual(['invalid-input', expect.stringMatching(/^minilm takes no per-call instruction/)]);
   });
 });

@@ -112,6 +112,26 @@ describe('SearchCore persistence', () => {
     expect(contentHash(['a'], ['x y'])).toBe(createHash('sha256').update(JSON.stringify([['a'], ['x y']])).digest('hex'));
   });
 
+  it('stop words: left out of the index and of queries (any case); another list rebuilds the stored lexical index', async () => {
+    const lexicalOnly = (stopWords: string[]) => config({ model: undefined, dimensions: undefined, stopWords });
+    const plain = new SearchCore(lexicalOnly([]));
+    await index(plain, DOCS);
+    const stopped = new SearchCore(lexicalOnly(['the', 'of', 'and', 'a']));
+    expect((await index(stopped, DOCS)).lexicalFromStore).toBe(false);
+    const lexicalIds = (core: SearchCore, query: string) => ask(core, query).map((hit) => hit.id);
+    // 'the' is in three documents' text; as a stop word it finds none, in any case.
+    expect(lexicalIds(plain, 'the')).toHaveLength(3);
+    expect(lexicalIds(stopped, 'The')).toEqual([]);
+    expect(lexicalIds(stopped, 'THE panda')).toEqual(lexicalIds(stopped, 'panda'));
+    expect(lexicalIds(stopped, 'panda')).toEqual(['panda', 'bamboo']);
+    // The same list (any order, repeats) loads the stored index; another list or none rebuilds it.
+    expect((await index(new SearchCore(lexicalOnly(['a', 'and', 'of', 'the', 'the'])), DOCS)).lexicalFromStore).toBe(true);
+    expect((await index(new SearchCore(lexicalOnly(['the'])), DOCS)).lexicalFromStore).toBe(false);
+    const rebuilt = new SearchCore(lexicalOnly([]));
+    expect((await index(rebuilt, DOCS)).lexicalFromStore).toBe(false);
+    expect(lexicalIds(rebuilt, 'the')).toEqual(lexicalIds(plain, 'the'));
+  });
+
   it('a cleared store rebuilds: everything is embedded again', async () => {
     await index(new SearchCore(config()), DOCS);
     globalThis.indexedDB = new IDBFactory();

@@ -30,6 +30,8 @@ describe('createSearch options', () => {
     ['a zero boost', { fields: { title: 0 } }, 'fields'],
     ['no first stage', { lexical: false }, 'lexical'],
     ['a bad fuzzy', { lexical: { fuzzy: -1 } }, 'lexical.fuzzy'],
+    ['stop words not an array', { lexical: { stopWords: 'the' as never } }, 'lexical.stopWords'],
+    ['an empty stop word', { lexical: { stopWords: ['the', ' '] } }, 'lexical.stopWords'],
     ['an embedder without info', { embedder: { embed: async () => [] } as unknown as SearchEmbedder }, 'embedder'],
     ['an embedder with 0 dimensions', { embedder: { ...embedder, info: { ...embedder.info, dimensions: 0 } } }, 'embedder'],
     ['a reranker without rerank', { reranker: {} as never }, 'reranker'],
