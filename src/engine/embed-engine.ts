@@ -4,6 +4,7 @@
  * prefix, tokenize, truncate, length-sorted batches within the token budget, pool, normalize.
  */
 import { buildBatchTensors, planBatches, type BatchPlan } from './batching.js';
+import { runBatchesInLanes } from './batch-lanes.js';
 import { queryPrefixFor } from './embedding-config.js';
 import type { EmbeddingModelLoader, LoadedEmbeddingModel } from './embedding-model.js';
 import { hiddenStates, poolRow, pooledRow } from './pooling.js';
@@ -128,23 +129,11 @@ export class EmbedEngine {
     const encoded = rows.map((inputIds) => ({ inputIds, tokenTypeIds: [] as number[] }));
     const maxRows = Math.min(MAX_BATCH_ROWS, model.maxBatchRows);
     const plans = planBatches(rows.map((row) => row.length), this.#budget, maxRows);
-    let next = 0;
-    let failure: { error: unknown } | undefined;
-    // One lane per session side by side (LoadedEmbeddingModel.parallelRuns): each takes the next batch when its
-    // own is done; every vector lands at its text's index, so the order of completion does not matter.
-    const lane = async (): Promise<void> => {
-      while (failure === undefined && next < plans.length) {
-        const plan = plans[next++] as BatchPlan;
-        try {
-          checkAbort();
-          await this.#embedBatch(model, plan, rows, encoded, out);
-        } catch (error) {
-          failure ??= { error };
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(model.parallelRuns ?? 1, plans.length)) }, lane));
-    if (failure !== undefined) throw failure.error;
+    // One lane per session side by side (LoadedEmbeddingModel.parallelRuns); every vector lands at its text's index.
+    await runBatchesInLanes(plans, model.parallelRuns, async (plan) => {
+      checkAbort();
+      await this.#embedBatch(model, plan, rows, encoded, out);
+    });
     return out;
   }
 

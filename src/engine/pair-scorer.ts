@@ -5,6 +5,7 @@
  * queue and passes `checkpoint`, which throws once the call is aborted or the engine disposed.
  */
 import { buildBatchTensors, planBatches, type BatchPlan } from './batching.js';
+import { runBatchesInLanes } from './batch-lanes.js';
 import type { LoadedModel } from './loaded-model.js';
 import type { EncodedPair } from './pair-encoding.js';
 import { pairScores, RowPlanner, type PairScore, type PlannedPair, type PlannedRows, type RowModel } from './pair-rows.js';
@@ -185,24 +186,7 @@ async function runPairs(run: ScoreRun, encoded: readonly EncodedPair[]): Promise
     (length) => rowLimit(model, length),
   );
   const scores = new Array<number>(encoded.length).fill(Number.NaN);
-  // One lane per session the model runs side by side; each takes the next batch when its last one is done.
-  // After a failure or an abort no lane starts another batch, and the call settles once the running ones
-  // have finished, so the next call never meets a busy session.
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const lane = async (): Promise<void> => {
-    while (failure === undefined && next < plans.length) {
-      const plan = plans[next++] as BatchPlan;
-      try {
-        await runBatch(model, plan, encoded, scores, checkpoint);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  const lanes = Math.max(1, Math.min(model.parallelRuns ?? 1, plans.length));
-  await Promise.all(Array.from({ length: lanes }, lane));
-  if (failure !== undefined) throw failure.error;
+  await runBatchesInLanes(plans, model.parallelRuns, (plan) => runBatch(model, plan, encoded, scores, checkpoint));
   return { scores, batches: plans.length };
 }
 
