@@ -1,6 +1,6 @@
 /**
  * Shared e2e pieces: a `test` that fails on any page error or console error, the harness page, and the
- * PyTorch reference written by scripts/fixtures/make_fixtures.py.
+ * PyTorch references written by scripts/fixtures/make_fixtures.py (cross-encoders) and the LLM fixture scripts.
  */
 import { readFileSync } from 'node:fs';
 import { test as base, expect, type Page } from '@playwright/test';
@@ -36,6 +36,49 @@ export interface Reference {
 
 export function loadReference(model: string): Reference {
   return JSON.parse(readFileSync(new URL(`../fixtures/reference/${model}.json`, import.meta.url), 'utf8')) as Reference;
+}
+
+/**
+ * A pair of an LLM reranker's reference (scripts/fixtures/make_llm_fixtures.py and
+ * make_qwen3_published_fixture.py): the checkpoint tokenizer's ids, the FULL model's score, native onnxruntime's
+ * per dtype; `probabilityTorch` (P(yes)) where the card's score is a probability.
+ */
+export interface LlmPair {
+  id: string;
+  query: string;
+  passage: string;
+  inputIds: number[];
+  truncated: boolean;
+  scoreTorch: number;
+  probabilityTorch?: number;
+  scoreOrt: { fp32: number; q8: number; q4: number };
+}
+
+/** The pairs scored with one set of load options (`instruction`, `prompt`, `cutoffLayer`). */
+export interface LlmCase {
+  id: string;
+  options: Record<string, string | number>;
+  pairs: LlmPair[];
+}
+
+export interface LlmReference {
+  maxLength: number;
+  manifest?: { head: string; prompt: { style: string } };
+  cases: LlmCase[];
+}
+
+export function loadLlmReference(model: string): LlmReference {
+  return JSON.parse(readFileSync(new URL(`../fixtures/reference/${model}.json`, import.meta.url), 'utf8')) as LlmReference;
+}
+
+/** The [query, passage] pairs of a case, as `score` takes them. */
+export function pairsOf(c: LlmCase): [string, string][] {
+  return c.pairs.map((p) => [p.query, p.passage]);
+}
+
+/** The largest |got - expected| over the entries of `expected` (NaN where `got` lacks one). */
+export function worstDiff(got: readonly number[], expected: readonly number[]): number {
+  return Math.max(...expected.map((value, index) => Math.abs((got[index] ?? Number.NaN) - value)));
 }
 
 /** Where the test server serves the fixture models, in the Hub's layout. */
