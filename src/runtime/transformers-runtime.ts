@@ -18,7 +18,7 @@ import {
   type ProgressInfo,
 } from '@huggingface/transformers';
 // The same module instance transformers.js imports: its Tensor wraps GPU buffers for graph capture.
-import { Tensor as OrtTensor, type InferenceSession } from 'onnxruntime-web/webgpu';
+import { Tensor as OrtTensor, env as ortEnv, type InferenceSession } from 'onnxruntime-web/webgpu';
 import type { BatchTensors } from '../engine/batching.js';
 import { scoringSetup } from '../engine/manifest-prompt.js';
 import type { LoadedModel, LoadRequest } from '../engine/loaded-model.js';
@@ -51,7 +51,8 @@ import { embeddingPlan, hiddenStateOutput } from './embedding-plan.js';
 import { manifestDtype } from '../engine/embedding-manifest.js';
 import { buildWithFallback } from './session-build.js';
 import { captureOrtLog, installOrtLogTap } from './ort-log-tap.js';
-import { cpuNodesInfo, parsePlacement } from './placement-log.js';
+import { cpuNodesInfo, parsePlacement, type Placement } from './placement-log.js';
+import { browserPlacementStores, placementOnce } from './placement-memo.js';
 import { PLACEMENT_LOG_OPTIONS, captureSessionOptions } from './session-options.js';
 import type { CpuNodesInfo } from '../shared/types.js';
 
@@ -341,18 +342,25 @@ async function createSession(
 
 /**
  * info.cpuNodes: the WebGPU graph built once more, from the cached files, logging at severity 0 (see
- * session-options.ts for why not the session that runs), then released. Undefined when nothing needs the CPU,
- * when the check would download the model again (no cache), or when the second build fails.
+ * session-options.ts for why not the session that runs), then released; once per cached graph file, later
+ * loads read the placement kept then (placement-memo.ts). Undefined when nothing needs the CPU, when the check
+ * would download the model again (no cache), or when the second build fails.
  */
 async function placementCheck(request: LoadRequest, dtype: Dtype, failures: FailureContext, exported: boolean, graph: string): Promise<CpuNodesInfo | undefined> {
   if (!env.useBrowserCache && !env.useCustomCache) return undefined;
-  try {
-    const { result, lines } = await captureOrtLog(() => createSession(request, 'webgpu', dtype, () => undefined, failures, exported, graph, PLACEMENT_LOG_OPTIONS));
-    await result.dispose();
-    return cpuNodesInfo(parsePlacement(lines));
-  } catch {
-    return undefined;
-  }
+  const check = async (): Promise<{ placement: Placement | undefined } | undefined> => {
+    try {
+      const { result, lines } = await captureOrtLog(() => createSession(request, 'webgpu', dtype, () => undefined, failures, exported, graph, PLACEMENT_LOG_OPTIONS));
+      await result.dispose();
+      return { placement: parsePlacement(lines) };
+    } catch {
+      return undefined;
+    }
+  };
+  const file = onnxFile(graph, dtype);
+  const stores = request.modelFiles === undefined ? await browserPlacementStores(env.useCustomCache ? (env.customCache ?? undefined) : undefined, env.cacheKey) : undefined;
+  const lookup = stores && { ...stores, fileUrl: modelFileUrl(request, file), placementKey: cacheKeyOf(request, file), runtimeVersion: ortEnv.versions.web ?? '' };
+  return cpuNodesInfo((await (lookup === undefined ? check() : placementOnce(lookup, check)))?.placement);
 }
 
 async function runBatch(
