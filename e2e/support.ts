@@ -17,13 +17,18 @@ declare global {
   }
 }
 
-export interface ReferencePair {
+/** What every reference pair holds: the texts, the checkpoint tokenizer's ids and the FULL model's score. */
+export interface PairBase {
   id: string;
   query: string;
   passage: string;
   inputIds: number[];
   truncated: boolean;
   scoreTorch: number;
+}
+
+/** A cross-encoder reference pair, with native onnxruntime's scores of the fp32 and q8 files. */
+export interface ReferencePair extends PairBase {
   scoreOrtFp32: number;
   scoreOrtQ8: number;
 }
@@ -40,16 +45,10 @@ export function loadReference(model: string): Reference {
 
 /**
  * A pair of an LLM reranker's reference (scripts/fixtures/make_llm_fixtures.py and
- * make_qwen3_published_fixture.py): the checkpoint tokenizer's ids, the FULL model's score, native onnxruntime's
- * per dtype; `probabilityTorch` (P(yes)) where the card's score is a probability.
+ * make_qwen3_published_fixture.py): native onnxruntime's score per dtype, and `probabilityTorch` (P(yes)) where
+ * the card's score is a probability.
  */
-export interface LlmPair {
-  id: string;
-  query: string;
-  passage: string;
-  inputIds: number[];
-  truncated: boolean;
-  scoreTorch: number;
+export interface LlmPair extends PairBase {
   probabilityTorch?: number;
   scoreOrt: { fp32: number; q8: number; q4: number };
 }
@@ -117,4 +116,26 @@ export { expect };
 export async function openHarness(page: Page): Promise<void> {
   await page.goto('/e2e/pages/harness.html');
   await page.waitForFunction(() => window.harnessReady === true);
+}
+
+/** A row of the demo's ranking as the page shows it: the passage's place in the input, its scores and text. */
+export interface ShownRow {
+  index: number;
+  raw: number;
+  normalized: number;
+  passage: string;
+}
+
+/** The demo page's ranked rows (`#results li`), once `count` of them are shown. */
+export async function shownRows(page: Page, count: number, timeout = 120_000): Promise<ShownRow[]> {
+  const rows = page.locator('#results li');
+  await expect(rows).toHaveCount(count, { timeout });
+  return rows.evaluateAll((items) =>
+    items.map((item) => ({
+      index: Number((item as HTMLElement).dataset['index']),
+      raw: Number(item.querySelector('.score-raw')?.textContent?.replace(/[^\d.eE+-]/g, '')),
+      normalized: Number(item.querySelector('.score-normalized')?.textContent?.replace(/[^\d.eE+-]/g, '')),
+      passage: item.querySelector('.passage')?.textContent ?? '',
+    })),
+  );
 }
