@@ -3,9 +3,11 @@
  * op types onnxruntime placed there; a graph that runs on the GPU throughout, and any WASM load, reports none.
  * The expected op types are those onnxruntime's own log names for the same files (placement-probe.mjs and a
  * dynamic session logging at severity 0, docs/benchmarks.md). The page's console check (support.ts) fails the
- * test if the verbose placement log leaks to the console.
+ * test if the verbose placement log leaks to the console. The placement is read at the first WebGPU load of a
+ * cached file and kept: a later load of that file reads it back instead of building the graph again.
  */
 import type { RerankerInfo } from '../../src/index.js';
+import { PLACEMENT_CACHE_NAME } from '../../src/runtime/placement-memo.js';
 import { FIXTURE_BASE, expect, openHarness, test } from '../support.js';
 
 interface Load {
@@ -88,4 +90,30 @@ test('the demo shows a notice with the advice under the model info', async ({ pa
   await expect(page.locator('#results li')).toHaveCount(2, { timeout: 120_000 });
   await expect(page.locator('#info')).toContainText('webgpu');
   await expect(page.locator('#info .notice')).toHaveCount(0);
+});
+
+test('the placement is read once per cached file: a later load of it reads the one kept in Cache Storage', async ({ page }) => {
+  await openHarness(page);
+  const load = { model: 'tiny-bert-reranker', device: 'webgpu', dtype: 'q8' } as const;
+  const first = await loadInfo(page, load);
+  expect(first.info.cpuNodes).toBeDefined();
+  // A marker put in the kept placement shows in the next load's info only if that load read it rather than
+  // building the graph again (a new build would name MatMulInteger and the rest, and no marker).
+  const { keys, url } = await page.evaluate(async ([cacheName, base]) => {
+    const url = new URL(`${base}/tiny-bert-reranker/onnx/model_quantized.onnx`, location.href).href;
+    const cache = await caches.open(cacheName);
+    const keys = (await cache.keys()).map((request) => request.url);
+    const stored = (await (await cache.match(url))?.json()) as { placement: { nodes: Record<string, Record<string, number>> } } | undefined;
+    if (stored !== undefined) {
+      stored.placement.nodes['CPUExecutionProvider'] = { ...stored.placement.nodes['CPUExecutionProvider'], MarkerOp: 1 };
+      await cache.put(url, new Response(JSON.stringify(stored)));
+    }
+    return { keys, url };
+  }, [PLACEMENT_CACHE_NAME, FIXTURE_BASE] as const);
+  expect(keys).toEqual([url]);
+  const second = await loadInfo(page, load);
+  expect(second.info.cpuNodes?.opTypes).toEqual({ ...first.info.cpuNodes?.opTypes, MarkerOp: 1 });
+  expect(second.info.cpuNodes?.count).toBe((first.info.cpuNodes?.count ?? Number.NaN) + 1);
+  expect(second.info.cpuNodes?.gpuToCpuCopies).toBe(first.info.cpuNodes?.gpuToCpuCopies);
+  expect(second.scores).toEqual(first.scores);
 });

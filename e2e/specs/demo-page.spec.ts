@@ -1,6 +1,6 @@
 /** The demo page driven as a person would: type a query, paste passages, press the button, read the ranking. */
 import { LONG_PASSAGE, LONG_QUERY, LONG_WINDOW_TEXTS } from '../long-passage.js';
-import { expect, loadReference, test } from '../support.js';
+import { expect, loadReference, shownRows, test } from '../support.js';
 
 test('a person reranks pasted passages on the demo page', async ({ page }) => {
   const reference = loadReference('tiny-bert-reranker');
@@ -14,16 +14,7 @@ test('a person reranks pasted passages on the demo page', async ({ page }) => {
   await page.locator('#passages').fill(sameQuery.map((pair) => pair.passage.trim()).join('\n\n'));
   await page.locator('#rerank').click();
 
-  const rows = page.locator('#results li');
-  await expect(rows).toHaveCount(sameQuery.length, { timeout: 120_000 });
-  const shown = await rows.evaluateAll((items) =>
-    items.map((item) => ({
-      index: Number((item as HTMLElement).dataset['index']),
-      raw: Number(item.querySelector('.score-raw')?.textContent?.replace(/[^\d.eE+-]/g, '')),
-      normalized: Number(item.querySelector('.score-normalized')?.textContent?.replace(/[^\d.eE+-]/g, '')),
-      passage: item.querySelector('.passage')?.textContent ?? '',
-    })),
-  );
+  const shown = await shownRows(page, sameQuery.length);
   const expectedOrder = sameQuery
     .map((pair, index) => ({ index, score: pair.scoreTorch }))
     .sort((a, b) => b.score - a.score)
@@ -92,14 +83,7 @@ test('the demo runs an LLM reranker fixture and shows which head and prompt run'
   await page.locator('#passages').fill(pairs.map((pair) => pair.passage.trim()).join('\n\n'));
   await page.locator('#rerank').click();
 
-  const rows = page.locator('#results li');
-  await expect(rows).toHaveCount(pairs.length, { timeout: 120_000 });
-  const raw = await rows.evaluateAll((items) =>
-    items.map((item) => ({
-      index: Number((item as HTMLElement).dataset['index']),
-      raw: Number(item.querySelector('.score-raw')?.textContent?.replace(/[^\d.eE+-]/g, '')),
-    })),
-  );
+  const raw = await shownRows(page, pairs.length);
   for (const row of raw) expect(Math.abs(row.raw - (pairs[row.index]?.scoreTorch ?? Number.NaN))).toBeLessThanOrEqual(1e-3);
   await expect(page.locator('#info')).toContainText("answer-token logit at the last position — tokens 'Yes'");
   await expect(page.locator('#info')).toContainText("Does passage B answer query A?");

@@ -8,29 +8,8 @@
  * wherever fp32 separates two pairs clearly and native onnxruntime keeps that order. Options the model takes
  * change the scores as the reference says (an instruction given per call as when given at load); others are refused.
  */
-import { readFileSync } from 'node:fs';
 import type { EncodedRow, RerankerInfo } from '../../src/index.js';
-import { FIXTURE_BASE, expect, openHarness, test } from '../support.js';
-
-interface LlmPair {
-  id: string;
-  query: string;
-  passage: string;
-  inputIds: number[];
-  truncated: boolean;
-  scoreTorch: number;
-  scoreOrt: { fp32: number; q8: number; q4: number };
-}
-interface LlmCase {
-  id: string;
-  options: Record<string, string | number>;
-  pairs: LlmPair[];
-}
-interface LlmReference {
-  maxLength: number;
-  manifest: { head: string; prompt: { style: string } };
-  cases: LlmCase[];
-}
+import { FIXTURE_BASE, expect, loadLlmReference, openHarness, pairsOf, test, worstDiff, type LlmCase } from '../support.js';
 
 const MODELS = [
   'tiny-gemma-reranker',
@@ -47,10 +26,6 @@ const MODELS = [
  * library's, so a pair counts only where native onnxruntime on the same file keeps fp32's order.
  */
 const CLEAR_GAP = { q8: 0.25, q4: 0.25 } as const;
-
-function loadLlmReference(model: string): LlmReference {
-  return JSON.parse(readFileSync(new URL(`../../fixtures/reference/${model}.json`, import.meta.url), 'utf8')) as LlmReference;
-}
 
 interface Run {
   device: 'wasm' | 'webgpu';
@@ -77,13 +52,8 @@ async function scoreRuns(page: import('@playwright/test').Page, model: string, r
   );
 }
 
-function worstDiff(got: readonly number[], expected: readonly number[]): number {
-  return Math.max(...expected.map((value, index) => Math.abs((got[index] ?? Number.NaN) - value)));
-}
-
 for (const model of MODELS) {
   const reference = loadLlmReference(model);
-  const pairsOf = (c: LlmCase) => c.pairs.map((p) => [p.query, p.passage] as [string, string]);
   const defaultCase = reference.cases.find((c) => Object.keys(c.options).length === 0) ?? reference.cases[0];
   if (defaultCase === undefined) throw new Error(`${model}: the reference has no case`);
 
@@ -121,7 +91,7 @@ for (const model of MODELS) {
       expect(idsOff.map((pair) => pair.id), `${c.id} on ${run.device}: pairs whose token ids differ from the checkpoint's`).toEqual([]);
       expect(result.rows.map((row) => row.truncated)).toEqual(c.pairs.map((pair) => pair.truncated));
       expect(result.info).toMatchObject({ device: run.device, dtype: 'fp32', maxLength: reference.maxLength });
-      expect(result.info.scoring).toMatchObject({ head: reference.manifest.head, promptStyle: reference.manifest.prompt.style });
+      expect(result.info.scoring).toMatchObject({ head: reference.manifest?.head, promptStyle: reference.manifest?.prompt.style });
       // rerank's truncated flags (pairs of the first query) are the reference's.
       const firstQuery = c.pairs[0]?.query;
       expect(result.truncated).toEqual(c.pairs.filter((p) => p.query === firstQuery).map((p) => p.truncated));

@@ -5,22 +5,20 @@
  * the test is skipped without it). Logs ms per pair (alternating rounds) and the largest batch's
  * logits; figures in docs/published-llm.md. No timing threshold: it measures, the fidelity specs test.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { planBatches } from '../../src/engine/batching.js';
 import { logitsRowsAt } from '../../src/runtime/published-graph.js';
-import { expect, openHarness, test } from '../support.js';
+import { expect, loadLlmReference, openHarness, pairsOf, test } from '../support.js';
 
 const ROOT = new URL('../../fixtures/bench/qwen3-shape/', import.meta.url);
-const reference = JSON.parse(readFileSync(new URL('../../fixtures/reference/tiny-qwen3-reranker-published.json', import.meta.url), 'utf8')) as {
-  cases: { pairs: { query: string; passage: string; inputIds: number[] }[] }[];
-};
+const reference = loadLlmReference('tiny-qwen3-reranker-published');
 const VOCAB = 151_669;
 
 test('published layout vs trimmed graph on WASM: ms per pair and logits bytes', async ({ page }) => {
   test.skip(!existsSync(new URL('published/onnx/model.onnx', ROOT)) || !existsSync(new URL('trimmed/onnx/model.onnx', ROOT)), 'shape graphs not made');
   test.setTimeout(600_000);
   await openHarness(page);
-  const pairs = reference.cases[0]!.pairs.map((p) => [p.query, p.passage] as [string, string]);
+  const pairs = pairsOf(reference.cases[0]!);
   const result = await page.evaluate(
     async ({ pairs }) => {
       const base = '/fixtures/bench/qwen3-shape';

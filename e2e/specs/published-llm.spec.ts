@@ -7,34 +7,14 @@
  * reference says, q8 near native onnxruntime on the same file; and the refusals at load (no preset, a preset on
  * another family, a graph without the past inputs and logits), each naming what to do.
  */
-import { readFileSync } from 'node:fs';
 import type { EncodedRow, RerankerInfo } from '../../src/index.js';
-import { FIXTURE_BASE, expect, openHarness, test } from '../support.js';
+import { FIXTURE_BASE, expect, loadLlmReference, openHarness, pairsOf, test, worstDiff, type LlmCase } from '../support.js';
 
-interface Pair {
-  id: string;
-  query: string;
-  passage: string;
-  inputIds: number[];
-  truncated: boolean;
-  scoreTorch: number;
-  probabilityTorch: number;
-  scoreOrt: { fp32: number; q8: number; q4: number };
-}
-interface Case {
-  id: string;
-  options: { instruction?: string };
-  pairs: Pair[];
-}
 const MODEL = 'tiny-qwen3-reranker-published';
-const reference = JSON.parse(readFileSync(new URL(`../../fixtures/reference/${MODEL}.json`, import.meta.url), 'utf8')) as {
-  maxLength: number;
-  cases: Case[];
-};
-const [defaultCase, instructionCase] = reference.cases as [Case, Case];
-const pairsOf = (c: Case) => c.pairs.map((p) => [p.query, p.passage] as [string, string]);
+const reference = loadLlmReference(MODEL);
+const [defaultCase, instructionCase] = reference.cases as [LlmCase, LlmCase];
 /** WebGPU (SwiftShader) runs slowly on CI's CPUs: there, the first six pairs and every truncated (longest) one. */
-const gpuCase: Case = { ...defaultCase, id: `${defaultCase.id} (subset)`, pairs: defaultCase.pairs.filter((p, i) => i < 6 || p.truncated) };
+const gpuCase: LlmCase = { ...defaultCase, id: `${defaultCase.id} (subset)`, pairs: defaultCase.pairs.filter((p, i) => i < 6 || p.truncated) };
 
 interface Run {
   device: 'wasm' | 'webgpu';
@@ -42,10 +22,6 @@ interface Run {
   load: Record<string, string>;
   call: Record<string, string>;
   pairs: [string, string][];
-}
-
-function worstDiff(got: readonly number[], expected: readonly number[]): number {
-  return Math.max(...expected.map((value, index) => Math.abs((got[index] ?? Number.NaN) - value)));
 }
 
 test('preset qwen3-reranker: fp32 on WASM and WebGPU matches PyTorch, instruction at load and per call, q8 near native onnxruntime', async ({ page }) => {
@@ -79,7 +55,7 @@ test('preset qwen3-reranker: fp32 on WASM and WebGPU matches PyTorch, instructio
     const run = runs[index]!;
     const worst = worstDiff(result.scores, c.pairs.map((p) => p.scoreTorch));
     const probabilities = result.scores.map((s) => 1 / (1 + Math.exp(-s)));
-    const worstP = worstDiff(probabilities, c.pairs.map((p) => p.probabilityTorch));
+    const worstP = worstDiff(probabilities, c.pairs.map((p) => p.probabilityTorch ?? Number.NaN));
     console.log(`[published-llm] ${c.id} fp32 on ${run.device}: max |score - torch| = ${worst.toExponential(2)}, max |P(yes) - torch| = ${worstP.toExponential(2)} over ${c.pairs.length} pairs`);
     // WebGPU: the raw score (logit(yes) - logit(no)) was 4.5e-3 off on SwiftShader, P(yes) within 1e-3, where WASM
     // is within 1e-5. The cause is the graph's rotary Sin/Cos at run time, which WebGPU computes less exactly at

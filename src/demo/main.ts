@@ -4,6 +4,7 @@
  */
 import { createReranker, RerankerError } from '../index.js';
 import type { LoadProgress, Reranker } from '../index.js';
+import { presetLoad } from './model-presets.js';
 import { splitPassages } from './passages.js';
 import { ProgressTracker, type ProgressView } from './progress.js';
 import { startOfflineSupport } from './offline.js';
@@ -140,7 +141,7 @@ function readSettings(): LoadSettings | string {
   const model = modelSelect.value === CUSTOM_MODEL ? modelCustom.value.trim() : modelSelect.value;
   if (model === '') return 'Type a model id in "Other model id", or pick a preset.';
   const baseUrl = baseUrlInput.value.trim();
-  return { model, modelBaseUrl: baseUrl === '' ? undefined : baseUrl, device, dtype, scoring };
+  return { model, modelBaseUrl: baseUrl === '' ? undefined : baseUrl, device, ...presetLoad(model, dtype), scoring };
 }
 
 function updatePassageCount(): void {
@@ -212,6 +213,7 @@ async function ensureReranker(settings: LoadSettings): Promise<{ reranker: Reran
       ...(settings.modelFiles === undefined ? {} : { modelFiles: settings.modelFiles }),
       device: settings.device,
       dtype: settings.dtype,
+      ...(settings.preset === undefined ? {} : { preset: settings.preset }),
       ...settings.scoring,
       onProgress: (event: LoadProgress) => {
         if (listening) showView(tracker.update(event));

@@ -4,9 +4,9 @@
  * rerankers `&cutoffLayer=`) pre-fill it. A link never sets an LLM prompt or instruction (text fed to the model
  * with every passage: a link could plant instructions in it); a base URL of another origin taken from a link is
  * confirmed by the user before anything loads from it (`linkedCrossOrigin`).
- * The model presets are the `<option>`s of `#model` in index.html.
+ * The model presets are the `<option>`s of `#model` in index.html (what some need to load: model-presets.ts).
  */
-import type { DeviceRequest, DtypeRequest } from '../index.js';
+import type { DeviceRequest, DtypeRequest, PublishedPreset } from '../index.js';
 
 /** The `#model` option that means "use the model id typed in `#model-custom`". */
 export const CUSTOM_MODEL = 'custom';
@@ -24,6 +24,8 @@ export interface LoadSettings {
   readonly modelFiles?: FileList;
   readonly device: DeviceRequest;
   readonly dtype: DtypeRequest;
+  /** The model card of a published causal-LM graph (model-presets.ts); unset for other models. */
+  readonly preset?: PublishedPreset;
   /** LLM reranker options; blank fields are left out (the model's defaults). */
   readonly scoring: ScoringSettings;
 }
@@ -53,7 +55,7 @@ export function readScoringFields(fields: { prompt: string; instruction: string;
 export function settingsKey(settings: LoadSettings): string {
   const files = settings.modelFiles === undefined ? '' : pickedFolderKey(settings.modelFiles);
   const { prompt, instruction, cutoffLayer } = settings.scoring;
-  return JSON.stringify([settings.model, settings.modelBaseUrl ?? '', settings.device, settings.dtype, files, prompt, instruction, cutoffLayer]);
+  return JSON.stringify([settings.model, settings.modelBaseUrl ?? '', settings.device, settings.dtype, settings.preset ?? '', files, prompt, instruction, cutoffLayer]);
 }
 
 /** Picking a folder again (even the same one) gives new File objects: paths, sizes and dates tell them apart. */

@@ -18,7 +18,7 @@ import {
   type ProgressInfo,
 } from '@huggingface/transformers';
 // The same module instance transformers.js imports: its Tensor wraps GPU buffers for graph capture.
-import { Tensor as OrtTensor, type InferenceSession } from 'onnxruntime-web/webgpu';
+import { Tensor as OrtTensor, env as ortEnv, type InferenceSession } from 'onnxruntime-web/webgpu';
 import type { BatchTensors } from '../engine/batching.js';
 import { scoringSetup } from '../engine/manifest-prompt.js';
 import type { LoadedModel, LoadRequest } from '../engine/loaded-model.js';
@@ -28,8 +28,9 @@ import { DEFAULT_MAX_MODEL_BYTES } from '../shared/validate.js';
 import type { CapturePlan } from './capture-policy.js';
 import { chooseDevice, probeWebGpu } from './device-choice.js';
 import { watchDeviceLoss } from './device-loss.js';
-import { CONFIG_FILES, DEFAULT_REVISION, HUB_HOST, onnxFile, absoluteUrl, revisionKeyedCache, usesRevisionKeys } from '../shared/model-cache.js';
-import { PICKED_FILES_HOST, pickedFilesCache, requirePickedFiles } from './picked-files-cache.js';
+import { CONFIG_FILES, DEFAULT_REVISION, onnxFile } from '../shared/model-cache.js';
+import { requirePickedFiles } from './picked-files-cache.js';
+import { environmentSettings } from './environment-settings.js';
 import { sizeLimitedFetch, type Fetch } from './size-limited-fetch.js';
 import { SessionPool, type BatchRunner } from './session-pool.js';
 import type { WasmSessionLoad } from './wasm-session-protocol.js';
@@ -42,7 +43,7 @@ import { completeManifest, publishedPlan, resolveManifest } from './published-lo
 import { evictingLoad, loadStep, refreshOnError, type FailureContext } from './load-errors.js';
 import { MAX_BATCH_ROWS, availableDtype, loadsAsPlainSession, memoryPlanFor, resolveMaxLength, runPlanFor, wasmPlanFor, webgpuRefusal, type ModelConfig } from './load-plan.js';
 import { assembleModel } from './assemble-model.js';
-import { HUB_PATH_TEMPLATE, cacheKeyOf, modelFileUrl } from './model-urls.js';
+import { cacheKeyOf, modelFileUrl } from './model-urls.js';
 import { floatOutput, modelInputNames, modelSession, outputWidthOf, symbolicDims, type SessionShape } from './session-facts.js';
 import type { EmbedderLoadRequest } from '../shared/embedder-protocol.js';
 import type { LoadedEmbeddingModel } from '../engine/embedding-model.js';
@@ -50,7 +51,8 @@ import { embeddingPlan, hiddenStateOutput } from './embedding-plan.js';
 import { manifestDtype } from '../engine/embedding-manifest.js';
 import { buildWithFallback } from './session-build.js';
 import { captureOrtLog, installOrtLogTap } from './ort-log-tap.js';
-import { cpuNodesInfo, parsePlacement } from './placement-log.js';
+import { cpuNodesInfo, parsePlacement, type Placement } from './placement-log.js';
+import { browserPlacementStores, placementOnce } from './placement-memo.js';
 import { PLACEMENT_LOG_OPTIONS, captureSessionOptions } from './session-options.js';
 import type { CpuNodesInfo } from '../shared/types.js';
 
@@ -293,37 +295,11 @@ const plainFetch = env.fetch as Fetch;
 let refusedDownload: RerankerError | undefined;
 
 function configureEnvironment(request: LoadRequest): void {
-  env.allowLocalModels = false;
-  env.allowRemoteModels = true;
-  env.useBrowserCache = request.useBrowserCache ?? true;
-  env.useCustomCache = false;
+  Object.assign(env, environmentSettings(request, env.cacheKey));
   refusedDownload = undefined;
   env.fetch = sizeLimitedFetch(plainFetch, request.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES, (error) => {
     refusedDownload = error;
   });
-  if (request.modelFiles !== undefined) {
-    // Picked files: every lookup is answered from them, and nothing may be fetched. transformers.js refuses
-    // to run with local and remote models both off, so "local" models live under a host that cannot resolve
-    // and that the custom cache answers for (it is looked up before any fetch).
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
-    env.localModelPath = PICKED_FILES_HOST;
-    env.useBrowserCache = false;
-    env.useCustomCache = true;
-    env.customCache = pickedFilesCache(request.model, request.modelFiles);
-  } else if (request.modelBaseUrl === undefined) {
-    env.remoteHost = HUB_HOST;
-    env.remotePathTemplate = HUB_PATH_TEMPLATE;
-  } else {
-    env.remoteHost = `${absoluteUrl(request.modelBaseUrl).replace(/\/+$/, '')}/`;
-    env.remotePathTemplate = '{model}/';
-    if (env.useBrowserCache && usesRevisionKeys(request)) {
-      // The URL has no revision in it: cache under keys that do, so two revisions never mix.
-      env.useBrowserCache = false;
-      env.useCustomCache = true;
-      env.customCache = revisionKeyedCache(env.cacheKey, request.revision ?? DEFAULT_REVISION);
-    }
-  }
   const wasm = env.backends.onnx.wasm;
   if (wasm !== undefined) {
     // transformers.js points onnxruntime at a public CDN by default. Unset, onnxruntime-web finds its
@@ -366,18 +342,25 @@ async function createSession(
 
 /**
  * info.cpuNodes: the WebGPU graph built once more, from the cached files, logging at severity 0 (see
- * session-options.ts for why not the session that runs), then released. Undefined when nothing needs the CPU,
- * when the check would download the model again (no cache), or when the second build fails.
+ * session-options.ts for why not the session that runs), then released; once per cached graph file, later
+ * loads read the placement kept then (placement-memo.ts). Undefined when nothing needs the CPU, when the check
+ * would download the model again (no cache), or when the second build fails.
  */
 async function placementCheck(request: LoadRequest, dtype: Dtype, failures: FailureContext, exported: boolean, graph: string): Promise<CpuNodesInfo | undefined> {
   if (!env.useBrowserCache && !env.useCustomCache) return undefined;
-  try {
-    const { result, lines } = await captureOrtLog(() => createSession(request, 'webgpu', dtype, () => undefined, failures, exported, graph, PLACEMENT_LOG_OPTIONS));
-    await result.dispose();
-    return cpuNodesInfo(parsePlacement(lines));
-  } catch {
-    return undefined;
-  }
+  const check = async (): Promise<{ placement: Placement | undefined } | undefined> => {
+    try {
+      const { result, lines } = await captureOrtLog(() => createSession(request, 'webgpu', dtype, () => undefined, failures, exported, graph, PLACEMENT_LOG_OPTIONS));
+      await result.dispose();
+      return { placement: parsePlacement(lines) };
+    } catch {
+      return undefined;
+    }
+  };
+  const file = onnxFile(graph, dtype);
+  const stores = request.modelFiles === undefined ? await browserPlacementStores(env.useCustomCache ? (env.customCache ?? undefined) : undefined, env.cacheKey) : undefined;
+  const lookup = stores && { ...stores, fileUrl: modelFileUrl(request, file), placementKey: cacheKeyOf(request, file), runtimeVersion: ortEnv.versions.web ?? '' };
+  return cpuNodesInfo((await (lookup === undefined ? check() : placementOnce(lookup, check)))?.placement);
 }
 
 async function runBatch(
