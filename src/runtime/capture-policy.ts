@@ -6,8 +6,8 @@
  * (capped by the batch row limit), so a batch the engine plans under the budget always fits its bucket.
  * Every captured shape is a session with its own copy of the weights, so `'auto'` captures only models
  * whose weights, times the sessions that would hold them, stay under `AUTO_CAPTURE_BYTES`. The finer
- * buckets (`FINE_CAPTURE_LENGTHS`: less padding, more sessions) are used only where their copies fit the
- * same rule; otherwise the powers of two alone.
+ * buckets (`FINE_CAPTURE_LENGTHS`: less padding, more sessions) are used only where all their copies stay
+ * under it too, `'auto'` or `true`; otherwise the powers of two alone.
  */
 import type { Device, Dtype, GraphCaptureInfo } from '../shared/types.js';
 import type { CaptureShape } from './webgpu-runner.js';
@@ -78,9 +78,9 @@ export function planGraphCapture(input: CapturePolicyInput): CapturePlan {
   if (input.outputWidth === undefined) return off('the graph output has no fixed width per row to bind a buffer to.');
   let shapes = captureShapes(input.maxLength, input.batchTokenBudget, input.maxBatchRows, input.rowsAt);
   const fine = captureShapes(input.maxLength, input.batchTokenBudget, input.maxBatchRows, input.rowsAt, FINE_LENGTHS);
-  const limit = input.request === true ? MAX_CAPTURE_BYTES : AUTO_CAPTURE_BYTES;
-  // Finer buckets only for a model whose size is known and whose extra copies fit the same rule.
-  const finer = input.weightBytes !== undefined && input.weightBytes * (fine.length + 1) <= limit;
+  // Finer buckets only for a model whose size is known and all of whose copies stay within 1 GiB, even when
+  // capture is forced: a large model's extra sessions cost GPU and WebAssembly memory and seconds to capture.
+  const finer = input.weightBytes !== undefined && input.weightBytes * (fine.length + 1) <= AUTO_CAPTURE_BYTES;
   if (finer) shapes = fine;
   let trimmed = '';
   if (input.request === true && input.weightBytes !== undefined && input.weightBytes * (shapes.length + 1) > MAX_CAPTURE_BYTES) {
@@ -115,7 +115,7 @@ export function planGraphCapture(input: CapturePolicyInput): CapturePlan {
       ? ''
       : input.weightBytes === undefined
         ? ' (length buckets in powers of two only: the model size is unknown)'
-        : ' (length buckets in powers of two only: copies of the weights for finer ones would not fit)';
+        : ' (length buckets in powers of two only: the copies of the weights for finer ones would exceed 1 GiB)';
   return {
     enabled: true,
     reason: `${input.request === true ? 'webgpuGraphCapture: true' : 'the model is small enough'}; shapes ${listed} are captured on first use${trimmed}${coarse}.`,
