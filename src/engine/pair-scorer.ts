@@ -6,6 +6,7 @@
  */
 import { buildBatchTensors, planBatches, type BatchPlan } from './batching.js';
 import { runBatchesInLanes } from './batch-lanes.js';
+import { BucketBatcher, bucketOf } from './bucket-batches.js';
 import type { LoadedModel } from './loaded-model.js';
 import type { EncodedPair } from './pair-encoding.js';
 import { pairScores, RowPlanner, type PairScore, type PlannedPair, type PlannedRows, type RowModel } from './pair-rows.js';
@@ -89,10 +90,10 @@ async function planThenRun(
  * Fixed-shape models (graph capture): a row only needs its bucket, so batches can run while later passages
  * are still being tokenized: a bucket's batch starts as soon as it holds as many rows as the budget
  * allows, and tokenizing yields a task turn every few milliseconds while a batch is in flight, so its
- * completion and the next submission are not held up. Leftover rows run at the end, shortest bucket first.
- * Every batch pads to its bucket and holds at most the budget, as the length-sorted plan would. Half-full
- * buckets wait for the end: starting them whenever the GPU is idle makes more, emptier batches, whose GPU
- * time outweighs the overlap (docs/design.md, graph capture).
+ * completion and the next submission are not held up. Leftover rows run at the end, packed longest first
+ * (bucket-batches.ts). Every batch pads to a bucket and holds at most the budget, as the length-sorted plan
+ * would. Half-full buckets wait for the end: starting them whenever the GPU is idle makes more, emptier
+ * batches, whose GPU time outweighs the overlap (docs/design.md, graph capture).
  */
 async function streamPairs(
   run: ScoreRun,
@@ -105,20 +106,18 @@ async function streamPairs(
   const planner = new RowPlanner(rowModel(run.model, run.prompt), chunking, argument, run.tokenCache);
   const rows = planner.planned.rows;
   const scores: number[] = [];
-  const waiting = new Map<number, number[]>();
   const capacity = (length: number): number => Math.min(rowLimit(model, length), Math.max(1, Math.floor(run.batchTokenBudget / length)));
+  const batcher = new BucketBatcher(buckets, capacity);
   let tokenizeMs = 0;
   let batches = 0;
   let inFlight = 0;
   let chain: Promise<void> = Promise.resolve();
   let failure: { error: unknown } | undefined;
-  const dispatch = (length: number): void => {
-    const members = waiting.get(length) ?? [];
-    waiting.delete(length);
+  const dispatch = (plan: BatchPlan): void => {
     batches += 1;
     inFlight += 1;
     chain = chain
-      .then(() => (failure === undefined ? runBatch(model, { members, length }, rows, scores, checkpoint) : undefined))
+      .then(() => (failure === undefined ? runBatch(model, plan, rows, scores, checkpoint) : undefined))
       .catch((error: unknown) => {
         failure ??= { error };
       })
@@ -136,12 +135,9 @@ async function streamPairs(
       tokenizeMs += performance.now() - tokenizeStart;
       let dispatched = false;
       for (let row = rows.length - added; row < rows.length; row++) {
-        const length = paddedLength(rows[row]?.inputIds.length ?? 0, buckets);
-        const members = waiting.get(length) ?? [];
-        members.push(row);
-        waiting.set(length, members);
-        if (members.length >= capacity(length)) {
-          dispatch(length);
+        const full = batcher.add(row, rows[row]?.inputIds.length ?? 0);
+        if (full !== undefined) {
+          dispatch(full);
           dispatched = true;
         }
       }
@@ -151,7 +147,7 @@ async function streamPairs(
         lastYield = performance.now();
       }
     }
-    for (const length of [...waiting.keys()].sort((a, b) => a - b)) dispatch(length);
+    for (const plan of batcher.finish()) dispatch(plan);
   } catch (error) {
     // Bad input or an abort: batches already queued are skipped; the running one finishes before the
     // session takes the next call.
@@ -244,5 +240,5 @@ export function nextTask(): Promise<void> {
 
 /** The bucket a row pads to when the model runs fixed shapes; its own length otherwise (or past the last bucket). */
 export function paddedLength(length: number, buckets: readonly number[] | undefined): number {
-  return buckets?.find((bucket) => bucket >= length) ?? length;
+  return buckets === undefined ? length : bucketOf(length, buckets);
 }

@@ -5,7 +5,9 @@
  * Shapes: one per length bucket, each with as many rows as the batch token budget allows at that length
  * (capped by the batch row limit), so a batch the engine plans under the budget always fits its bucket.
  * Every captured shape is a session with its own copy of the weights, so `'auto'` captures only models
- * whose weights, times the sessions that would hold them, stay under `AUTO_CAPTURE_BYTES`.
+ * whose weights, times the sessions that would hold them, stay under `AUTO_CAPTURE_BYTES`. The finer
+ * buckets (`FINE_CAPTURE_LENGTHS`: less padding, more sessions) are used only where all their copies stay
+ * under it too, `'auto'` or `true`; otherwise the powers of two alone.
  */
 import type { Device, Dtype, GraphCaptureInfo } from '../shared/types.js';
 import type { CaptureShape } from './webgpu-runner.js';
@@ -16,6 +18,17 @@ import type { CaptureShape } from './webgpu-runner.js';
  * the square of the padded length).
  */
 export const CAPTURE_LENGTHS: readonly number[] = [32, 64, 128, 256, 512, 1024, 2048, 4096];
+
+/**
+ * Lengths added between the powers of two below 512 when the weights' copies allow it (see
+ * planGraphCapture): a pair of 257-320 tokens pads to 320 rather than 512. On the GPU bench's 100 mixed
+ * passages (87-357 tokens) padded tokens drop from 1.85x to 1.24x the real ones (docs/benchmarks.md,
+ * "Batch plan for mixed reranks"); each costs one more session (weights copy, capture on first use).
+ */
+export const FINE_CAPTURE_LENGTHS: readonly number[] = [96, 192, 320, 384];
+
+/** The powers of two and the fine lengths, ascending. */
+const FINE_LENGTHS: readonly number[] = [...CAPTURE_LENGTHS, ...FINE_CAPTURE_LENGTHS].sort((a, b) => a - b);
 
 /**
  * `'auto'` captures when weights x (captured shapes + the dynamic session) stay under this: MiniLM-L6 in
@@ -64,6 +77,11 @@ export function planGraphCapture(input: CapturePolicyInput): CapturePlan {
   }
   if (input.outputWidth === undefined) return off('the graph output has no fixed width per row to bind a buffer to.');
   let shapes = captureShapes(input.maxLength, input.batchTokenBudget, input.maxBatchRows, input.rowsAt);
+  const fine = captureShapes(input.maxLength, input.batchTokenBudget, input.maxBatchRows, input.rowsAt, FINE_LENGTHS);
+  // Finer buckets only for a model whose size is known and all of whose copies stay within 1 GiB, even when
+  // capture is forced: a large model's extra sessions cost GPU and WebAssembly memory and seconds to capture.
+  const finer = input.weightBytes !== undefined && input.weightBytes * (fine.length + 1) <= AUTO_CAPTURE_BYTES;
+  if (finer) shapes = fine;
   let trimmed = '';
   if (input.request === true && input.weightBytes !== undefined && input.weightBytes * (shapes.length + 1) > MAX_CAPTURE_BYTES) {
     const sessions = Math.floor(MAX_CAPTURE_BYTES / input.weightBytes);
@@ -92,20 +110,28 @@ export function planGraphCapture(input: CapturePolicyInput): CapturePlan {
     }
   }
   const listed = shapes.map((shape) => `${shape.rows}x${shape.length}`).join(', ');
+  const coarse =
+    finer || trimmed !== '' || fine.length === shapes.length
+      ? ''
+      : input.weightBytes === undefined
+        ? ' (length buckets in powers of two only: the model size is unknown)'
+        : ' (length buckets in powers of two only: the copies of the weights for finer ones would exceed 1 GiB)';
   return {
     enabled: true,
-    reason: `${input.request === true ? 'webgpuGraphCapture: true' : 'the model is small enough'}; shapes ${listed} are captured on first use${trimmed}.`,
+    reason: `${input.request === true ? 'webgpuGraphCapture: true' : 'the model is small enough'}; shapes ${listed} are captured on first use${trimmed}${coarse}.`,
     shapes,
   };
 }
 
+/** One shape per length of `bucketLengths` below maxLength, and maxLength itself. */
 export function captureShapes(
   maxLength: number,
   batchTokenBudget: number,
   maxBatchRows: number,
   rowsAt?: (length: number) => number,
+  bucketLengths: readonly number[] = CAPTURE_LENGTHS,
 ): CaptureShape[] {
-  const lengths = [...CAPTURE_LENGTHS.filter((length) => length < maxLength), maxLength];
+  const lengths = [...bucketLengths.filter((length) => length < maxLength), maxLength];
   return lengths.map((length) => ({
     length,
     rows: Math.max(1, Math.min(maxBatchRows, Math.floor(batchTokenBudget / length), rowsAt?.(length) ?? maxBatchRows)),

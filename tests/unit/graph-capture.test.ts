@@ -28,17 +28,38 @@ const webgpu = (overrides: Partial<CapturePolicyInput> = {}): CapturePolicyInput
 });
 
 describe('planGraphCapture', () => {
-  it('captures a MiniLM-L6-size fp32 model on WebGPU by default, one shape per length bucket', () => {
+  it('captures a MiniLM-L6-size fp32 model on WebGPU by default, one shape per length bucket, finer buckets included', () => {
     const plan = planGraphCapture(webgpu());
     expect(plan.enabled).toBe(true);
+    // 90 MB of weights x (8 shapes + the dynamic session) fits in 1 GiB, so the finer buckets are captured too.
     expect(plan.shapes).toEqual([
       { length: 32, rows: 64 },
       { length: 64, rows: 64 },
+      { length: 96, rows: 42 },
       { length: 128, rows: 32 },
+      { length: 192, rows: 21 },
       { length: 256, rows: 16 },
+      { length: 320, rows: 12 },
+      { length: 384, rows: 10 },
       { length: 512, rows: 8 },
     ]);
-    expect(plan.reason).toContain('64x32, 64x64, 32x128, 16x256, 8x512');
+    expect(plan.reason).toContain('64x32, 64x64, 42x96, 32x128, 21x192, 16x256, 12x320, 10x384, 8x512');
+  });
+
+  it('falls back to power-of-two buckets when the finer ones would take too many copies of the weights', () => {
+    // 150 MB: 10 copies exceed 1 GiB, the 6 of the power-of-two buckets do not.
+    const plan = planGraphCapture(webgpu({ weightBytes: 150e6 }));
+    expect(plan.enabled).toBe(true);
+    expect(plan.shapes.map((shape) => shape.length)).toEqual([32, 64, 128, 256, 512]);
+    expect(plan.reason).toMatch(/powers of two only: the copies of the weights for finer ones would exceed 1 GiB/);
+    // Forced: the same buckets (finer ones only within 1 GiB), not more sessions up to the 3 GiB limit.
+    expect(planGraphCapture(webgpu({ weightBytes: 150e6, request: true })).shapes).toHaveLength(5);
+    // Unknown size, forced: the power-of-two buckets, saying why.
+    const unknown = planGraphCapture(webgpu({ weightBytes: undefined, request: true }));
+    expect(unknown.shapes.map((shape) => shape.length)).toEqual([32, 64, 128, 256, 512]);
+    expect(unknown.reason).toMatch(/model size is unknown/);
+    // Under 'auto' a model past 1 GiB for the power-of-two buckets stays uncaptured, as before.
+    expect(planGraphCapture(webgpu({ weightBytes: 200e6 })).enabled).toBe(false);
   });
 
   it('leaves large models to the dynamic session under auto, and captures them when asked', () => {
