@@ -45,7 +45,7 @@ class SyntheticEmbedder implements SearchEmbedder {
 async function manPages(count: number): Promise<SearchDocument[]> {
   const response = await fetch('/demo-data/man-pages.json');
   if (!response.ok) throw new Error(`demo-data/man-pages.json: HTTP ${response.status} (run scripts/search-corpus/extract_man_pages.py)`);
-  return repeatManPages((await response.json()) as ManPageParagraph[], count);
+  return repeatManPages((await response.json()) as ManPageParagraph[], count).map((paragraph) => ({ ...paragraph }));
 }
 
 async function corpus(kind: SearchCorpus, count: number): Promise<{ documents: SearchDocument[]; fields: string[] | Record<string, number> }> {
