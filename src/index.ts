@@ -36,6 +36,7 @@ export type { ModelFilesInput } from './shared/model-files.js';
 export type { PublishedPreset, RerankerOptions } from './shared/reranker-options.js';
 export type { Embedder, EmbedderInfo, EmbedderOptions, EmbedderPooling, EmbedOptions, EmbeddingKind, EmbeddingPooling } from './shared/embedder-types.js';
 export { createSearch } from './client/create-search.js';
+export { englishStopWords } from './shared/english-stop-words.js';
 export type {
   LexicalOptions,
   PersistOptions,

@@ -142,9 +142,15 @@ export interface ProfileRecord {
   readonly native: OpProfile & { readonly ms: number };
 }
 
-/** createSearch over synthetic passages and 384-d vectors (phases/search.ts). */
+/** createSearch over synthetic or man-page passages and synthetic 384-d vectors (phases/search.ts). */
 export interface SearchBenchRecord {
   readonly passages: number;
+  /** `synthetic` (the worst case: every word in about 11% of passages) or `man-pages` (the demo's, repeated). */
+  readonly corpus: 'synthetic' | 'man-pages';
+  /** `lexical.stopWords` was the library's `englishStopWords` (else none). */
+  readonly stopWords: boolean;
+  /** os.loadavg() (1, 5, 15 min) when the row started: the machine has 2 cores shared with others. */
+  readonly loadAverageAtStart: readonly number[];
   readonly dimensions: number;
   /** createSearch with the synthetic embedder: hashing, embedding calls, lexical and dense indexing, storing. */
   readonly indexMs: number;

@@ -38,7 +38,8 @@ export interface LexicalOptions {
    * Over real prose this makes the lexical stage several times faster (a word in most passages is scored for
    * each of them) and changes its ranking (MiniSearch multiplies a score by the number of query words a passage
    * matches, stop words included). Fixed at `createSearch`; a persisted index built with another list is
-   * rebuilt. At most 10,000 words. Default `[]` (none).
+   * rebuilt. At most 10,000 words. The library exports one list, `englishStopWords` (Snowball's English list).
+   * Default `[]` (none).
    */
   readonly stopWords?: readonly string[];
 }

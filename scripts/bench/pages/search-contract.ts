@@ -19,8 +19,20 @@ export interface SearchQueryRun {
   readonly roundTripMs: number;
 }
 
+/** `synthetic`: the bench's seeded pseudo-English (every word in about 11% of passages, a worst case);
+ * `man-pages`: the search demo's man-page paragraphs (demo-data/man-pages.json) repeated to `count`. */
+export type SearchCorpus = 'synthetic' | 'man-pages';
+
+export interface SearchIndexSetup {
+  readonly count: number;
+  readonly persist: boolean;
+  readonly corpus: SearchCorpus;
+  /** Index with the library's `englishStopWords` as `lexical.stopWords` (else none). */
+  readonly stopWords: boolean;
+}
+
 export interface SearchBenchPage {
-  index(count: number, persist: boolean): Promise<SearchIndexRun>;
+  index(setup: SearchIndexSetup): Promise<SearchIndexRun>;
   queries(queries: readonly string[]): Promise<SearchQueryRun[]>;
   dispose(): void;
 }

@@ -1,12 +1,13 @@
 /**
- * The search bench page: `createSearch` over synthetic passages (the bench's seeded pseudo-English) with a
- * SYNTHETIC EMBEDDER (not a model: a seeded random unit vector per text, 384-d), so what is timed is the library's
+ * The search bench page: `createSearch` over synthetic passages (the bench's seeded pseudo-English) or the search
+ * demo's man-page paragraphs repeated to the count, with a SYNTHETIC EMBEDDER (not a model: a seeded random unit vector per text, 384-d), so what is timed is the library's
  * first stage (lexical + exact dense + fusion, in the search worker), indexing and the IndexedDB reload.
  */
-import { createSearch, type Search, type SearchEmbedder } from '../../../src/index.js';
+import { createSearch, englishStopWords, type Search, type SearchDocument, type SearchEmbedder } from '../../../src/index.js';
 import { seededRandom } from '../../shared/seeded-random.js';
 import { makePassages } from '../text.js';
-import type { SearchQueryRun } from './search-contract.js';
+import { repeatManPages, type ManPageParagraph } from './man-page-copies.js';
+import type { SearchCorpus, SearchQueryRun } from './search-contract.js';
 
 
 const DIMENSIONS = 384;
@@ -41,6 +42,17 @@ class SyntheticEmbedder implements SearchEmbedder {
   }
 }
 
+async function manPages(count: number): Promise<SearchDocument[]> {
+  const response = await fetch('/demo-data/man-pages.json');
+  if (!response.ok) throw new Error(`demo-data/man-pages.json: HTTP ${response.status} (run scripts/search-corpus/extract_man_pages.py)`);
+  return repeatManPages((await response.json()) as ManPageParagraph[], count).map((paragraph) => ({ ...paragraph }));
+}
+
+async function corpus(kind: SearchCorpus, count: number): Promise<{ documents: SearchDocument[]; fields: string[] | Record<string, number> }> {
+  if (kind === 'man-pages') return { documents: await manPages(count), fields: { title: 2, text: 1 } };
+  return { documents: makePassages(count, 'short').map((text, index) => ({ id: `d${index}`, text })), fields: ['text'] };
+}
+
 const longTasks: number[] = [];
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) longTasks.push(entry.duration);
@@ -50,14 +62,21 @@ let search: Search | undefined;
 let embedder: SyntheticEmbedder | undefined;
 
 window.searchBench = {
-  async index(count, persist) {
-    const documents = makePassages(count, 'short').map((text, index) => ({ id: `d${index}`, text }));
+  async index({ count, persist, corpus: kind, stopWords }) {
+    const { documents, fields } = await corpus(kind, count);
     embedder = new SyntheticEmbedder();
     // Let the long task of making the passages (the bench's own work) be reported before counting starts.
     await new Promise((resolve) => setTimeout(resolve, 500));
     longTasks.length = 0;
     const started = performance.now();
-    search = await createSearch({ documents, embedder, embedBatchSize: 256, ...(persist ? { persist: { name: `bench-${count}` } } : {}) });
+    search = await createSearch({
+      documents,
+      fields,
+      embedder,
+      embedBatchSize: 256,
+      lexical: { stopWords: stopWords ? englishStopWords : [] },
+      ...(persist ? { persist: { name: `bench-${kind}-${count}` } } : {}),
+    });
     const ms = performance.now() - started;
     const { reused, lexicalFromStore } = search.info.lastIndexing;
     return { ms, longTasks: [...longTasks], embedded: embedder.documents, reused, lexicalFromStore };
