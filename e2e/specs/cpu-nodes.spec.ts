@@ -92,7 +92,7 @@ test('the demo shows a notice with the advice under the model info', async ({ pa
   await expect(page.locator('#info .notice')).toHaveCount(0);
 });
 
-test('the placement is read once per cached file: a later load of it reads the one kept in Cache Storage', async ({ page }) => {
+test('the placement is read once per cached file: a later load of it reads the one kept in Cache Storage; clearModelCache drops it', async ({ page }) => {
   await openHarness(page);
   const load = { model: 'tiny-bert-reranker', device: 'webgpu', dtype: 'q8' } as const;
   const first = await loadInfo(page, load);
@@ -116,4 +116,14 @@ test('the placement is read once per cached file: a later load of it reads the o
   expect(second.info.cpuNodes?.count).toBe((first.info.cpuNodes?.count ?? Number.NaN) + 1);
   expect(second.info.cpuNodes?.gpuToCpuCopies).toBe(first.info.cpuNodes?.gpuToCpuCopies);
   expect(second.scores).toEqual(first.scores);
+  // clearModelCache drops the model's files and the placement read from them, and counts only the files.
+  const cleared = await page.evaluate(async ([cacheName, base]) => {
+    const files = (await (await caches.open('transformers-cache')).keys()).filter((request) => request.url.includes('/tiny-bert-reranker/')).length;
+    const count = await window.lib.clearModelCache('tiny-bert-reranker', { modelBaseUrl: base });
+    const placements = (await (await caches.open(cacheName)).keys()).length;
+    return { files, count, placements };
+  }, [PLACEMENT_CACHE_NAME, FIXTURE_BASE] as const);
+  expect(cleared.files).toBeGreaterThan(0);
+  expect(cleared.count).toBe(cleared.files);
+  expect(cleared.placements).toBe(0);
 });

@@ -8,8 +8,9 @@
  */
 import type { Placement } from './placement-log.js';
 
-/** The cache the placements are kept in (apart from the model files' cache, whose listings stay files only). */
-export const PLACEMENT_CACHE_NAME = 'webgpu-reranker-placement';
+import { PLACEMENT_CACHE_NAME } from '../shared/model-cache.js';
+
+export { PLACEMENT_CACHE_NAME };
 
 /** Bump when the stored form changes: older entries are then checked again. */
 const FORMAT = 1;

@@ -38,6 +38,12 @@ export const CONFIG_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.
 /** transformers.js's Cache Storage cache (its `env.cacheKey`, which the library leaves at the default). */
 export const MODEL_CACHE_NAME = 'transformers-cache';
 
+/**
+ * Where the runtime keeps the placement read from a graph file (`info.cpuNodes`, runtime/placement-memo.ts), under
+ * the file's own cache key; apart from the model files so their listings stay files only.
+ */
+export const PLACEMENT_CACHE_NAME = 'webgpu-reranker-placement';
+
 export const HUB_HOST = 'https://huggingface.co/';
 
 export const DEFAULT_REVISION = 'main';
