@@ -76,6 +76,7 @@ export class EmbedEngine {
       documentPrefix: setup.documentPrefix,
       maxLength: model.maxLength,
       configSource: setup.source,
+      wasmSessions: model.device === 'wasm' ? (model.parallelRuns ?? 1) : 1,
       ...(model.fallbackReason === undefined ? {} : { fallbackReason: model.fallbackReason }),
     };
     // No 'ready' progress: its payload is a RerankerInfo; createEmbedder resolving with `info` is the signal.

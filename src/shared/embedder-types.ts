@@ -105,6 +105,11 @@ export interface EmbedderInfo {
   readonly maxLength: number;
   /** Where pooling, normalization and prefixes came from: the sentence-transformers files, the card table, options. */
   readonly configSource: string;
+  /**
+   * WASM sessions embedding batches side by side (chosen as the reranker's `wasmSessions: 'auto'`: one per core,
+   * at most 4, when their weights fit; the extra ones join once loaded); 1 on WebGPU.
+   */
+  readonly wasmSessions: number;
   /** Why `device: 'auto'` is not on WebGPU. */
   readonly fallbackReason?: string;
 }

@@ -132,6 +132,12 @@ describe('EmbedEngine', () => {
     await expect(engine.embed(1, ['a'])).rejects.toMatchObject({ code: 'disposed' });
   });
 
+  it('reports the sessions side by side in info.wasmSessions, 1 on WebGPU', async () => {
+    expect((await new EmbedEngine(async () => fakeModel({ parallelRuns: 3 })).load({ model: 'fake' })).wasmSessions).toBe(3);
+    expect((await new EmbedEngine(async () => fakeModel()).load({ model: 'fake' })).wasmSessions).toBe(1);
+    expect((await new EmbedEngine(async () => fakeModel({ device: 'webgpu', parallelRuns: 3 })).load({ model: 'fake' })).wasmSessions).toBe(1);
+  });
+
   it('keeps parallelRuns batches in flight (sessions side by side), each vector at its text, the same as one by one', async () => {
     const texts = Array.from({ length: 9 }, (_, i) => 'abcdefg'.slice(0, 1 + (i % 5)) + String(i));
     const one = await loaded(fakeModel({ maxBatchRows: 1 }));
