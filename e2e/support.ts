@@ -139,3 +139,17 @@ export async function shownRows(page: Page, count: number, timeout = 120_000): P
     })),
   );
 }
+
+/** Cosine similarity of two vectors (an embedding against its PyTorch reference); NaN where b is shorter. */
+export function cosine(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  a.forEach((x, i) => {
+    const y = b[i] ?? Number.NaN;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  });
+  return dot / Math.sqrt(na * nb);
+}

@@ -5,7 +5,7 @@
  * of the prefixes, and the errors of a model or call the embedder cannot take.
  */
 import { readFileSync } from 'node:fs';
-import { FIXTURE_BASE, expect, openHarness, test } from '../support.js';
+import { FIXTURE_BASE, cosine, expect, openHarness, test } from '../support.js';
 
 interface EmbeddingEntry {
   inputIds: number[];
@@ -27,19 +27,6 @@ interface EmbeddingReference {
 
 function loadEmbeddingReference(model: string): EmbeddingReference {
   return JSON.parse(readFileSync(new URL(`../../fixtures/reference/${model}.json`, import.meta.url), 'utf8')) as EmbeddingReference;
-}
-
-function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  a.forEach((x, i) => {
-    const y = b[i] ?? Number.NaN;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  });
-  return dot / Math.sqrt(na * nb);
 }
 
 const CASES = [

@@ -6,7 +6,7 @@
  * instruction and for bare documents, and the options such a model refuses.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { FIXTURE_BASE, expect, openHarness, test } from '../support.js';
+import { FIXTURE_BASE, cosine, expect, openHarness, test } from '../support.js';
 
 const MODEL = 'tiny-minicpm-embedder';
 const REFERENCE = new URL(`../../fixtures/reference/${MODEL}.json`, import.meta.url);
@@ -30,19 +30,6 @@ type Reference = {
 } & Record<Side, Entry[]>;
 
 const reference = (existsSync(REFERENCE) ? JSON.parse(readFileSync(REFERENCE, 'utf8')) : { texts: [] }) as Reference;
-
-function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  a.forEach((x, i) => {
-    const y = b[i] ?? Number.NaN;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  });
-  return dot / Math.sqrt(na * nb);
-}
 
 const CASES = [
   { device: 'wasm', dtype: 'fp32' },
