@@ -3,7 +3,7 @@
  * read the results with each stage's rank and the timings; a reload takes the index and every embedding from
  * IndexedDB. The reranker is the fixture cross-encoder, the embedder the fixture all-MiniLM-L6-v2-shaped model
  * (random weights: its dense ranks are not meaningful, only present). An embedder that cannot load leaves the
- * page searching lexically.
+ * page searching lexically, with English stop words left out of the lexical stage.
  */
 import { expect, test } from '../support.js';
 
@@ -53,4 +53,15 @@ test('an embedder that cannot load leaves the page searching lexically', async (
   await expect(page.locator('#search-results li')).toHaveCount(10);
   const stages = await page.locator('#search-results li .stages').allTextContents();
   stages.forEach((line) => expect(line).toMatch(/^lexical #\d+ \([\d.]+\) · fused #\d+ · rerank #\d+ \(-?[\d.]+\)$/));
+
+  // The page leaves englishStopWords out of the lexical stage: a question of stop words only finds nothing (they
+  // are in thousands of passages otherwise), and a question ranks by its content words.
+  await expect(status).toContainText('(English stop words left out)');
+  const query = page.locator('#search-query');
+  await query.fill('how do I');
+  await expect(page.locator('#search-timings')).toHaveText('No results.');
+  await query.pressSequentially(' read a file', { delay: 40 });
+  await expect(page.locator('#search-results li')).toHaveCount(10);
+  const texts = await page.locator('#search-results li').allTextContents();
+  texts.forEach((text) => expect(text.toLowerCase()).toMatch(/read|file/));
 });

@@ -9,6 +9,9 @@ Writes Hub-layout folders that the library loads (config.json, tokenizer files, 
               mask arithmetic onnxruntime-web's WebGPU EP leaves on the CPU (the slow path users meet)
   tiny-bert-sdpa  the same flavour at the fixture tiny-bert-reranker's size (2 layers, hidden 32), for the
               test that `info` names the nodes a WebGPU session left on the CPU
+  minilm-l6-embedding  BertModel with all-MiniLM-L6-v2's shape (the same body as minilm-l6) and its
+              sentence-transformers files (mean pooling, Normalize, max_seq_length 256): output
+              last_hidden_state, which createEmbedder pools; for the browser bench's search scenario
   xlmr-base   XLMRobertaForSequenceClassification with bge-reranker-base's shape:
               12 layers, hidden 768, 12 heads, intermediate 3072, vocab 250002, 514 positions
 
@@ -33,7 +36,7 @@ import time
 
 import onnx
 import torch
-from transformers import BertConfig, BertForSequenceClassification, XLMRobertaConfig, XLMRobertaForSequenceClassification
+from transformers import BertConfig, BertForSequenceClassification, BertModel, XLMRobertaConfig, XLMRobertaForSequenceClassification
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "..", "fixtures", "models")
@@ -50,6 +53,12 @@ SHAPES = {
     "minilm-l6-sdpa": dict(
         kind="bert",
         attention="sdpa",
+        tokenizer=("../bench/ms-marco-minilm-l6-shape", "tiny-bert-reranker"),
+        config=dict(vocab_size=30522, hidden_size=384, num_hidden_layers=6, num_attention_heads=12,
+                    intermediate_size=1536, max_position_embeddings=512, type_vocab_size=2, pad_token_id=0),
+    ),
+    "minilm-l6-embedding": dict(
+        kind="bert-embedding",
         tokenizer=("../bench/ms-marco-minilm-l6-shape", "tiny-bert-reranker"),
         config=dict(vocab_size=30522, hidden_size=384, num_hidden_layers=6, num_attention_heads=12,
                     intermediate_size=1536, max_position_embeddings=512, type_vocab_size=2, pad_token_id=0),
@@ -78,6 +87,34 @@ class BertWrapper(torch.nn.Module):
 
     def forward(self, input_ids, attention_mask, token_type_ids):
         return self.m(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
+
+
+class BertEmbeddingWrapper(torch.nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.m = model
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        return self.m(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+
+
+def write_sentence_transformers(folder, hidden, max_seq_length):
+    """all-MiniLM-L6-v2's sentence-transformers files: Transformer, mean Pooling, Normalize."""
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+    ]
+    pooling = {"word_embedding_dimension": hidden, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True,
+               "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False,
+               "pooling_mode_weightedmean_tokens": False, "pooling_mode_lasttoken": False, "include_prompt": True}
+    os.makedirs(os.path.join(folder, "1_Pooling"), exist_ok=True)
+    files = {"modules.json": modules, "1_Pooling/config.json": pooling,
+             "sentence_bert_config.json": {"max_seq_length": max_seq_length, "do_lower_case": False},
+             "config_sentence_transformers.json": {"similarity_fn_name": "cosine"}}
+    for name, value in files.items():
+        with open(os.path.join(folder, name), "w") as f:
+            json.dump(value, f, indent=2)
 
 
 class XlmrWrapper(torch.nn.Module):
@@ -119,7 +156,16 @@ def build(name, out, fused):
     folder = os.path.join(out, name)
     os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
     torch.manual_seed(0)
-    if spec["kind"] == "bert":
+    output = "logits"
+    if spec["kind"] == "bert-embedding":
+        config = BertConfig(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, **spec["config"])
+        config._attn_implementation = "eager"
+        model = BertModel(config, add_pooling_layer=False).eval()
+        wrapper = BertEmbeddingWrapper(model).eval()
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        output = "last_hidden_state"
+        write_sentence_transformers(folder, spec["config"]["hidden_size"], 256)
+    elif spec["kind"] == "bert":
         config = BertConfig(num_labels=1, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, **spec["config"])
         config._attn_implementation = spec.get("attention", "eager")
         model = BertForSequenceClassification(config).eval()
@@ -140,7 +186,7 @@ def build(name, out, fused):
     mask = torch.ones(2, 12, dtype=torch.long)
     mask[0, 9:] = 0
     args = [ids, mask]
-    if spec["kind"] == "bert":
+    if spec["kind"] in ("bert", "bert-embedding"):
         tt = torch.zeros(2, 12, dtype=torch.long)
         tt[:, 6:] = 1
         args.append(tt)
@@ -150,8 +196,8 @@ def build(name, out, fused):
     with torch.no_grad():
         torch.onnx.export(
             wrapper, tuple(args), path,
-            input_names=names, output_names=["logits"],
-            dynamic_axes={**{n: axes for n in names}, "logits": {0: "batch_size"}},
+            input_names=names, output_names=[output],
+            dynamic_axes={**{n: axes for n in names}, output: axes if output == "last_hidden_state" else {0: "batch_size"}},
             opset_version=OPSET, do_constant_folding=True, dynamo=False,
         )
     print(f"{name}: exported {os.path.getsize(path) / 1e6:.0f} MB in {time.time() - start:.1f} s", flush=True)

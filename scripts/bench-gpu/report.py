@@ -57,6 +57,34 @@ def side_by_side(raw):
     return lines
 
 
+def search_scenario(raw):
+    """The search scenario (search-drive.ts: bench-browser-search*.json): indexing, then per-question times."""
+    lines = []
+    for path in sorted(glob.glob(os.path.join(raw, "bench-browser-search*.json"))):
+        data = json.load(open(path))
+        o, i, s = data.get("options", {}), data.get("index", {}), data.get("summary", {})
+        lines += [f"## Search end to end, run `{data['tag']}` ({data['date'][:16].replace('T', ' ')} UTC)", "",
+                  f"- Adapter: {data.get('adapter', '-')}; headless Chromium {data['host'].get('browser', '')}; "
+                  f"flags: {' '.join(data.get('chromiumFlags', [])) or 'none'}",
+                  f"- {fmt(i.get('passages'))} man-page passages, stop words {'on' if o.get('stopWords') else 'off'}; "
+                  f"embedder `{(o.get('embedder') or {}).get('model')}` on {(i.get('embedder') or {}).get('device')} "
+                  f"{(i.get('embedder') or {}).get('dtype')}, reranker `{(o.get('reranker') or {}).get('model')}` on "
+                  f"{(i.get('reranker') or {}).get('device')} {(i.get('reranker') or {}).get('dtype')}",
+                  f"- Indexing (createSearch, every passage embedded): {fmt(i.get('createSearchMs'), 0)} ms, "
+                  f"{fmt(i.get('passagesPerSecond'), 0)} passages/s",
+                  f"- {len(data.get('queries', []))} questions after {o.get('warmup')} unmeasured, topK {o.get('topK')}, "
+                  f"candidates {o.get('candidates')}:", "",
+                  "| ms | search() call | total | query embedding | lexical | dense | fusion | rerank |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        keys = ("searchCallMs", "totalMs", "embedQueryMs", "lexicalMs", "denseMs", "fusionMs", "rerankMs")
+        for label in ("median", "p95"):
+            lines.append(f"| {label} | " + " | ".join(fmt((s.get(k) or {}).get(label)) for k in keys) + " |")
+        if data.get("error"):
+            lines.append(f"- failed: `{data['error'].split(chr(10))[0][:300]}`")
+        lines.append("")
+    return lines
+
+
 def dtype_summary(m):
     """Per variant of a browser run: device, dtype, load, first result, score difference to the reference dtype
     on the same pairs, and the GPU's used memory (nvidia-smi, the whole card) after the load."""
@@ -90,11 +118,14 @@ def main():
     args = parser.parse_args()
     lines = ["# GPU benchmark results", "", f"Written by `scripts/bench-gpu/report.py` from the JSON in `{args.raw}/`.", ""]
     lines += side_by_side(args.raw)
+    lines += search_scenario(args.raw)
     fidelity = {}
     for path in glob.glob(os.path.join(args.raw, "fidelity-report*.json")):
         fidelity.update(json.load(open(path)))
     for path in sorted(glob.glob(os.path.join(args.raw, "bench-*.json"))):
         data = json.load(open(path))
+        if data.get("scenario") == "search":
+            continue
         adapter = data["adapter"]
         lines += [f"## Run `{data['tag']}` ({data['date'][:16].replace('T', ' ')} UTC)", ""]
         lines += [

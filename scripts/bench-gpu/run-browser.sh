@@ -10,6 +10,10 @@
 #   CHROMIUM_EXTRA  flags appended to the browser's (e.g. --enable-dawn-features=vulkan_enable_f16_on_nvidia)
 #   MODELS_DIR  models made beforehand (make_export_models.py: the export tool's dtypes and LLM presets); then
 #               make_models.py is not run. NODE_ARGS_<m>=skip leaves out a model's Node + Dawn run.
+#   SEARCH=1    also the search scenario (browser/search-drive.ts): createSearch over 10,000 man-page passages
+#               with minilm-l6-embedding and minilm-l6 on WebGPU (made here if MODELS_DIR lacks them), 30 questions,
+#               bench-browser-search.json; SEARCH_ARGS adds its flags (--passages, --questions, --dtype ...).
+#               MODELS=none runs the search scenario alone.
 set -eo pipefail
 cd "$(dirname "$0")/../.."
 parts=${1:?usage: run-browser.sh PARTS_DIR [OUT_DIR]}
@@ -39,9 +43,10 @@ node="$work/node"
 : "${BROWSER_ARGS_minilm_l6_sdpa:=--variants library --rows 1,64 --lengths 128 --deadline-seconds 40}"
 : "${BROWSER_ARGS_xlmr_base:=--variants library,library+capture --rows 1,32 --lengths 128 --rerank-sets short --deadline-seconds 60}"
 
-IFS=, read -r -a list <<<"$models"
+list=()
+[[ "$models" == none ]] || IFS=, read -r -a list <<<"$models"
 models_dir=${MODELS_DIR:-$work/models}
-[[ -n "${MODELS_DIR:-}" ]] || python3 scripts/bench-gpu/make_models.py --out "$models_dir" --models "$models"
+[[ -n "${MODELS_DIR:-}" || "$models" == none ]] || python3 scripts/bench-gpu/make_models.py --out "$models_dir" --models "$models"
 chromium_flags="--ignore-gpu-blocklist --disable-gpu-sandbox --disable-dev-shm-usage --enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan --use-angle=vulkan --disable-vulkan-surface ${CHROMIUM_EXTRA:-}"
 status=0
 for model in "${list[@]}"; do
@@ -57,6 +62,15 @@ for model in "${list[@]}"; do
     --chromium-flags="$chromium_flags" --standalone "$work/browser/standalone" --page "$work/browser/page" \
     --models-dir "$models_dir" --model "$model" --out "$out" --tag "browser-$model" ${!browser_args} || status=$?
 done
+if [[ "${SEARCH:-}" == 1 ]]; then
+  for m in minilm-l6-embedding minilm-l6; do
+    [[ -f "$models_dir/$m/onnx/model.onnx" ]] || python3 scripts/bench-gpu/make_models.py --out "$models_dir" --models "$m"
+  done
+  # shellcheck disable=SC2086
+  LD_LIBRARY_PATH="$work/chr/pkg/lib:$work/chr/pkg" "$node" "$work/browser/search-drive.mjs" --chromium "$work/chr/pkg/chromium-headless-shell" \
+    --chromium-flags="$chromium_flags" --standalone "$work/browser/standalone" --page "$work/browser/page" \
+    --models-dir "$models_dir" --out "$out" ${SEARCH_ARGS:-} || status=$?
+fi
 python3 scripts/bench-gpu/check_fidelity.py --models-dir "$models_dir" --raw "$out" || status=$?
 python3 scripts/bench-gpu/report.py --raw "$out" --out "$(dirname "$out")/results.md" || true
 exit $status

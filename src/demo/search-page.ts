@@ -4,12 +4,15 @@
  * IndexedDB), reranked by a cross-encoder, answering as you type. `?model=&modelBaseUrl=&device=&dtype=` choose
  * the reranker (default Xenova/ms-marco-MiniLM-L-6-v2 from the Hub), `?embedder=&embedderBaseUrl=&embedderDtype=`
  * the embedder (default Xenova/all-MiniLM-L6-v2, `embedder=none` for none; same device). Without a reranker or an
- * embedder (load failed, offline) it still answers with the stages it has.
+ * embedder (load failed, offline) it still answers with the stages it has. The lexical stage leaves out
+ * `englishStopWords`: the corpus is prose, so "how do I read a file" ranks by "read" and "file" (and the lexical
+ * stage runs about 8x faster); an index stored without them is rebuilt by createSearch (its key holds the list).
  */
 import {
   createEmbedder,
   createReranker,
   createSearch,
+  englishStopWords,
   type DeviceRequest,
   type DtypeRequest,
   type Embedder,
@@ -88,6 +91,7 @@ async function start(): Promise<void> {
   const search = await createSearch({
     documents,
     fields: { title: 2, text: 1 },
+    lexical: { stopWords: englishStopWords },
     persist: { name: 'demo-man-pages' },
     ...(reranker === undefined ? {} : { reranker }),
     ...(embedder === undefined ? {} : { embedder }),
@@ -100,7 +104,7 @@ async function start(): Promise<void> {
   const { lastIndexing } = search.info;
   const dense = embedder === undefined ? `, no dense stage${embedderNote === '' ? '' : ` (${embedderNote})`}` : `, ${lastIndexing.embedded.toLocaleString('en-US')} passages embedded now and ${lastIndexing.reused.toLocaleString('en-US')} from IndexedDB (${embedder.info.model} on ${embedder.info.device})`;
   status.textContent =
-    `Ready: ${search.info.documents.toLocaleString('en-US')} passages, lexical index ${lastIndexing.lexicalFromStore ? 'from IndexedDB' : 'built now'}${dense}` +
+    `Ready: ${search.info.documents.toLocaleString('en-US')} passages, lexical index ${lastIndexing.lexicalFromStore ? 'from IndexedDB' : 'built now'} (English stop words left out)${dense}` +
     `${reranker === undefined ? ', no reranker' : `, reranker on ${reranker.info.device}`}. Type to search.`;
   status.dataset['ready'] = 'true';
   input.disabled = false;

@@ -5,6 +5,7 @@
  */
 import type * as Library from '../../../src/index.js';
 import type { BrowserBench, BrowserLoadOptions } from './contract.js';
+import { searchBench } from './search-bench.js';
 
 type Lib = typeof Library;
 let lib: Lib | undefined;
@@ -59,3 +60,5 @@ const bench: BrowserBench = {
 };
 
 window.gpuBench = bench;
+// The search scenario, driven by search-drive.ts.
+window.gpuSearchBench = searchBench;
