@@ -11,14 +11,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { QUERY as BENCH_QUERY, makePassages, type PassageKind } from '../../bench/text.js';
 import { seededRandom } from '../../shared/seeded-random.js';
 import { corpusSentences, passageOfWords, QUERIES } from '../passages.js';
 import type { BrowserLoadOptions, BrowserLoadResult, BrowserRerankResult } from './contract.js';
+import { forwardPageMessages, hostFacts, launchBenchBrowser, log } from './bench-browser.js';
 import { serveMounts } from './static-server.js';
 
 const { values } = parseArgs({
@@ -50,7 +50,6 @@ const { values } = parseArgs({
 });
 
 const numbers = (list: string): number[] => list.split(',').filter((s) => s.length > 0).map(Number);
-const log = (message: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = (s.length - 1) / 2;
@@ -98,15 +97,12 @@ mkdirSync(values.out, { recursive: true });
 
 const server = await serveMounts({ '/': values.page, '/standalone/': values.standalone, '/models/': values['models-dir'] });
 const modelBaseUrl = `${server.origin}/models`;
-const browser = await chromium.launch({
-  executablePath: values.chromium,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-unsafe-webgpu', ...flags],
-});
+const browser = await launchBenchBrowser(values.chromium, flags);
 const report: Record<string, unknown> = {
   tag: values.tag,
   date: new Date().toISOString(),
   path: 'browser',
-  host: { hostname: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version, browser: browser.version() },
+  host: hostFacts(browser),
   chromiumFlags: flags,
   dawnFlags: flags,
   models: {} as Record<string, unknown>,
@@ -119,10 +115,7 @@ const write = (): void => writeFileSync(outFile, JSON.stringify(report, null, 1)
 async function openPage(target: Browser): Promise<{ page: Page; close(): Promise<void> }> {
   const context = await target.newContext();
   const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') log(`  page ${message.type()}: ${message.text().slice(0, 300)}`);
-  });
-  page.on('pageerror', (error) => log(`  page error: ${error.message}`));
+  forwardPageMessages(page);
   await page.goto(`${server.origin}/page.html`);
   await page.waitForFunction(() => window.gpuBench !== undefined, undefined, { timeout: 60_000 });
   return { page, close: () => context.close() };

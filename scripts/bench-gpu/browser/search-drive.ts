@@ -15,10 +15,9 @@
  *     --reranker tiny-bert-reranker --passages 300 --out /tmp/search-raw
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { forwardPageMessages, hostFacts, launchBenchBrowser, log } from './bench-browser.js';
 import type { SearchBenchIndexed, SearchBenchOptions, SearchBenchQuery } from './search-contract.js';
 import { SEARCH_QUESTIONS } from './search-questions.js';
 import { serveMounts } from './static-server.js';
@@ -46,7 +45,6 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const log = (message: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 /** The value at quantile q (nearest rank on the sorted values). */
 const quantile = (xs: readonly number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -63,16 +61,13 @@ mkdirSync(values.out, { recursive: true });
 const outFile = join(values.out, `bench-browser-${values.tag}.json`);
 
 const server = await serveMounts({ '/': values.page, '/standalone/': values.standalone, '/models/': values['models-dir'] });
-const browser = await chromium.launch({
-  executablePath: values.chromium,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-unsafe-webgpu', ...flags],
-});
+const browser = await launchBenchBrowser(values.chromium, flags);
 const report: Record<string, unknown> = {
   tag: values.tag,
   date: new Date().toISOString(),
   path: 'browser',
   scenario: 'search',
-  host: { hostname: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version, browser: browser.version() },
+  host: hostFacts(browser),
   chromiumFlags: flags,
 };
 const write = (): void => writeFileSync(outFile, JSON.stringify(report, null, 1));
@@ -80,10 +75,7 @@ const write = (): void => writeFileSync(outFile, JSON.stringify(report, null, 1)
 try {
   const context = await browser.newContext();
   const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') log(`  page ${message.type()}: ${message.text().slice(0, 300)}`);
-  });
-  page.on('pageerror', (error) => log(`  page error: ${error.message}`));
+  forwardPageMessages(page);
   await page.goto(`${server.origin}/page.html`);
   await page.waitForFunction(() => window.gpuSearchBench !== undefined, undefined, { timeout: 60_000 });
   report['adapter'] = await page.evaluate(async () => {
