@@ -69,6 +69,11 @@ export class DenseIndex {
     this.#dirty.add(slot);
   }
 
+  /** Makes room for `rows` vectors at once (placing 10,000 stored vectors otherwise grows the memory step by step). */
+  reserve(rows: number): void {
+    this.#grow(rows);
+  }
+
   /** Moves the last vector into the freed slot, so the scan stays over one dense block. */
   delete(id: string): boolean {
     const slot = this.#slots.get(id);

@@ -16,7 +16,7 @@ export function createSearchWorkerApi(): SearchWorkerApi {
   let toEmbed: { id: string; text: string }[] = [];
   const answer = (prepared: PrepareResult): PrepareAnswer => {
     toEmbed = [...prepared.toEmbed];
-    return { reused: prepared.reused, lexicalFromStore: prepared.lexicalFromStore, embedCount: toEmbed.length };
+    return { reused: prepared.reused, lexicalFromStore: prepared.lexicalFromStore, timings: prepared.timings, embedCount: toEmbed.length };
   };
   const ready = (): SearchCore => {
     if (core === undefined) throw new RerankerError('invalid-input', 'The search worker was used before configure(); this is a bug of the page side.');
