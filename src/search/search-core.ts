@@ -234,7 +234,8 @@ export class SearchCore {
     }
     // In the stored slot order, so an unchanged corpus lands in the same slots and its blocks need no rewrite.
     found.sort((a, b) => a.at - b.at);
-    for (const { entry, vector } of found) this.#show(entry, vector);
+    for (const { entry } of found) this.#show(entry, undefined);
+    dense.setMany(found.map(({ entry, vector }) => ({ id: entry.document.id, vector, hash: entry.hash })));
     reused += found.length;
     if (stored !== undefined) dense.markStored(stored.layout);
     timings.placeMs = performance.now() - start;
