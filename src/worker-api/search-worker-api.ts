@@ -7,7 +7,7 @@ import { holdLifeLock } from '../shared/life-lock.js';
 import type { PrepareAnswer, PrepareResult, SearchWorkerApi } from '../shared/search-protocol.js';
 import type { SearchDocument } from '../shared/search-types.js';
 import { SearchCore } from '../search/search-core.js';
-import { settle } from './worker-api.js';
+import { settle } from './settle.js';
 
 export function createSearchWorkerApi(): SearchWorkerApi {
   let core: SearchCore | undefined;
