@@ -10,16 +10,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { createSHA256 } from 'hash-wasm';
 
-export interface ContentHasher {
-  /** One document's content hash. */
-  document(fields: readonly string[], values: readonly string[]): string;
-  /**
-   * One SHA-256 over every document's id and values, in order (`JSON.stringify([fields, [[id, ...values], ...]])`):
-   * equal only for the same documents in the same order, so a reload that finds it stored can take the stored
-   * per-document hashes instead of hashing each document.
-   */
-  corpus(fields: readonly string[], rows: readonly { readonly id: string; readonly values: readonly string[] }[]): string;
-}
+export type ContentHasher = (fields: readonly string[], values: readonly string[]) => string;
 
 const encoder = new TextEncoder();
 
@@ -32,19 +23,12 @@ export function contentHash(fields: readonly string[], values: readonly string[]
   return bytesToHex(sha256(contentBytes(fields, values)));
 }
 
-function corpusBytes(fields: readonly string[], rows: readonly { readonly id: string; readonly values: readonly string[] }[]): Uint8Array {
-  return encoder.encode(JSON.stringify([fields, rows.map((row) => [row.id, ...row.values])]));
-}
-
-/** The WebAssembly hasher where it compiles, else the JavaScript one (`contentHash`). */
+/** The WebAssembly hasher where it compiles, else `contentHash`. */
 export async function createContentHasher(): Promise<ContentHasher> {
   try {
     const hasher = await createSHA256();
-    return {
-      document: (fields, values) => hasher.init().update(contentBytes(fields, values)).digest('hex'),
-      corpus: (fields, rows) => hasher.init().update(corpusBytes(fields, rows)).digest('hex'),
-    };
+    return (fields, values) => hasher.init().update(contentBytes(fields, values)).digest('hex');
   } catch {
-    return { document: contentHash, corpus: (fields, rows) => bytesToHex(sha256(corpusBytes(fields, rows))) };
+    return contentHash;
   }
 }

@@ -21,11 +21,6 @@ export interface StoredIndex {
   readonly lexical: string | null;
   /** id -> content hash of every document the lexical index holds. */
   readonly manifest: Record<string, string>;
-  /**
-   * The corpus hash (`ContentHasher.corpus`) of the documents `manifest` was made from, in the order they were
-   * given, when it holds exactly those; absent otherwise (and in records written before it existed).
-   */
-  readonly corpus?: string;
 }
 
 export interface StoredVectors {

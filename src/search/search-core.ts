@@ -41,13 +41,6 @@ export class SearchCore {
   #stored: StoredRead | undefined;
   /** Blocks of vectors IndexedDB holds for this index and model, when known: a commit with nothing to write skips the write. */
   #storedBlocks: number | undefined;
-  /**
-   * The corpus hash of the documents `load` was given, until any other change; stored with the manifest when the
-   * index holds exactly them (see `StoredIndex.corpus`).
-   */
-  #corpus: string | undefined;
-  /** The corpus hash the stored index record holds. */
-  #storedCorpus: string | undefined;
   #flushedAt = 0;
   /** The lexical index or its manifest changed since it was stored (writing it unchanged cost 0.7 s per 10,000). */
   #indexDirty = true;
@@ -75,13 +68,8 @@ export class SearchCore {
 
   async load(documents: readonly SearchDocument[]): Promise<PrepareResult> {
     const timings = newTimings();
-    const hasher = await this.#hasher;
-    const fields = this.#config.fields;
     let start = performance.now();
-    const rows = documents.map((document) => ({ id: document.id, document, values: fields.map((field) => document[field] ?? '') }));
-    // One hash over the whole corpus (when persisted): if the stored index was made from exactly these documents,
-    // its manifest holds their hashes and no document is hashed on its own.
-    const corpus = this.#store === undefined ? undefined : hasher.corpus(fields, rows);
+    const entries = this.#entries(documents, await this.#hasher);
     timings.hashMs = performance.now() - start;
     let lexicalFromStore = false;
     start = performance.now();
@@ -89,15 +77,6 @@ export class SearchCore {
     this.#stored = undefined;
     const stored = await read?.index;
     timings.readStoreMs = performance.now() - start;
-    start = performance.now();
-    const known = corpus !== undefined && stored?.corpus === corpus ? stored.manifest : undefined;
-    const entries = rows.map(({ document, values }): Entry => {
-      const hash = known !== undefined && Object.hasOwn(known, document.id) ? known[document.id] : undefined;
-      return { document, values, hash: typeof hash === 'string' ? hash : hasher.document(fields, values) };
-    });
-    timings.hashMs += performance.now() - start;
-    this.#corpus = corpus;
-    this.#storedCorpus = stored?.corpus;
     start = performance.now();
     if (stored !== undefined && this.#config.lexical && stored.lexical !== null && stored.lexicalFields === this.#lexicalKey()) {
       this.#lexical = LexicalIndex.fromJSON(this.#config.fields, this.#config.stopWords ?? [], stored.lexical);
@@ -123,7 +102,6 @@ export class SearchCore {
     const start = performance.now();
     const entries = this.#entries(documents, await this.#hasher);
     timings.hashMs = performance.now() - start;
-    this.#corpus = undefined;
     return { ...this.#stage(entries, timings, undefined), lexicalFromStore: false, timings };
   }
 
@@ -139,7 +117,6 @@ export class SearchCore {
   }
 
   dropPending(): void {
-    if (this.#pending.size > 0) this.#corpus = undefined;
     for (const id of this.#pending.keys()) {
       // A document loaded from the stored lexical index but never embedded must not be found lexically either.
       if (!this.#visible.has(id) && this.#lexicalHashes.has(id)) {
@@ -152,7 +129,6 @@ export class SearchCore {
   }
 
   remove(ids: readonly string[]): number {
-    if (ids.length > 0) this.#corpus = undefined;
     let removed = 0;
     for (const id of ids) {
       this.#pending.delete(id);
@@ -168,10 +144,7 @@ export class SearchCore {
 
   async commit(): Promise<number> {
     await this.#flushVectors();
-    // The corpus hash is stored only with a manifest of exactly the documents it was computed over.
-    const exact = this.#lexical !== undefined && this.#pending.size === 0 && this.#lexicalHashes.size === this.#visible.size;
-    const corpus = exact ? this.#corpus : undefined;
-    if (this.#store !== undefined && (this.#indexDirty || corpus !== this.#storedCorpus)) {
+    if (this.#store !== undefined && this.#indexDirty) {
       this.#indexDirty = false;
       try {
         await this.#store.writeIndex({
@@ -179,9 +152,7 @@ export class SearchCore {
           lexicalFields: this.#lexicalKey(),
           lexical: this.#lexical?.toJSON() ?? null,
           manifest: Object.fromEntries(this.#lexicalHashes),
-          ...(corpus === undefined ? {} : { corpus }),
         });
-        this.#storedCorpus = corpus;
       } catch (error) {
         this.#indexDirty = true;
         throw error;
@@ -231,7 +202,7 @@ export class SearchCore {
     const fields = this.#config.fields;
     return documents.map((document) => {
       const values = fields.map((field) => document[field] ?? '');
-      return { document, values, hash: hash.document(fields, values) };
+      return { document, values, hash: hash(fields, values) };
     });
   }
 

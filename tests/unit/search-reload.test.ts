@@ -2,8 +2,7 @@
  * The faster reload keeps what is stored and what it means: the WebAssembly content hash is the same SHA-256 as
  * before (a store written by the earlier code is read, not rebuilt), an index record of another version is never
  * read (the lexical index is rebuilt, the vectors still match by content hash), an unchanged reload writes
- * nothing, the read started at configuration fails as `storage-failed`, answers are the same as a fresh build,
- * and the corpus hash lets a reload of the same documents take the stored per-document hashes, never after a change.
+ * nothing, the read started at configuration fails as `storage-failed`, and answers are the same as a fresh build.
  */
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
@@ -56,7 +55,7 @@ beforeEach(() => {
 
 describe('content hash', () => {
   it('the WebAssembly SHA-256 equals the JavaScript one and node:crypto over the same bytes', async () => {
-    const hasher = await createContentHasher();
+    const hash = await createContentHasher();
     const cases: [string[], string[]][] = [
       [['text'], ['']],
       [['title', 'body'], ['Giant panda', 'eats bamboo']],
@@ -66,12 +65,9 @@ describe('content hash', () => {
     ];
     for (const [fields, values] of cases) {
       const expected = createHash('sha256').update(Buffer.from(new TextEncoder().encode(JSON.stringify([fields, values])))).digest('hex');
-      expect(hasher.document(fields, values)).toBe(expected);
+      expect(hash(fields, values)).toBe(expected);
       expect(contentHash(fields, values)).toBe(expected);
     }
-    const rows = [{ id: 'a', values: ['x', 'é'] }, { id: 'b', values: ['', 'y'] }];
-    expect(hasher.corpus(['f', 'g'], rows)).toBe(createHash('sha256').update(JSON.stringify([['f', 'g'], [['a', 'x', 'é'], ['b', '', 'y']]])).digest('hex'));
-    expect(hasher.corpus(['f', 'g'], rows)).not.toBe(hasher.corpus(['f', 'g'], [...rows].reverse()));
   });
 });
 
@@ -157,48 +153,5 @@ describe('reload', () => {
     expect(failure).toBeInstanceOf(RerankerError);
     expect((failure as RerankerError).code).toBe('storage-failed');
     expect((failure as RerankerError).message).toMatch(/without `persist`/);
-  });
-
-  it('with the stored corpus hash, the stored per-document hashes are taken (a doctored manifest shows it); any change hashes each document', async () => {
-    await index(new SearchCore(config()), DOCS);
-    const db = await openDB(SEARCH_DB_NAME);
-    const record = await db.get('indexes', 'reload');
-    expect(typeof record.corpus).toBe('string');
-    // Doctor one stored hash: only a reload that takes the manifest's hashes misses that document's vector.
-    await db.put('indexes', { ...record, manifest: { ...record.manifest, 'doc-3': 'f'.repeat(64) } }, 'reload');
-    const trusting = new SearchCore(config());
-    expect((await trusting.load(DOCS)).toEmbed.map((item) => item.id)).toEqual(['doc-3']);
-    // Another order is another corpus: every document hashed on its own, nothing embedded, the corpus rewritten.
-    await db.put('indexes', record, 'reload');
-    const reordered = [...DOCS].reverse();
-    const core = new SearchCore(config());
-    expect(await index(core, reordered)).toMatchObject({ toEmbed: [], reused: DOCS.length, lexicalFromStore: true });
-    const rewritten = await db.get('indexes', 'reload');
-    expect(rewritten.corpus).not.toBe(record.corpus);
-    expect(rewritten.manifest).toEqual(record.manifest);
-    db.close();
-  });
-
-  it('after add or remove the stored record claims no corpus; the next load hashes each document and stores it again', async () => {
-    const core = new SearchCore(config());
-    await index(core, DOCS.slice(0, 600));
-    const extra = DOCS.slice(600);
-    const prepared = await core.upsert(extra);
-    await core.putVectors(prepared.toEmbed.map((item) => item.id), prepared.toEmbed.map((item) => embed(item.text)));
-    await core.commit();
-    const db = await openDB(SEARCH_DB_NAME);
-    expect((await db.get('indexes', 'reload')).corpus).toBeUndefined();
-    const again = new SearchCore(config());
-    expect(await index(again, DOCS)).toMatchObject({ toEmbed: [], reused: DOCS.length, lexicalFromStore: true });
-    expect(typeof (await db.get('indexes', 'reload')).corpus).toBe('string');
-    again.remove(['doc-1']);
-    await again.commit();
-    expect((await db.get('indexes', 'reload')).corpus).toBeUndefined();
-    db.close();
-    const fresh = new SearchCore(config({ persist: undefined }));
-    await index(fresh, DOCS.filter((doc) => doc.id !== 'doc-1'));
-    const last = new SearchCore(config());
-    expect(await index(last, DOCS.filter((doc) => doc.id !== 'doc-1'))).toMatchObject({ toEmbed: [] });
-    expect(ask(last, 'passage 1 koalas')).toEqual(ask(fresh, 'passage 1 koalas'));
   });
 });
