@@ -38,6 +38,7 @@ export type { Embedder, EmbedderInfo, EmbedderOptions, EmbedderPooling, EmbedOpt
 export { createSearch } from './client/create-search.js';
 export { englishStopWords } from './shared/english-stop-words.js';
 export type {
+  IndexingTimings,
   LexicalOptions,
   PersistOptions,
   Search,

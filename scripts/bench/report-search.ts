@@ -18,7 +18,7 @@ export function searchSection(records: readonly SearchBenchRecord[] | undefined)
   ];
   for (const r of records) {
     const tasks = r.longTasksWhileIndexingMs.length === 0 ? 'none' : `${r.longTasksWhileIndexingMs.length} (longest ${Math.round(Math.max(...r.longTasksWhileIndexingMs))} ms)`;
-    const reload = r.reload === undefined ? '-' : `${Math.round(r.reload.ms)} ms (${r.reload.embedded} embedded, ${r.reload.reused} reused, lexical from store: ${r.reload.lexicalFromStore ? 'yes' : 'no'})`;
+    const reload = r.reload === undefined ? '-' : `${Math.round(r.reload.ms)} ms, median of ${r.reload.runsMs.map((ms) => Math.round(ms)).join(' / ')} (${r.reload.embedded} embedded, ${r.reload.reused} reused, lexical from store: ${r.reload.lexicalFromStore ? 'yes' : 'no'})`;
     lines.push(
       `| ${r.passages.toLocaleString('en-US')} | ${r.corpus} | ${r.stopWords ? 'English' : 'none'} | ${r.loadAverageAtStart[0] ?? '?'} | ${(r.indexMs / 1000).toFixed(1)} s | ${tasks} | ${r.firstStageMedianMs} ms | ${r.firstStageP95Ms} ms | ` +
         `${r.lexicalMedianMs} ms | ${r.denseMedianMs} ms | ${r.fusionMedianMs} ms | ${r.roundTripMedianMs} ms | ${reload} |`,

@@ -165,7 +165,17 @@ export interface SearchBenchRecord {
   /** search() on the page, query embedding excluded: the worker round trip included. */
   readonly roundTripMedianMs: number;
   /** The same corpus indexed again after a page reload, from IndexedDB. */
-  readonly reload?: { readonly ms: number; readonly embedded: number; readonly reused: number; readonly lexicalFromStore: boolean };
+  readonly reload?: {
+    /** Median of `runsMs`. */
+    readonly ms: number;
+    /** Each reload (a fresh page each time), in order. */
+    readonly runsMs: number[];
+    readonly embedded: number;
+    readonly reused: number;
+    readonly lexicalFromStore: boolean;
+    /** `info.lastIndexing.timings` of each reload: where the time went. */
+    readonly timings: Record<string, number>[];
+  };
   readonly errors: string[];
 }
 

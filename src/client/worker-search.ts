@@ -8,6 +8,7 @@ import { RerankerError, describeCause } from '../shared/errors.js';
 import { modelKey } from '../shared/search-keys.js';
 import type { FirstStageHit, PrepareAnswer } from '../shared/search-protocol.js';
 import type {
+  IndexingTimings,
   LexicalOptions,
   Search,
   SearchCallOptions,
@@ -30,6 +31,10 @@ const DEFAULT_FUSION_K = 60;
 const SEND_SLICE = 2000;
 
 type IndexingOptions = { signal?: AbortSignal | undefined; onProgress?: ((progress: SearchProgress) => void) | undefined };
+/** The page's parts of an indexing's timings measured before `#finish`. */
+type Started = { readonly at: number; readonly workerMs: number; readonly sendMs: number };
+
+const NO_TIMINGS: IndexingTimings = { workerMs: 0, sendMs: 0, hashMs: 0, readStoreMs: 0, lexicalLoadMs: 0, placeMs: 0, embedMs: 0, storeMs: 0, totalMs: 0 };
 
 export class WorkerSearch implements Search {
   readonly #handle: SearchWorkerHandle;
@@ -61,7 +66,7 @@ export class WorkerSearch implements Search {
       ...(this.#embedder === undefined ? {} : { embedder: modelKey(this.#embedder.info) }),
       reranker: this.#reranker !== undefined,
       ...(this.#persist === undefined ? {} : { persisted: this.#persist }),
-      lastIndexing: { embedded: 0, reused: 0, lexicalFromStore: false },
+      lastIndexing: { embedded: 0, reused: 0, lexicalFromStore: false, timings: NO_TIMINGS },
     };
   }
 
@@ -71,6 +76,7 @@ export class WorkerSearch implements Search {
     const { names } = resolveFields(options.fields);
     validateSearchDocuments(documents, names);
     throwIfAborted(options.signal);
+    const at = performance.now();
     const search = new WorkerSearch(options, new SearchWorkerHandle());
     const onAbort = (): void => search.#end(abortedError());
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -86,10 +92,11 @@ export class WorkerSearch implements Search {
           ...(search.#persist === undefined ? {} : { persist: search.#persist }),
         }),
       );
+      const workerMs = performance.now() - at;
       options.onProgress?.({ stage: 'load', documents: documents.length });
-      await search.#send(documents);
+      const sendMs = await search.#send(documents);
       const prepared = await search.#handle.call(search.#handle.remote.load());
-      await search.#finish(prepared, { signal: options.signal, onProgress: options.onProgress });
+      await search.#finish(prepared, { signal: options.signal, onProgress: options.onProgress }, { at, workerMs, sendMs });
       return search;
     } catch (error) {
       const reason = options.signal?.aborted === true ? abortedError() : asError(error);
@@ -108,10 +115,11 @@ export class WorkerSearch implements Search {
     return this.#serial(async () => {
       validateSearchDocuments(documents, this.#fields);
       throwIfAborted(options.signal);
-      await this.#send(documents);
+      const at = performance.now();
+      const sendMs = await this.#send(documents);
       const prepared = await this.#handle.call(this.#handle.remote.upsert());
       try {
-        await this.#finish(prepared, options);
+        await this.#finish(prepared, options, { at, workerMs: 0, sendMs });
       } catch (error) {
         // Unfinished documents leave no trace: each is searchable in its old version (if any) or not at all.
         await this.#handle.call(this.#handle.remote.dropPending());
@@ -203,16 +211,19 @@ export class WorkerSearch implements Search {
     return run;
   }
 
-  /** Copies the documents to the worker in slices, yielding between them (100,000 at once held the page for seconds). */
-  async #send(documents: readonly SearchDocument[]): Promise<void> {
+  /** Copies the documents to the worker in slices, yielding between them (100,000 at once held the page for seconds); resolves to the ms it took. */
+  async #send(documents: readonly SearchDocument[]): Promise<number> {
+    const start = performance.now();
     for (let start = 0; start < documents.length; start += SEND_SLICE) {
       await this.#handle.call(this.#handle.remote.receive(plainDocuments(documents.slice(start, start + SEND_SLICE), this.#fields)));
     }
+    return performance.now() - start;
   }
 
   /** Embeds what the worker asked for, batch by batch, then stores the index. */
-  async #finish(prepared: PrepareAnswer, options: IndexingOptions): Promise<void> {
+  async #finish(prepared: PrepareAnswer, options: IndexingOptions, started: Started): Promise<void> {
     const { embedCount: total, reused } = prepared;
+    const embedStart = performance.now();
     let done = 0;
     if (total > 0) options.onProgress?.({ stage: 'embed', done, total, reused });
     while (done < total) {
@@ -225,9 +236,13 @@ export class WorkerSearch implements Search {
       done += batch.length;
       options.onProgress?.({ stage: 'embed', done, total, reused });
     }
+    const embedMs = total === 0 ? 0 : performance.now() - embedStart;
     options.onProgress?.({ stage: 'store' });
+    const storeStart = performance.now();
     const documents = await this.#handle.call(this.#handle.remote.commit());
-    this.#info = { ...this.#info, documents, lastIndexing: { embedded: total, reused, lexicalFromStore: prepared.lexicalFromStore } };
+    const end = performance.now();
+    const timings: IndexingTimings = { workerMs: started.workerMs, sendMs: started.sendMs, ...prepared.timings, embedMs, storeMs: end - storeStart, totalMs: end - started.at };
+    this.#info = { ...this.#info, documents, lastIndexing: { embedded: total, reused, lexicalFromStore: prepared.lexicalFromStore, timings } };
     options.onProgress?.({ stage: 'ready', info: this.#info });
   }
 

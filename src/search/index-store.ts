@@ -29,6 +29,11 @@ export interface StoredVectors {
   readonly layout: readonly string[];
 }
 
+export interface StoredRead {
+  readonly index: Promise<StoredIndex | undefined>;
+  readonly vectors: Promise<StoredVectors | undefined>;
+}
+
 /** Documents per stored block of embeddings: a change rewrites its block only (384-d: 768 KB). */
 export const VECTOR_BLOCK = 512;
 
@@ -50,32 +55,32 @@ export class IndexStore {
     this.#name = name;
   }
 
-  async readIndex(): Promise<StoredIndex | undefined> {
-    return this.#run('read the stored index', async (db) => {
-      const stored = await db.get('indexes', this.#name);
-      return stored?.version === STORED_INDEX_VERSION ? stored : undefined;
-    });
-  }
-
   /**
-   * Every stored vector of this index under `model`, by content hash, and the stored slot order (`layout`: the
-   * hash at each slot). One request over a few large blocks: a `get` per document, or a record per vector, took
-   * 3 to 4 s for 10,000 in Chromium (per-record overhead).
+   * The stored index (`undefined` when absent or of another version) and, with a `model`, every stored vector of
+   * this index under it, by content hash, with the stored slot order (`layout`: the hash at each slot). Both
+   * requests go out at once in one readonly transaction, and each resolves on its own, so the lexical index can
+   * load while the vectors are still being read. The vectors come in a few large blocks: a `get` per document,
+   * or a record per vector, took 3 to 4 s for 10,000 in Chromium (per-record overhead).
    */
-  async readVectors(model: string): Promise<StoredVectors> {
-    return this.#run('read stored embeddings', async (db) => {
-      const blocks = await db.getAll('blocks', blockRange(this.#name, model));
-      const byHash = new Map<string, Float32Array>();
-      const layout: string[] = [];
-      for (const { hashes, vectors } of blocks) {
-        const d = vectors.length / Math.max(1, hashes.length);
-        hashes.forEach((hash, index) => {
-          byHash.set(hash, vectors.subarray(index * d, (index + 1) * d));
-          layout.push(hash);
-        });
-      }
-      return { byHash, layout };
+  read(model: string | undefined): StoredRead {
+    const what = 'read the stored index';
+    const requests = this.#run(what, async (db) => {
+      const tx = db.transaction(['indexes', 'blocks'], 'readonly');
+      tx.done.catch(() => undefined); // a failure surfaces through the requests
+      return {
+        index: tx.objectStore('indexes').get(this.#name),
+        blocks: model === undefined ? undefined : tx.objectStore('blocks').getAll(blockRange(this.#name, model)),
+      };
     });
+    const failed = (error: unknown): never => {
+      throw error instanceof RerankerError ? error : storageError(what, error);
+    };
+    const index = requests.then((request) => request.index).then((stored) => (stored?.version === STORED_INDEX_VERSION ? stored : undefined), failed);
+    const vectors = requests.then((request) => request.blocks).then((blocks) => (blocks === undefined ? undefined : byHash(blocks)), failed);
+    // Marked handled here; whoever awaits them still sees a rejection.
+    index.catch(() => undefined);
+    vectors.catch(() => undefined);
+    return { index, vectors };
   }
 
   /** Writes the changed blocks and drops those past `count` (the index shrank), in one transaction. */
@@ -134,6 +139,19 @@ export class IndexStore {
       throw storageError(what, error);
     }
   }
+}
+
+function byHash(blocks: readonly { hashes: string[]; vectors: Float32Array }[]): StoredVectors {
+  const vectors = new Map<string, Float32Array>();
+  const layout: string[] = [];
+  for (const block of blocks) {
+    const d = block.vectors.length / Math.max(1, block.hashes.length);
+    block.hashes.forEach((hash, index) => {
+      vectors.set(hash, block.vectors.subarray(index * d, (index + 1) * d));
+      layout.push(hash);
+    });
+  }
+  return { byHash: vectors, layout };
 }
 
 export function storageError(what: string, cause: unknown): RerankerError {

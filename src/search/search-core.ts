@@ -5,12 +5,12 @@
  * until then.
  */
 import { documentText } from '../shared/search-keys.js';
-import type { FirstStageAnswer, FirstStageHit, FirstStageRequest, PrepareResult, SearchConfig } from '../shared/search-protocol.js';
+import type { FirstStageAnswer, FirstStageHit, FirstStageRequest, PrepareResult, SearchConfig, WorkerIndexingTimings } from '../shared/search-protocol.js';
 import type { SearchDocument, StageHit } from '../shared/search-types.js';
-import { contentHash } from './content-hash.js';
+import { createContentHasher, type ContentHasher } from './content-hash.js';
 import { DenseIndex } from './dense-index.js';
 import { reciprocalRankFusion, type ScoredId } from './fusion.js';
-import { IndexStore, STORED_INDEX_VERSION, VECTOR_BLOCK, type StoredVectors } from './index-store.js';
+import { IndexStore, STORED_INDEX_VERSION, VECTOR_BLOCK, type StoredRead, type StoredVectors } from './index-store.js';
 import { LexicalIndex } from './lexical-index.js';
 
 /** While embedding, changed blocks of vectors are saved at most this often, so an interrupted indexing keeps most of its work. */
@@ -32,8 +32,15 @@ export class SearchCore {
   readonly #store: IndexStore | undefined;
   readonly #visible = new Map<string, Entry>();
   readonly #pending = new Map<string, Entry>();
-  /** The stored vectors are read once, at the first staging. */
-  #storedRead = false;
+  /** The content hasher, made once (WebAssembly compiles asynchronously). */
+  readonly #hasher: Promise<ContentHasher>;
+  /**
+   * The stored index and vectors, read once: from the moment the worker is configured, so that IndexedDB works
+   * while the documents arrive and are hashed, and the lexical index loads while the vectors are read. Taken by `load`.
+   */
+  #stored: StoredRead | undefined;
+  /** Blocks of vectors IndexedDB holds for this index and model, when known: a commit with nothing to write skips the write. */
+  #storedBlocks: number | undefined;
   #flushedAt = 0;
   /** The lexical index or its manifest changed since it was stored (writing it unchanged cost 0.7 s per 10,000). */
   #indexDirty = true;
@@ -44,6 +51,8 @@ export class SearchCore {
     this.#lexical = config.lexical ? LexicalIndex.create(config.fields, config.stopWords ?? []) : undefined;
     this.#dense = config.dimensions === undefined ? undefined : new DenseIndex(config.dimensions);
     this.#store = config.persist === undefined ? undefined : new IndexStore(config.persist);
+    this.#hasher = createContentHasher();
+    this.#stored = this.#store?.read(this.#dense === undefined ? undefined : config.model);
   }
 
   /** What the stored lexical index must have been built with: the fields, then the stop words (if any). */
@@ -58,9 +67,17 @@ export class SearchCore {
   }
 
   async load(documents: readonly SearchDocument[]): Promise<PrepareResult> {
-    const entries = this.#entries(documents);
+    const timings = newTimings();
+    let start = performance.now();
+    const entries = this.#entries(documents, await this.#hasher);
+    timings.hashMs = performance.now() - start;
     let lexicalFromStore = false;
-    const stored = await this.#store?.readIndex();
+    start = performance.now();
+    const read = this.#stored;
+    this.#stored = undefined;
+    const stored = await read?.index;
+    timings.readStoreMs = performance.now() - start;
+    start = performance.now();
     if (stored !== undefined && this.#config.lexical && stored.lexical !== null && stored.lexicalFields === this.#lexicalKey()) {
       this.#lexical = LexicalIndex.fromJSON(this.#config.fields, this.#config.stopWords ?? [], stored.lexical);
       const wanted = new Map(entries.map((entry) => [entry.document.id, entry.hash]));
@@ -72,11 +89,20 @@ export class SearchCore {
       lexicalFromStore = true;
       this.#indexDirty = dropped;
     }
-    return { ...(await this.#stage(entries)), lexicalFromStore };
+    timings.lexicalLoadMs = performance.now() - start;
+    start = performance.now();
+    const vectors = await read?.vectors;
+    timings.readStoreMs += performance.now() - start;
+    if (vectors !== undefined) this.#storedBlocks = Math.ceil(vectors.layout.length / VECTOR_BLOCK);
+    return { ...this.#stage(entries, timings, vectors), lexicalFromStore, timings };
   }
 
   async upsert(documents: readonly SearchDocument[]): Promise<PrepareResult> {
-    return { ...(await this.#stage(this.#entries(documents))), lexicalFromStore: false };
+    const timings = newTimings();
+    const start = performance.now();
+    const entries = this.#entries(documents, await this.#hasher);
+    timings.hashMs = performance.now() - start;
+    return { ...this.#stage(entries, timings, undefined), lexicalFromStore: false, timings };
   }
 
   /** Shows the documents whose vectors arrived; saves the changed blocks at most every `FLUSH_MS` (and at commit). */
@@ -172,30 +198,35 @@ export class SearchCore {
     return { hits, fusionMs, ...(lexicalMs === undefined ? {} : { lexicalMs }), ...(denseMs === undefined ? {} : { denseMs }) };
   }
 
-  #entries(documents: readonly SearchDocument[]): Entry[] {
+  #entries(documents: readonly SearchDocument[], hash: ContentHasher): Entry[] {
     const fields = this.#config.fields;
     return documents.map((document) => {
       const values = fields.map((field) => document[field] ?? '');
-      return { document, values, hash: contentHash(fields, values) };
+      return { document, values, hash: hash(fields, values) };
     });
   }
 
-  /** Unchanged documents are skipped; the others are shown now, or wait for an embedding not found in the store. */
-  async #stage(entries: readonly Entry[]): Promise<Omit<PrepareResult, 'lexicalFromStore'>> {
+  /**
+   * Unchanged documents are skipped; the others are shown now, or wait for an embedding not found in `stored`
+   * (the stored vectors, read once at the first indexing: later changes were embedded in this session or are new).
+   */
+  #stage(entries: readonly Entry[], timings: Timings, stored: StoredVectors | undefined): Omit<PrepareResult, 'lexicalFromStore' | 'timings'> {
+    const start = performance.now();
     const changed = entries.filter((entry) => this.#visible.get(entry.document.id)?.hash !== entry.hash);
     let reused = entries.length - changed.length;
-    if (this.#dense === undefined) {
+    const dense = this.#dense;
+    if (dense === undefined) {
       for (const entry of changed) this.#show(entry, undefined);
+      timings.placeMs = performance.now() - start;
       return { toEmbed: [], reused };
     }
-    // Read once, at the first indexing: later changes were embedded in this session or are new.
-    const stored = this.#storedRead ? undefined : await this.#readStoredVectors();
-    this.#storedRead = true;
+    dense.reserve(dense.size + changed.length);
+    const positions = new Map(stored?.layout.map((hash, index) => [hash, index]));
     const toEmbed: { id: string; text: string }[] = [];
     const found: { entry: Entry; vector: Float32Array; at: number }[] = [];
     for (const entry of changed) {
       const vector = stored?.byHash.get(entry.hash);
-      if (vector !== undefined && vector.length === this.#dense.dimensions) found.push({ entry, vector, at: stored?.positions.get(entry.hash) ?? 0 });
+      if (vector !== undefined && vector.length === dense.dimensions) found.push({ entry, vector, at: positions.get(entry.hash) ?? 0 });
       else {
         this.#pending.set(entry.document.id, entry);
         toEmbed.push({ id: entry.document.id, text: documentText(entry.values) });
@@ -203,23 +234,22 @@ export class SearchCore {
     }
     // In the stored slot order, so an unchanged corpus lands in the same slots and its blocks need no rewrite.
     found.sort((a, b) => a.at - b.at);
-    for (const { entry, vector } of found) this.#show(entry, vector);
+    for (const { entry } of found) this.#show(entry, undefined);
+    dense.setMany(found.map(({ entry, vector }) => ({ id: entry.document.id, vector, hash: entry.hash })));
     reused += found.length;
-    if (stored !== undefined) this.#dense.markStored(stored.layout);
+    if (stored !== undefined) dense.markStored(stored.layout);
+    timings.placeMs = performance.now() - start;
     return { toEmbed, reused };
-  }
-
-  async #readStoredVectors(): Promise<(StoredVectors & { positions: Map<string, number> }) | undefined> {
-    if (this.#store === undefined || this.#config.model === undefined) return undefined;
-    const stored = await this.#store.readVectors(this.#config.model);
-    return { ...stored, positions: new Map(stored.layout.map((hash, index) => [hash, index])) };
   }
 
   async #flushVectors(): Promise<void> {
     this.#flushedAt = performance.now();
     if (this.#store === undefined || this.#config.model === undefined || this.#dense === undefined) return;
     const { blocks, count } = this.#dense.takeDirtyBlocks(VECTOR_BLOCK);
+    // Nothing changed and no block to drop (an unchanged reload): no readwrite transaction at all.
+    if (blocks.length === 0 && count === this.#storedBlocks) return;
     await this.#store.writeVectors(this.#config.model, blocks, count);
+    this.#storedBlocks = count;
   }
 
   #show(entry: Entry, vector: Float32Array | undefined): void {
@@ -232,6 +262,12 @@ export class SearchCore {
     if (vector !== undefined) this.#dense?.set(id, vector, entry.hash);
     this.#visible.set(id, entry);
   }
+}
+
+type Timings = { -readonly [K in keyof WorkerIndexingTimings]: number };
+
+function newTimings(): Timings {
+  return { hashMs: 0, readStoreMs: 0, lexicalLoadMs: 0, placeMs: 0 };
 }
 
 function stageHit(name: 'lexical' | 'dense', lists: readonly ScoredId[][], at: number, ranks: readonly (number | undefined)[]): Partial<Record<'lexical' | 'dense', StageHit>> {

@@ -3,7 +3,7 @@
  * `Outcome` (never throw across), as the reranker's worker does.
  */
 import type { Outcome } from './protocol.js';
-import type { LexicalOptions, SearchDocument, StageHit } from './search-types.js';
+import type { IndexingTimings, LexicalOptions, SearchDocument, StageHit } from './search-types.js';
 
 /** What the worker needs to know of the search's options (functions and objects with methods stay on the page). */
 export interface SearchConfig {
@@ -26,7 +26,11 @@ export interface PrepareResult {
   /** Embeddings taken from IndexedDB (or unchanged documents) instead of embedded. */
   readonly reused: number;
   readonly lexicalFromStore: boolean;
+  /** The worker's parts of `IndexingTimings`. */
+  readonly timings: WorkerIndexingTimings;
 }
+
+export type WorkerIndexingTimings = Pick<IndexingTimings, 'hashMs' | 'readStoreMs' | 'lexicalLoadMs' | 'placeMs'>;
 
 /**
  * `PrepareResult` as it crosses to the page: the texts to embed stay in the worker and come in batches

@@ -142,7 +142,41 @@ export interface SearchInfo {
   /** The IndexedDB name, when persisted. */
   readonly persisted?: string;
   /** What the last indexing did: documents embedded now, and embeddings reused from IndexedDB. */
-  readonly lastIndexing: { readonly embedded: number; readonly reused: number; readonly lexicalFromStore: boolean };
+  readonly lastIndexing: {
+    readonly embedded: number;
+    readonly reused: number;
+    readonly lexicalFromStore: boolean;
+    /** Where its time went, for diagnosis (docs/search.md, "The persisted index"). */
+    readonly timings: IndexingTimings;
+  };
+}
+
+/**
+ * Where an indexing's time went, in milliseconds (`createSearch` or `add`); a part that did not run is 0.
+ * Worker-side parts are measured in the search worker.
+ */
+export interface IndexingTimings {
+  /** Starting the search worker and configuring it (`createSearch` only). */
+  readonly workerMs: number;
+  /** Copying the documents to the search worker. */
+  readonly sendMs: number;
+  /** Content hashes of the documents (worker). */
+  readonly hashMs: number;
+  /**
+   * Waiting for the stored lexical index, manifest and embeddings (worker): one IndexedDB read, started when the
+   * worker is configured, so it overlaps sending and hashing; this is what is left of it after them.
+   */
+  readonly readStoreMs: number;
+  /** Loading the stored lexical index into MiniSearch and dropping what changed (worker). */
+  readonly lexicalLoadMs: number;
+  /** Placing documents and reused vectors in the indexes (worker). */
+  readonly placeMs: number;
+  /** Embedding what was not stored, vectors sent to the worker included. */
+  readonly embedMs: number;
+  /** Writing what changed to IndexedDB (and the worker's answer). */
+  readonly storeMs: number;
+  /** The whole indexing, as the page saw it. */
+  readonly totalMs: number;
 }
 
 export interface Search {

@@ -7,7 +7,7 @@ import { holdLifeLock } from '../shared/life-lock.js';
 import type { PrepareAnswer, PrepareResult, SearchWorkerApi } from '../shared/search-protocol.js';
 import type { SearchDocument } from '../shared/search-types.js';
 import { SearchCore } from '../search/search-core.js';
-import { settle } from './worker-api.js';
+import { settle } from './settle.js';
 
 export function createSearchWorkerApi(): SearchWorkerApi {
   let core: SearchCore | undefined;
@@ -16,7 +16,7 @@ export function createSearchWorkerApi(): SearchWorkerApi {
   let toEmbed: { id: string; text: string }[] = [];
   const answer = (prepared: PrepareResult): PrepareAnswer => {
     toEmbed = [...prepared.toEmbed];
-    return { reused: prepared.reused, lexicalFromStore: prepared.lexicalFromStore, embedCount: toEmbed.length };
+    return { reused: prepared.reused, lexicalFromStore: prepared.lexicalFromStore, timings: prepared.timings, embedCount: toEmbed.length };
   };
   const ready = (): SearchCore => {
     if (core === undefined) throw new RerankerError('invalid-input', 'The search worker was used before configure(); this is a bug of the page side.');

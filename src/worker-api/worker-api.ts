@@ -5,16 +5,10 @@
 import type { ModelLoader } from '../engine/loaded-model.js';
 import { RerankEngine } from '../engine/rerank-engine.js';
 import { holdLifeLock } from '../shared/life-lock.js';
-import { toWireError } from '../shared/errors.js';
-import type { Outcome, WorkerApi } from '../shared/protocol.js';
+import type { WorkerApi } from '../shared/protocol.js';
+import { settle } from './settle.js';
 
-export async function settle<T>(work: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await work() };
-  } catch (error) {
-    return { ok: false, error: toWireError(error) };
-  }
-}
+export { settle } from './settle.js';
 
 export function createWorkerApi(loader: ModelLoader): WorkerApi {
   const engine = new RerankEngine(loader);

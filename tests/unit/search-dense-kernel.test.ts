@@ -113,3 +113,46 @@ describe('TopK', () => {
     }
   });
 });
+
+describe('DenseIndex.setMany', () => {
+  /** Vectors back to back in blocks (as read from IndexedDB), with views into them. */
+  function blocks(vectors: readonly Float32Array[], size: number, dimensions: number): Float32Array[] {
+    const views: Float32Array[] = [];
+    for (let start = 0; start < vectors.length; start += size) {
+      const block = new Float32Array(Math.min(size, vectors.length - start) * dimensions);
+      vectors.slice(start, start + size).forEach((vector, i) => block.set(vector, i * dimensions));
+      for (let i = 0; i * dimensions < block.length; i++) views.push(block.subarray(i * dimensions, (i + 1) * dimensions));
+    }
+    return views;
+  }
+
+  for (const dimensions of [384, 37]) {
+    for (const kernel of [true, false]) {
+      it(`equals set one by one (${dimensions} dimensions, ${kernel ? 'kernel' : 'JavaScript'}): runs, a broken run, ids already held`, () => {
+        const vectors = unitVectors(700, dimensions, dimensions);
+        const views = blocks(vectors, 256, dimensions);
+        // Out of order in the middle (breaks a run), and two ids set before.
+        const rest = Array.from({ length: 700 }, (_, i) => i).filter((i) => i !== 450);
+        const order = [...rest.slice(0, 300), 450, ...rest.slice(300)];
+        const bulk = new DenseIndex(dimensions, 16, { kernel });
+        const single = new DenseIndex(dimensions, 16, { kernel });
+        for (const index of [bulk, single]) {
+          index.set('d5', vectors[699] as Float32Array, 'old');
+          index.set('d600', vectors[0] as Float32Array, 'old');
+        }
+        const items = order.map((i) => ({ id: `d${i}`, vector: views[i] as Float32Array, hash: `h${i}` }));
+        bulk.setMany(items);
+        for (const item of items) single.set(item.id, item.vector, item.hash);
+        expect(bulk.size).toBe(700);
+        for (const query of unitVectors(5, dimensions, 99)) {
+          expect(bulk.search(query, 50)).toEqual(single.search(query, 50));
+          const expected = reference(vectors, query, 10);
+          const found = bulk.search(query, 10);
+          expect(found.map((hit) => hit.id)).toEqual(expected.map((hit) => hit.id));
+          found.forEach((hit, i) => expect(hit.score).toBeCloseTo((expected[i] as { score: number }).score, 6));
+        }
+        expect(bulk.takeDirtyBlocks(128)).toEqual(single.takeDirtyBlocks(128));
+      });
+    }
+  }
+});

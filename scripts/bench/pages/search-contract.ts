@@ -7,6 +7,8 @@ export interface SearchIndexRun {
   readonly embedded: number;
   readonly reused: number;
   readonly lexicalFromStore: boolean;
+  /** `search.info.lastIndexing.timings`. */
+  readonly timings: Record<string, number>;
 }
 
 export interface SearchQueryRun {

@@ -78,8 +78,8 @@ window.searchBench = {
       ...(persist ? { persist: { name: `bench-${kind}-${count}` } } : {}),
     });
     const ms = performance.now() - started;
-    const { reused, lexicalFromStore } = search.info.lastIndexing;
-    return { ms, longTasks: [...longTasks], embedded: embedder.documents, reused, lexicalFromStore };
+    const { reused, lexicalFromStore, timings } = search.info.lastIndexing;
+    return { ms, longTasks: [...longTasks], embedded: embedder.documents, reused, lexicalFromStore, timings: { ...timings } };
   },
   async queries(queries) {
     if (search === undefined) throw new Error('index first');
