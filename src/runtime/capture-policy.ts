@@ -23,7 +23,7 @@ export const CAPTURE_LENGTHS: readonly number[] = [32, 64, 128, 256, 512, 1024, 
  * Lengths added between the powers of two below 512 when the weights' copies allow it (see
  * planGraphCapture): a pair of 257-320 tokens pads to 320 rather than 512. On the GPU bench's 100 mixed
  * passages (87-357 tokens) padded tokens drop from 1.85x to 1.24x the real ones (docs/benchmarks.md,
- * "Batch plan for mixed reranks"); each costs one more session (weights copy, capture on first use).
+ * "Batch plan for mixed reranks"); each costs one more session (weights copy, built in idle time after first use).
  */
 export const FINE_CAPTURE_LENGTHS: readonly number[] = [96, 192, 320, 384];
 

@@ -8,7 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchTensors } from '../../src/engine/batching.js';
 import { createWebGpuRunner, type CaptureShape, type WebGpuRunner } from '../../src/runtime/webgpu-runner.js';
 import { batchOf, fakeBackend, gpuLog, overlaps, span, type FakeBackendOptions, type GpuLog } from './fake-gpu.js';
-import { fakeLogit } from './fake-model.js';
+import { fakeLoader, fakeLogit, type FakeModelControls } from './fake-model.js';
+import { RerankEngine } from '../../src/engine/rerank-engine.js';
+import type { GraphCaptureState } from '../../src/shared/types.js';
 
 const SHAPES: readonly CaptureShape[] = [
   { length: 8, rows: 4 },
@@ -190,5 +192,24 @@ describe('createWebGpuRunner: captured sessions built in idle time', () => {
     expect(log.buffers.every((buffer) => buffer.destroyed)).toBe(true);
     expect(runner.stats()).toMatchObject({ sessions: 0, capturedShapes: [], pendingShapes: [] });
     await expect(runner.run(batchOf(SHORT))).rejects.toThrow(/disposed/);
+  });
+});
+
+describe('lastTimings().graphCapture', () => {
+  it("reports the model's capture state as it is when asked, not as it was when the call ended, and nothing without capture", async () => {
+    const controls: FakeModelControls = { batches: [], disposed: false };
+    const base = fakeLoader(controls, 64);
+    let state: GraphCaptureState = { capturedShapes: [], pendingShapes: ['4x8'], failedShapes: [], capturedBatches: 0, dynamicBatches: 1 };
+    const engine = new RerankEngine(async (request, progress) => ({ ...(await base(request, progress)), graphCaptureState: () => state }));
+    await engine.load({ model: 'fake' });
+    await engine.rerank(1, 'q?', ['a', 'b']);
+    expect(engine.lastTimings()).toMatchObject({ pairs: 2, graphCapture: { pendingShapes: ['4x8'] } });
+    state = { ...state, capturedShapes: ['4x8'], pendingShapes: [] };
+    expect(engine.lastTimings()?.graphCapture).toEqual(state);
+
+    const plain = new RerankEngine(fakeLoader({ batches: [], disposed: false }, 64));
+    await plain.load({ model: 'fake' });
+    await plain.rerank(1, 'q?', ['a']);
+    expect(plain.lastTimings()).not.toHaveProperty('graphCapture');
   });
 });
