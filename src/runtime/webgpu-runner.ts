@@ -48,9 +48,10 @@ export interface WebGpuRunnerOptions {
 }
 
 /**
- * How long the GPU work queue must stay empty before a captured session is built in idle time: longer than
- * the gaps between one call's batches (the engine tokenizes in slices of 10 ms between them), short beside
- * the pause between a user's calls.
+ * How long the GPU work queue must stay empty before a captured session is built in idle time: meant to be
+ * longer than the gaps between one call's batches (the engine tokenizes in slices of 10 ms between them) and
+ * short beside the pause between a user's calls. A longer gap mid-call lets a build start; the call's next
+ * batch then waits for that one build.
  */
 export const IDLE_QUIET_MS = 50;
 
