@@ -29,6 +29,7 @@ export type {
   PromptStyle,
   ScoringInfo,
   GraphCaptureInfo,
+  GraphCaptureState,
   CpuNodesInfo,
   MemoryInfo,
 } from './shared/types.js';

@@ -6,7 +6,7 @@ import type { BatchTensors } from './batching.js';
 import type { ScoreHead } from './heads/score-head.js';
 import type { PromptFormat } from './prompt-format.js';
 import type { LoadRequest } from '../shared/protocol.js';
-import type { CpuNodesInfo, Device, Dtype, GraphCaptureInfo, LoadProgress, MemoryInfo, ScoringInfo } from '../shared/types.js';
+import type { CpuNodesInfo, Device, Dtype, GraphCaptureInfo, GraphCaptureState, LoadProgress, MemoryInfo, ScoringInfo } from '../shared/types.js';
 
 export type { LoadRequest };
 
@@ -55,6 +55,8 @@ export interface LoadedModel {
   readonly batchLengths?: readonly number[];
   /** What `info.graphCapture` reports. */
   readonly graphCapture: GraphCaptureInfo;
+  /** Captured, pending and failed shapes now (`CallTimings.graphCapture`); unset when capture is off. */
+  graphCaptureState?(): GraphCaptureState;
   /** What `info.cpuNodes` reports: WebGPU graph nodes that wait on the GPU from the CPU; unset when none. */
   readonly cpuNodes?: CpuNodesInfo;
   /** Token ids of `text` without special tokens, as the Python tokenizer gives them. */

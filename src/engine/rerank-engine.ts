@@ -174,7 +174,8 @@ export class RerankEngine {
   }
 
   lastTimings(): CallTimings | undefined {
-    return this.#lastTimings;
+    const state = this.#model?.graphCaptureState?.();
+    return this.#lastTimings === undefined || state === undefined ? this.#lastTimings : { ...this.#lastTimings, graphCapture: state };
   }
 
   async dispose(): Promise<void> {
@@ -238,7 +239,7 @@ export class RerankEngine {
    */
   async #warmUp(model: LoadedModel): Promise<void> {
     const pair = warmupPair(model);
-    // Padded as a call's row would be: with graph capture this builds the first captured shape.
+    // Padded as a call's row would be; with graph capture it runs after the shape built during the load.
     const warmup: BatchPlan = { members: [0], length: paddedLength(pair.inputIds.length, model.batchLengths) };
     await runBatch(model, warmup, [pair], [Number.NaN], () => undefined);
   }

@@ -70,7 +70,7 @@ export function assembleModel(parts: ModelParts): LoadedModel {
     get batchLengths() {
       return runner === undefined || runner.disabledReason !== undefined ? undefined : bucketLengths;
     },
-    // Read after the warm-up batch, which builds the first captured shape: a model that cannot be captured says so.
+    // Read after the warm-up batch, which waits for the preloaded captured shape: a model that cannot be captured says so.
     get graphCapture() {
       if (capture.enabled && runner === undefined) {
         return { enabled: false, reason: 'the graph has no symbolic batch and sequence axes to fix for capture.' };
@@ -81,6 +81,14 @@ export function assembleModel(parts: ModelParts): LoadedModel {
       }
       return { enabled: capture.enabled, reason: capture.reason };
     },
+    ...(runner === undefined
+      ? {}
+      : {
+          graphCaptureState: () => {
+            const { capturedShapes, pendingShapes, failedShapes, capturedBatches, dynamicBatches } = runner.stats();
+            return { capturedShapes, pendingShapes, failedShapes, capturedBatches, dynamicBatches };
+          },
+        }),
     tokenize: parts.tokenize,
     run: async (batch) => {
       try {

@@ -23,7 +23,7 @@ export const CAPTURE_LENGTHS: readonly number[] = [32, 64, 128, 256, 512, 1024, 
  * Lengths added between the powers of two below 512 when the weights' copies allow it (see
  * planGraphCapture): a pair of 257-320 tokens pads to 320 rather than 512. On the GPU bench's 100 mixed
  * passages (87-357 tokens) padded tokens drop from 1.85x to 1.24x the real ones (docs/benchmarks.md,
- * "Batch plan for mixed reranks"); each costs one more session (weights copy, capture on first use).
+ * "Batch plan for mixed reranks"); each costs one more session (weights copy, built in idle time after first use).
  */
 export const FINE_CAPTURE_LENGTHS: readonly number[] = [96, 192, 320, 384];
 
@@ -66,6 +66,21 @@ export interface CapturePolicyInput {
 
 export interface CapturePlan extends GraphCaptureInfo {
   readonly shapes: readonly CaptureShape[];
+  /** The shape built during the load (see preloadShape); the others are built in idle time after first use. */
+  readonly preload?: CaptureShape;
+}
+
+/**
+ * Pairs most often pad to this length (a short query and a passage of a paragraph), so its shape is the one
+ * built during the load: it tells at load whether the graph can be captured at all (`info.graphCapture`) and is
+ * ready before the first call. Building it costs the load one session build, as capturing the warm-up's shape
+ * did before shapes were built in idle time (docs/design.md, graph capture).
+ */
+export const PRELOAD_LENGTH = 128;
+
+/** The first shape at least PRELOAD_LENGTH long, or the longest when none is. */
+export function preloadShape(shapes: readonly CaptureShape[]): CaptureShape | undefined {
+  return shapes.find((shape) => shape.length >= PRELOAD_LENGTH) ?? shapes.at(-1);
 }
 
 export function planGraphCapture(input: CapturePolicyInput): CapturePlan {
@@ -116,10 +131,15 @@ export function planGraphCapture(input: CapturePolicyInput): CapturePlan {
       : input.weightBytes === undefined
         ? ' (length buckets in powers of two only: the model size is unknown)'
         : ' (length buckets in powers of two only: the copies of the weights for finer ones would exceed 1 GiB)';
+  const preload = preloadShape(shapes);
   return {
     enabled: true,
-    reason: `${input.request === true ? 'webgpuGraphCapture: true' : 'the model is small enough'}; shapes ${listed} are captured on first use${trimmed}${coarse}.`,
+    reason:
+      `${input.request === true ? 'webgpuGraphCapture: true' : 'the model is small enough'}; shapes ${listed} are captured` +
+      `${preload === undefined ? '' : ` (${preload.rows}x${preload.length} during the load, the others`} in idle time after first use` +
+      `${preload === undefined ? '' : ')'}${trimmed}${coarse}.`,
     shapes,
+    ...(preload === undefined ? {} : { preload }),
   };
 }
 

@@ -285,6 +285,7 @@ async function captureRunner(dynamic: InferenceSession, capture: CapturePlan, co
     outputWidth: width,
     shapes: capture.shapes,
     runDynamic: context.runDynamic,
+    preload: capture.preload,
   });
 }
 

@@ -12,32 +12,19 @@
  * e2e tests and against onnxruntime on the CPU by the GPU benchmark).
  *
  * Cost: every captured session keeps its own copy of the weights on the GPU and in WebAssembly memory, and
- * capturing a shape builds a session (about a second for MiniLM-L6 on a GPU, more for larger models). Shapes are built
- * on first use; the runtime decides whether a model is small enough for this (`webgpuGraphCapture`).
+ * capturing a shape builds a session (0.3-0.7 s for MiniLM-L6 on a GPU, more for larger models); the runtime
+ * decides whether a model is small enough for this (`webgpuGraphCapture`). No call waits for those builds: a
+ * batch whose shape has no captured session yet runs on the dynamic session at once, and the shape is built
+ * later, in idle time (no GPU work running or queued for IDLE_QUIET_MS), one at a time, most used first. Only
+ * the `preload` shape is built at creation, so the load finds out whether the graph can be captured at all.
+ * Every GPU operation (dynamic runs, captured runs, builds and their warm-up runs) goes through one queue
+ * (gpu-work-queue.ts): a call that arrives during a build waits for that one build only.
  */
 import type { BatchTensors } from '../engine/batching.js';
+import { buildSlot, releaseSlot, runSlot, stageBatch, type CaptureBackend, type CaptureShape, type ShapeSlot } from './captured-slot.js';
+import { GpuWorkQueue } from './gpu-work-queue.js';
 
-/** What the runner needs of an onnxruntime-web session. */
-export interface CaptureSession {
-  readonly inputNames: readonly string[];
-  run(feeds: Record<string, unknown>, fetches: Record<string, unknown>): Promise<unknown>;
-  release(): Promise<void>;
-}
-
-/** Supplied by the runtime: the one place onnxruntime-web is called. */
-export interface CaptureBackend {
-  readonly device: GPUDevice;
-  /** A session with the free dimensions fixed to rows x length, graph capture on and outputs left on the GPU. */
-  createCapturedSession(rows: number, length: number): Promise<CaptureSession>;
-  /** An onnxruntime tensor over a GPU buffer. */
-  gpuTensor(buffer: GPUBuffer, dataType: 'int64' | 'float32', dims: readonly number[]): unknown;
-}
-
-/** A captured shape: `rows` x `length` tokens. */
-export interface CaptureShape {
-  readonly rows: number;
-  readonly length: number;
-}
+export type { CaptureBackend, CaptureSession, CaptureShape } from './captured-slot.js';
 
 export interface WebGpuRunnerOptions {
   readonly backend: CaptureBackend;
@@ -49,9 +36,24 @@ export interface WebGpuRunnerOptions {
   readonly outputWidth: number;
   /** The shapes to capture: at most one per length, ascending. A batch is padded to the first that holds it. */
   readonly shapes: readonly CaptureShape[];
-  /** Runs a batch that fits no captured shape, or whose shape could not be captured. */
+  /** Runs a batch that fits no captured shape, or whose shape is not captured (yet, or at all). */
   readonly runDynamic: (batch: BatchTensors) => Promise<Float32Array>;
+  /**
+   * A shape (one of `shapes`) built at once rather than in idle time, so that work queued after it (the
+   * load's warm-up) waits for it and a graph that cannot be captured is known by then. Default: none.
+   */
+  readonly preload?: CaptureShape | undefined;
+  /** Milliseconds without GPU work before an idle build starts. Default `IDLE_QUIET_MS`. */
+  readonly idleQuietMs?: number;
 }
+
+/**
+ * How long the GPU work queue must stay empty before a captured session is built in idle time: meant to be
+ * longer than the gaps between one call's batches (the engine tokenizes in slices of 10 ms between them) and
+ * short beside the pause between a user's calls. A longer gap mid-call lets a build start; the call's next
+ * batch then waits for that one build.
+ */
+export const IDLE_QUIET_MS = 50;
 
 export interface WebGpuRunnerStats {
   /** Captured sessions built so far. */
@@ -64,6 +66,10 @@ export interface WebGpuRunnerStats {
   readonly dynamicBatches: number;
   /** Shapes that could not be captured, with why (their batches run on the dynamic session). */
   readonly failedShapes: readonly string[];
+  /** Shapes with a captured session (`rows x length`), in the order they were built. */
+  readonly capturedShapes: readonly string[];
+  /** Shapes batches needed whose session is being built or waits for idle time, most used first. */
+  readonly pendingShapes: readonly string[];
 }
 
 export interface WebGpuRunner {
@@ -76,29 +82,21 @@ export interface WebGpuRunner {
   /** The captured shape a batch of this size is padded to, or undefined when it runs on the dynamic session. */
   shapeFor(rows: number, length: number): CaptureShape | undefined;
   stats(): WebGpuRunnerStats;
+  /**
+   * Resolves, with the stats, once no shape waits for its captured session (every shape batches needed so far
+   * is captured or failed), or the runner is disabled or disposed. For tests and benchmarks: it does not start
+   * builds, idle time does.
+   */
+  settled(): Promise<WebGpuRunnerStats>;
+  /** Waits for the build in progress (a session created after this is released at once), then frees everything. */
   dispose(): Promise<void>;
-}
-
-const BUFFER_ALIGN = 16;
-
-interface ShapeSlot {
-  readonly shape: CaptureShape;
-  readonly session: CaptureSession;
-  readonly inputBuffers: Map<string, GPUBuffer>;
-  readonly feeds: Record<string, unknown>;
-  readonly outputBuffer: GPUBuffer;
-  readonly fetches: Record<string, unknown>;
-  readonly readback: GPUBuffer;
-  /** Host arrays a batch is padded into before upload. */
-  readonly staging: Map<string, BigInt64Array>;
-  /** Whether onnxruntime-web's registrations of this slot's buffers are pinned (see pinRegistrations). */
-  pinned: boolean;
 }
 
 export function createWebGpuRunner(options: WebGpuRunnerOptions): WebGpuRunner {
   const { backend, outputWidth } = options;
   const shapes = [...options.shapes].sort((a, b) => a.length - b.length);
-  const { device } = backend;
+  const quietMs = options.idleQuietMs ?? IDLE_QUIET_MS;
+  const graph = { backend, padTokenId: options.padTokenId, inputNames: options.inputNames, outputName: options.outputName, outputWidth };
   let sessionCreateMs = 0;
   let sessions = 0;
   let paddedTokens = 0;
@@ -107,8 +105,19 @@ export function createWebGpuRunner(options: WebGpuRunnerOptions): WebGpuRunner {
   let dynamicBatches = 0;
   const failed = new Map<string, string>();
   const slots = new Map<string, ShapeSlot>();
+  /** Batches that needed each shape before it was captured; a key here waits for (or is in) a build. */
+  const wanted = new Map<string, { shape: CaptureShape; uses: number }>();
   let disposed = false;
   let disabledReason: string | undefined;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let waiters: (() => void)[] = [];
+
+  const wake = (): void => {
+    const woken = waiters;
+    waiters = [];
+    for (const resolve of woken) resolve();
+  };
+  const waiting = (): boolean => !disposed && disabledReason === undefined && wanted.size > 0;
 
   const shapeFor = (rows: number, length: number): CaptureShape | undefined => {
     if (disabledReason !== undefined) return undefined;
@@ -116,142 +125,110 @@ export function createWebGpuRunner(options: WebGpuRunnerOptions): WebGpuRunner {
     return shape === undefined || failed.has(keyOf(shape)) ? undefined : shape;
   };
 
-  const runSlot = async (slot: ShapeSlot): Promise<Float32Array> => {
-    for (const [name, buffer] of slot.inputBuffers) {
-      const data = slot.staging.get(name);
-      if (data !== undefined) device.queue.writeBuffer(buffer, 0, data);
-    }
-    const running = slot.session.run(slot.feeds, slot.fetches);
-    if (!slot.pinned) slot.pinned = await pinRegistrations(running, [...slot.inputBuffers.values(), slot.outputBuffer]);
-    await running;
-    const encoder = device.createCommandEncoder();
-    encoder.copyBufferToBuffer(slot.outputBuffer, 0, slot.readback, 0, slot.readback.size);
-    device.queue.submit([encoder.finish()]);
-    await slot.readback.mapAsync(GPUMapMode.READ);
-    const values = new Float32Array(slot.readback.getMappedRange().slice(0, slot.shape.rows * outputWidth * 4));
-    slot.readback.unmap();
-    return values;
-  };
-
-  /** Fills the slot's staging arrays with a batch, padded to the slot's shape. */
-  const stage = (slot: ShapeSlot, batch: BatchTensors | undefined): void => {
-    const { rows, length } = slot.shape;
-    for (const [name, target] of slot.staging) {
-      const fill = name === 'input_ids' ? BigInt(options.padTokenId) : 0n;
-      if (batch === undefined) target.fill(fill);
-      else padInto(target, hostInput(batch, name), batch, length, fill);
-      // Padding rows attend to their first position only, so no row is fully masked (softmax of nothing).
-      if (name === 'attention_mask') for (let row = batch?.batchSize ?? 0; row < rows; row++) target[row * length] = 1n;
-    }
-  };
-
-  const buildSlot = async (shape: CaptureShape): Promise<ShapeSlot> => {
-    const { rows, length } = shape;
-    const inputBuffers = new Map<string, GPUBuffer>();
-    const feeds: Record<string, unknown> = {};
-    const staging = new Map<string, BigInt64Array>();
-    for (const name of options.inputNames) {
-      const buffer = device.createBuffer({
-        size: alignTo(rows * length * 8, BUFFER_ALIGN),
-        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
-      });
-      inputBuffers.set(name, buffer);
-      feeds[name] = backend.gpuTensor(buffer, 'int64', [rows, length]);
-      staging.set(name, new BigInt64Array(rows * length));
-    }
-    const outputBytes = alignTo(rows * outputWidth * 4, BUFFER_ALIGN);
-    const outputBuffer = device.createBuffer({
-      size: outputBytes,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-    });
-    const fetches = { [options.outputName]: backend.gpuTensor(outputBuffer, 'float32', [rows, outputWidth]) };
-    const readback = device.createBuffer({ size: outputBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const destroyBuffers = (): void => {
-      for (const buffer of inputBuffers.values()) buffer.destroy();
-      outputBuffer.destroy();
-      readback.destroy();
-    };
-    try {
-      // onnxruntime runs the first batch normally, captures the next one and replays from then on: run them
-      // now on a masked dummy batch so no real call pays for them. A session whose first run could not be
-      // pinned is rebuilt (see pinRegistrations).
-      for (let attempt = 1; ; attempt++) {
-        const start = performance.now();
-        const session = await backend.createCapturedSession(rows, length);
-        sessionCreateMs += performance.now() - start;
-        sessions += 1;
-        const slot: ShapeSlot = { shape, session, inputBuffers, feeds, outputBuffer, fetches, readback, staging, pinned: false };
-        stage(slot, undefined);
-        await runSlot(slot);
-        if (slot.pinned) {
-          for (let warm = 0; warm < 2; warm++) await runSlot(slot);
-          return slot;
-        }
-        await session.release();
-        sessions -= 1;
-        if (attempt === 3) throw new Error('onnxruntime-web kept no registration of the bound GPU buffers to pin');
-      }
-    } catch (error) {
-      destroyBuffers();
-      throw error;
-    }
-  };
-
-  /** The slot of a shape, built on first use; undefined (and remembered) when the shape cannot be captured. */
-  const slotFor = async (shape: CaptureShape): Promise<ShapeSlot | undefined> => {
+  /** Queues the build of a shape; the queue runs it when the work queued before it has settled. */
+  const build = (shape: CaptureShape): Promise<void> => {
     const key = keyOf(shape);
-    const ready = slots.get(key);
-    if (ready !== undefined) return ready;
-    try {
-      const slot = await buildSlot(shape);
-      slots.set(key, slot);
-      return slot;
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      failed.set(key, reason);
-      // What stops the first shape (nodes onnxruntime keeps on the CPU, no registration to pin) stops them all.
-      if (slots.size === 0) disabledReason = reason;
-      return undefined;
-    }
+    return queue.run(async () => {
+      if (disposed || slots.has(key) || failed.has(key)) {
+        wanted.delete(key);
+        return;
+      }
+      try {
+        const slot = await buildSlot(graph, shape, (ms, delta) => ((sessionCreateMs += ms), (sessions += delta)), () => disposed);
+        if (disposed) {
+          await releaseSlot(slot);
+          sessions -= 1;
+        } else slots.set(key, slot);
+      } catch (error) {
+        if (!disposed) {
+          const reason = error instanceof Error ? error.message : String(error);
+          failed.set(key, reason);
+          // What stops the first shape (nodes onnxruntime keeps on the CPU, no registration to pin) stops them all.
+          if (slots.size === 0) disabledReason = reason;
+        }
+      } finally {
+        wanted.delete(key);
+        wake();
+      }
+    });
   };
+
+  /** The most used shape that waits for a build, built now if the queue is still empty. */
+  const buildInIdleTime = (): void => {
+    idleTimer = undefined;
+    if (!waiting() || queue.queued > 0) return;
+    const [next] = [...wanted.values()].sort((a, b) => b.uses - a.uses);
+    if (next !== undefined) void build(next.shape);
+  };
+
+  // Each time the queue empties, the next idle build waits for a quiet spell of its own.
+  const queue = new GpuWorkQueue(() => {
+    if (idleTimer !== undefined) clearTimeout(idleTimer);
+    idleTimer = waiting() ? setTimeout(buildInIdleTime, quietMs) : undefined;
+  });
+
+  if (options.preload !== undefined) {
+    wanted.set(keyOf(options.preload), { shape: options.preload, uses: 0 });
+    void build(options.preload);
+  }
+
+  /** Runs a batch on its shape's captured session if it exists when the batch's turn comes, else dynamically. */
+  const runBatch = async (batch: BatchTensors, shape: CaptureShape | undefined): Promise<Float32Array> => {
+    const slot = shape === undefined || disabledReason !== undefined ? undefined : slots.get(keyOf(shape));
+    if (slot === undefined) {
+      dynamicBatches += 1;
+      return options.runDynamic(batch);
+    }
+    capturedBatches += 1;
+    requestedTokens += batch.batchSize * batch.length;
+    paddedTokens += slot.shape.rows * slot.shape.length;
+    stageBatch(slot, options.padTokenId, batch);
+    const values = await runSlot(slot, backend.device, outputWidth);
+    return values.subarray(0, batch.batchSize * outputWidth);
+  };
+
+  const stats = (): WebGpuRunnerStats => ({
+    sessions,
+    sessionCreateMs,
+    paddedTokens,
+    requestedTokens,
+    capturedBatches,
+    dynamicBatches,
+    failedShapes: [...failed].map(([key, reason]) => `${key}: ${reason}`),
+    capturedShapes: [...slots.keys()],
+    pendingShapes: disabledReason === undefined && !disposed ? [...wanted].sort((a, b) => b[1].uses - a[1].uses).map(([key]) => key) : [],
+  });
 
   return {
     shapeFor,
     get disabledReason() {
       return disabledReason;
     },
-    async run(batch) {
-      if (disposed) throw new Error('the WebGPU runner was disposed');
+    run(batch) {
+      if (disposed) return Promise.reject(new Error('the WebGPU runner was disposed'));
       const shape = shapeFor(batch.batchSize, batch.length);
-      const slot = shape === undefined ? undefined : await slotFor(shape);
-      if (slot === undefined) {
-        dynamicBatches += 1;
-        return options.runDynamic(batch);
+      if (shape !== undefined && !slots.has(keyOf(shape))) {
+        const key = keyOf(shape);
+        const entry = wanted.get(key) ?? { shape, uses: 0 };
+        entry.uses += 1;
+        wanted.set(key, entry);
       }
-      capturedBatches += 1;
-      requestedTokens += batch.batchSize * batch.length;
-      paddedTokens += slot.shape.rows * slot.shape.length;
-      stage(slot, batch);
-      const values = await runSlot(slot);
-      return values.subarray(0, batch.batchSize * outputWidth);
+      return queue.run(() => runBatch(batch, shape));
     },
-    stats: () => ({
-      sessions,
-      sessionCreateMs,
-      paddedTokens,
-      requestedTokens,
-      capturedBatches,
-      dynamicBatches,
-      failedShapes: [...failed].map(([key, reason]) => `${key}: ${reason}`),
-    }),
+    stats,
+    async settled() {
+      while (waiting()) await new Promise<void>((resolve) => waiters.push(resolve));
+      return stats();
+    },
     async dispose() {
       disposed = true;
-      for (const slot of slots.values()) {
-        for (const buffer of slot.inputBuffers.values()) buffer.destroy();
-        slot.outputBuffer.destroy();
-        slot.readback.destroy();
-        await slot.session.release();
-      }
+      if (idleTimer !== undefined) clearTimeout(idleTimer);
+      idleTimer = undefined;
+      wake();
+      // The build in progress, if any, sees `disposed` and frees what it made; queued runs finish first.
+      await queue.drained();
+      wanted.clear();
+      for (const slot of slots.values()) await releaseSlot(slot);
       slots.clear();
     },
   };
@@ -259,68 +236,4 @@ export function createWebGpuRunner(options: WebGpuRunnerOptions): WebGpuRunner {
 
 function keyOf(shape: CaptureShape): string {
   return `${shape.rows}x${shape.length}`;
-}
-
-/** Description of onnxruntime-web's private symbol for a GPU buffer's registration record (tests/unit/ort-private-api.test.ts checks it). */
-export const REGISTRATION = 'gpuBufferMetadata';
-
-/**
- * Works around onnxruntime-web 1.31-dev's handling of GPU buffers under graph capture. It registers a
- * user buffer for each run (a handle plus a count, kept on the GPUBuffer object under a private symbol) and
- * releases the handle when the run ends, while a graph-capture session keeps the IO binding of its first
- * run, so later runs look the first run's output handle up again: once released, that lookup fails
- * ("Cannot set properties of undefined") or lands on another buffer. Raising the count while the first
- * run is in flight keeps the handles alive as long as the buffers. Returns whether every buffer was pinned
- * (false, and nothing changed, if onnxruntime-web no longer keeps such a record).
- */
-async function pinRegistrations(running: Promise<unknown>, buffers: readonly GPUBuffer[]): Promise<boolean> {
-  let settled = false;
-  void running.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  const pinned = new Set<GPUBuffer>();
-  for (let poll = 0; !settled && pinned.size < buffers.length; poll++) {
-    for (const buffer of buffers) {
-      if (pinned.has(buffer)) continue;
-      const key = Object.getOwnPropertySymbols(buffer).find((symbol) => symbol.description === REGISTRATION);
-      const record: unknown = key === undefined ? undefined : (buffer as unknown as Record<symbol, unknown>)[key];
-      if (Array.isArray(record) && typeof record[1] === 'number') {
-        record[1] += 1e9;
-        pinned.add(buffer);
-      }
-    }
-    // Microtasks first (registration happens early in run()), then timer turns while the GPU works.
-    await (poll < 200 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, 0)));
-  }
-  return pinned.size === buffers.length;
-}
-
-function hostInput(batch: BatchTensors, name: string): BigInt64Array {
-  switch (name) {
-    case 'input_ids':
-      return batch.inputIds;
-    case 'attention_mask':
-      return batch.attentionMask;
-    case 'token_type_ids':
-      return batch.tokenTypeIds;
-    default:
-      throw new Error(`the model asks for an input this runner cannot feed: ${name}`);
-  }
-}
-
-/** Copies a [batchSize, length] batch into a [rows, paddedLength] array, filling the rest with `fill`. */
-function padInto(target: BigInt64Array, source: BigInt64Array, batch: BatchTensors, paddedLength: number, fill: bigint): void {
-  if (target.length === source.length && paddedLength === batch.length) {
-    target.set(source);
-    return;
-  }
-  target.fill(fill);
-  for (let row = 0; row < batch.batchSize; row++) {
-    target.set(source.subarray(row * batch.length, (row + 1) * batch.length), row * paddedLength);
-  }
-}
-
-function alignTo(value: number, alignment: number): number {
-  return Math.ceil(value / alignment) * alignment;
 }

@@ -57,7 +57,9 @@ export interface RerankerOptions {
    * WebGPU only: run batches through onnxruntime's graph capture, one captured session per padded shape
    * (lengths 32, 64, 128, 256, 512, 1024, 2048, 4096 up to `maxLength`, each with as many rows as
    * `batchTokenBudget` and memory allow),
-   * built on first use and replayed from then on: much faster for small batches, where the dynamic session's
+   * replayed once built (the 128-token shape during the load, the others in idle time after a batch first needs
+   * them; until then such batches run on the dynamic session, and `lastTimings().graphCapture` lists what is
+   * captured and pending): much faster for small batches, where the dynamic session's
    * per-kernel overhead dominates (figures: docs/benchmarks.md, GPU speed). Each captured shape holds its own copy
    * of the weights on the GPU. Default `'auto'`: on when the weights times the sessions stay under 1 GiB
    * (MiniLM-class cross-encoders in fp32), off for larger models, q8, WASM and `useBrowserCache: false` (each

@@ -325,6 +325,19 @@ export interface CallTimings {
   /** Model rows scored: `pairs`, plus the extra windows of chunked passages. */
   readonly windows: number;
   readonly batches: number;
+  /** WebGPU graph capture now (when `lastTimings()` is asked); unset when capture is off (docs/design.md). */
+  readonly graphCapture?: GraphCaptureState;
+}
+
+/** `CallTimings.graphCapture`; shapes are `rows x length` (`"12x320"`), failed ones with why. */
+export interface GraphCaptureState {
+  readonly capturedShapes: readonly string[];
+  /** Needed by batches (which ran on the dynamic session): being built or waiting for idle time, most used first. */
+  readonly pendingShapes: readonly string[];
+  readonly failedShapes: readonly string[];
+  /** Batches since the load (its warm-up included) on captured sessions / on the dynamic session. */
+  readonly capturedBatches: number;
+  readonly dynamicBatches: number;
 }
 
 /** Options of `Reranker.encode`. */

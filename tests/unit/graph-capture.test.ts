@@ -1,13 +1,11 @@
 /**
- * Graph capture without a GPU: the policy that turns it on, the shapes it captures, the engine's
- * bucketed batches, and the runner over a fake GPUDevice whose "session" computes each row's logit from
- * the bound input buffers, as onnxruntime's captured session would.
+ * Graph capture without a GPU: the policy that turns it on, the shapes it captures and the one built during
+ * the load, and the engine's bucketed batches. The runner itself: idle-capture.test.ts.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BatchTensors } from '../../src/engine/batching.js';
 import { RerankEngine } from '../../src/engine/rerank-engine.js';
-import { AUTO_CAPTURE_BYTES, captureShapes, estimateWeightBytes, planGraphCapture, type CapturePolicyInput } from '../../src/runtime/capture-policy.js';
-import { createWebGpuRunner, type CaptureBackend, type CaptureSession } from '../../src/runtime/webgpu-runner.js';
+import { AUTO_CAPTURE_BYTES, captureShapes, estimateWeightBytes, planGraphCapture, preloadShape, type CapturePolicyInput } from '../../src/runtime/capture-policy.js';
 import { validateCreateOptions } from '../../src/shared/validate.js';
 import { fakeLoader, fakeLogit, type FakeModelControls } from './fake-model.js';
 
@@ -44,6 +42,17 @@ describe('planGraphCapture', () => {
       { length: 512, rows: 8 },
     ]);
     expect(plan.reason).toContain('64x32, 64x64, 42x96, 32x128, 21x192, 16x256, 12x320, 10x384, 8x512');
+    // The shape most pairs pad to is built during the load; the others in idle time after first use.
+    expect(plan.preload).toEqual({ length: 128, rows: 32 });
+    expect(plan.reason).toContain('32x128 during the load, the others in idle time after first use');
+  });
+
+  it('preloads the first shape of 128 tokens or more, or the longest when all are shorter', () => {
+    expect(preloadShape(captureShapes(512, 4096, 64))).toEqual({ length: 128, rows: 32 });
+    expect(preloadShape(captureShapes(200, 4096, 64, undefined, [32, 64, 160]))).toEqual({ length: 160, rows: 25 });
+    expect(preloadShape(captureShapes(64, 4096, 64))).toEqual({ length: 64, rows: 64 });
+    expect(preloadShape([])).toBeUndefined();
+    expect(planGraphCapture(webgpu({ request: false })).preload).toBeUndefined();
   });
 
   it('falls back to power-of-two buckets when the finer ones would take too many copies of the weights', () => {
@@ -207,158 +216,5 @@ describe('the streamed path (fixed-shape models)', () => {
     expect(running).toBe(0);
     await expect(engine.rerank(2, 'q?', ['fine'])).resolves.toHaveLength(1);
     expect(overlapped).toBe(false);
-  });
-});
-
-// ---------------------------------------------------------------------------------------------------
-// A fake WebGPU device: buffers are byte arrays, a copy is a copy, mapAsync resolves at once.
-
-class FakeBuffer {
-  readonly bytes: Uint8Array;
-  destroyed = false;
-  constructor(readonly size: number) {
-    this.bytes = new Uint8Array(size);
-  }
-  async mapAsync(): Promise<void> {}
-  getMappedRange(): ArrayBuffer {
-    return this.bytes.slice().buffer;
-  }
-  unmap(): void {}
-  destroy(): void {
-    this.destroyed = true;
-  }
-}
-
-function fakeDevice(): GPUDevice {
-  const device = {
-    createBuffer: ({ size }: { size: number }) => new FakeBuffer(size),
-    createCommandEncoder: () => {
-      const copies: [FakeBuffer, FakeBuffer, number][] = [];
-      return {
-        copyBufferToBuffer: (from: FakeBuffer, _a: number, to: FakeBuffer, _b: number, size: number) => copies.push([from, to, size]),
-        finish: () => copies,
-      };
-    },
-    queue: {
-      writeBuffer: (buffer: FakeBuffer, offset: number, data: BigInt64Array) => buffer.bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset),
-      submit: (lists: [FakeBuffer, FakeBuffer, number][][]) => {
-        for (const [from, to, size] of lists.flat()) to.bytes.set(from.bytes.subarray(0, size));
-      },
-    },
-  };
-  return device as unknown as GPUDevice;
-}
-
-interface FakeTensor {
-  readonly buffer: FakeBuffer;
-  readonly dims: readonly number[];
-}
-
-/** Mimics onnxruntime-web: a per-run registration record on each bound buffer, dropped when the run ends. */
-const REGISTRATION = Symbol('gpuBufferMetadata');
-
-function fakeBackend(log: { created: string[]; runs: string[] }, failShape?: string): CaptureBackend {
-  return {
-    device: fakeDevice(),
-    gpuTensor: (buffer, _type, dims) => ({ buffer: buffer as unknown as FakeBuffer, dims }) satisfies FakeTensor,
-    createCapturedSession: async (rows, length): Promise<CaptureSession> => {
-      const key = `${rows}x${length}`;
-      if (key === failShape) throw new Error('graph capture needs every node on the GPU');
-      log.created.push(key);
-      return {
-        inputNames: ['input_ids', 'attention_mask'],
-        run: async (feeds, fetches) => {
-          const ids = feeds['input_ids'] as FakeTensor;
-          const mask = feeds['attention_mask'] as FakeTensor;
-          const out = Object.values(fetches)[0] as FakeTensor;
-          for (const tensor of [ids, mask, out]) (tensor.buffer as unknown as Record<symbol, unknown>)[REGISTRATION] = [1, 1];
-          expect(ids.dims).toEqual([rows, length]);
-          await Promise.resolve();
-          const idValues = new BigInt64Array(ids.buffer.bytes.buffer, 0, rows * length);
-          const maskValues = new BigInt64Array(mask.buffer.bytes.buffer, 0, rows * length);
-          const logits = new Float32Array(out.buffer.bytes.buffer, 0, rows);
-          for (let row = 0; row < rows; row++) {
-            const kept: number[] = [];
-            for (let p = 0; p < length; p++) if (maskValues[row * length + p] === 1n) kept.push(Number(idValues[row * length + p]));
-            logits[row] = fakeLogit(kept);
-          }
-          log.runs.push(key);
-          return {};
-        },
-        release: async () => undefined,
-      };
-    },
-  };
-}
-
-function batchOf(rows: number[][]): BatchTensors {
-  const length = Math.max(...rows.map((row) => row.length));
-  const inputIds = new BigInt64Array(rows.length * length);
-  const attentionMask = new BigInt64Array(rows.length * length);
-  rows.forEach((row, r) => row.forEach((id, p) => {
-    inputIds[r * length + p] = BigInt(id);
-    attentionMask[r * length + p] = 1n;
-  }));
-  return { batchSize: rows.length, length, inputIds, attentionMask, tokenTypeIds: new BigInt64Array(rows.length * length) };
-}
-
-describe('createWebGpuRunner', () => {
-  beforeEach(() => {
-    Object.assign(globalThis, { GPUBufferUsage: { STORAGE: 128, COPY_DST: 8, COPY_SRC: 4, MAP_READ: 1 }, GPUMapMode: { READ: 1 } });
-  });
-  afterEach(() => {
-    delete (globalThis as Record<string, unknown>)['GPUBufferUsage'];
-    delete (globalThis as Record<string, unknown>)['GPUMapMode'];
-  });
-
-  const shapes = [
-    { length: 8, rows: 4 },
-    { length: 16, rows: 2 },
-  ];
-
-  it('pads batches into the captured shape, captures it once and returns the real rows only', async () => {
-    const log = { created: [] as string[], runs: [] as string[] };
-    const dynamic: BatchTensors[] = [];
-    const runner = createWebGpuRunner({
-      backend: fakeBackend(log),
-      padTokenId: 0,
-      inputNames: ['input_ids', 'attention_mask'],
-      outputName: 'logits',
-      outputWidth: 1,
-      shapes,
-      runDynamic: async (batch) => (dynamic.push(batch), new Float32Array(batch.batchSize)),
-    });
-    const rows = [[5, 6, 7], [9, 9], [1, 2, 3, 4, 5]];
-    const first = await runner.run(batchOf(rows));
-    const second = await runner.run(batchOf(rows.slice(0, 2)));
-    expect([...first]).toEqual(rows.map((row) => Math.fround(fakeLogit(row))));
-    expect([...second]).toEqual(rows.slice(0, 2).map((row) => Math.fround(fakeLogit(row))));
-    expect(log.created).toEqual(['4x8']);
-    // Three warm-up runs (run, capture, first replay) when the shape is built, then one per batch.
-    expect(log.runs).toEqual(['4x8', '4x8', '4x8', '4x8', '4x8']);
-    expect(runner.stats()).toMatchObject({ sessions: 1, capturedBatches: 2, dynamicBatches: 0, paddedTokens: 64, requestedTokens: 3 * 5 + 2 * 3 });
-    expect(dynamic).toEqual([]);
-  });
-
-  it('runs a batch that fits no shape, or whose shape failed to capture, on the dynamic session', async () => {
-    const log = { created: [] as string[], runs: [] as string[] };
-    const dynamic: BatchTensors[] = [];
-    const runner = createWebGpuRunner({
-      backend: fakeBackend(log, '2x16'),
-      padTokenId: 0,
-      inputNames: ['input_ids', 'attention_mask'],
-      outputName: 'logits',
-      outputWidth: 1,
-      shapes,
-      runDynamic: async (batch) => (dynamic.push(batch), new Float32Array(batch.batchSize).fill(7)),
-    });
-    expect(runner.shapeFor(3, 12)).toBeUndefined();
-    expect([...(await runner.run(batchOf([Array(20).fill(1)])))]).toEqual([7]);
-    expect([...(await runner.run(batchOf([Array(12).fill(1)])))]).toEqual([7]);
-    expect(runner.shapeFor(1, 12)).toBeUndefined();
-    expect(dynamic.map((batch) => batch.length)).toEqual([20, 12]);
-    expect(runner.stats().failedShapes).toEqual(['2x16: graph capture needs every node on the GPU']);
-    await runner.dispose();
-    await expect(runner.run(batchOf([[1]]))).rejects.toThrow(/disposed/);
   });
 });

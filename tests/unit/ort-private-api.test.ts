@@ -1,5 +1,5 @@
 /**
- * src/runtime/webgpu-runner.ts (pinRegistrations) reaches into a private part of onnxruntime-web: the record
+ * src/runtime/captured-slot.ts (pinRegistrations) reaches into a private part of onnxruntime-web: the record
  * `[handle, count]` it keeps on each user GPUBuffer under `Symbol('gpuBufferMetadata')`, whose count it
  * raises so a graph-capture session's first-run handles are never released. Nothing public promises that
  * record, so this test reads the installed package's code and fails, saying what to re-check, when an
@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { REGISTRATION } from '../../src/runtime/webgpu-runner.js';
+import { REGISTRATION } from '../../src/runtime/captured-slot.js';
 
 /** The installed copy (the only one: transformers.js shares it; package.json is not in its exports). */
 const packageRoot = fileURLToPath(new URL('../../node_modules/onnxruntime-web', import.meta.url));
@@ -21,7 +21,7 @@ const packageJson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), '
 
 const UPGRADE_HINT =
   `onnxruntime-web ${packageJson.version} no longer keeps the GPU buffer registration record that ` +
-  'pinRegistrations in src/runtime/webgpu-runner.ts relies on (a [handle, count] array under ' +
+  'pinRegistrations in src/runtime/captured-slot.ts relies on (a [handle, count] array under ' +
   `Symbol("${REGISTRATION}") on each registered GPUBuffer, count raised per run, handle released at 0). ` +
   'Graph capture would turn itself off ("no registration to pin") or replay released handles. Read the new ' +
   "webgpuRegisterBuffer / webgpuUnregisterBuffer in onnxruntime-web's dist/*.mjs, adapt pinRegistrations (or " +
@@ -49,7 +49,7 @@ function problemsIn(code: string): string[] {
   return expectations.filter(([, pattern]) => !pattern.test(code)).map(([what]) => `not found: ${what}`);
 }
 
-describe("onnxruntime-web's private GPU buffer registration (pinned by webgpu-runner.ts)", () => {
+describe("onnxruntime-web's private GPU buffer registration (pinned by captured-slot.ts)", () => {
   const files = [webgpuEntry(), join(packageRoot, 'dist/ort-wasm-simd-threaded.asyncify.mjs')];
   for (const file of files) {
     it(`is as pinRegistrations expects in ${file.slice(packageRoot.length + 1)}`, () => {

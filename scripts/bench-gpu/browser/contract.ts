@@ -1,5 +1,5 @@
 /** What the browser GPU bench's page (page.ts) puts on `window.gpuBench`, as drive.ts calls it. */
-import type { GraphCaptureInfo } from '../../../src/index.js';
+import type { GraphCaptureInfo, GraphCaptureState } from '../../../src/index.js';
 
 export interface BrowserLoadOptions {
   readonly model: string;
@@ -40,12 +40,16 @@ export interface BrowserRerankResult {
   readonly tokenizeMs: number;
   readonly inferenceMs: number;
   readonly batches: number;
+  /** Graph capture after the call (`lastTimings().graphCapture`); unset when capture is off. */
+  readonly graphCapture?: GraphCaptureState;
 }
 
 export interface BrowserBench {
   adapter(): Promise<BrowserAdapter | undefined>;
   load(options: BrowserLoadOptions): Promise<BrowserLoadResult>;
   rerank(query: string, passages: readonly string[]): Promise<BrowserRerankResult>;
+  /** Waits until no captured session is pending (built in idle time after first use); resolves with the ms waited. */
+  captureSettled(): Promise<number>;
   dispose(): Promise<void>;
 }
 

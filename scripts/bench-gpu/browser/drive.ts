@@ -126,6 +126,13 @@ const load = (page: Page, options: BrowserLoadOptions): Promise<BrowserLoadResul
     if (window.gpuBench === undefined) throw new Error('no bench page');
     return window.gpuBench.load(opts);
   }, options);
+/** Waits for the captured sessions built in idle time (see ../capture-settled.ts); resolves with the ms waited. */
+const captureSettled = (page: Page): Promise<number> =>
+  page.evaluate(() => {
+    if (window.gpuBench === undefined) throw new Error('the bench page did not load');
+    return window.gpuBench.captureSettled();
+  });
+
 const rerank = (page: Page, query: string, passages: readonly string[]): Promise<BrowserRerankResult> =>
   page.evaluate(([q, p]) => {
     if (window.gpuBench === undefined) throw new Error('no bench page');
@@ -224,7 +231,9 @@ async function measureVariant(model: string, spec: VariantSpec, variant: string,
         ...(loaded.fallbackReason === undefined ? {} : { fallbackReason: loaded.fallbackReason }),
         note: 'fresh page and Cache Storage: createReranker (model fetch over localhost, worker, session, warm-up), then the first rerank of the 100 mixed passages of npm run bench (budget 4096)',
       };
-      // Fidelity: the fixed pairs on the loaded model, against the reference dtype's scores.
+      // Fidelity: the fixed pairs on the loaded model, against the reference dtype's scores, once the shapes the
+      // first rerank met are captured (the pairs' own shapes may still run dynamically: both paths must be right).
+      await captureSettled(fresh.page);
       const scored = await rerank(fresh.page, BENCH_QUERY, fidelityPassages());
       result['fidelity'] = {
         pairs: scored.scores.length,
@@ -255,7 +264,8 @@ async function measureVariant(model: string, spec: VariantSpec, variant: string,
       const passage = passageOfWords(sentences, length * 2, seededRandom(length));
       const query = QUERIES[length % QUERIES.length] ?? '';
       const passages = (count: number): string[] => Array.from({ length: count }, () => passage);
-      await rerank(opened.page, query, passages(rows)); // builds or captures this shape
+      await rerank(opened.page, query, passages(rows)); // compiles this shape; its captured session is built in idle time
+      await captureSettled(opened.page);
       const probeCall = await rerank(opened.page, query, passages(rows));
       const batches = Math.max(2, Math.min(60, Math.ceil((Number(values['min-seconds']) * 1000) / Math.max(probeCall.ms, 0.01))));
       const perCall = budget > rows * length ? 1 : Math.max(1, Math.floor(Math.min(9000, 9e6 / (passage.length + 80)) / rows));
@@ -299,12 +309,18 @@ async function measureVariant(model: string, spec: VariantSpec, variant: string,
         if (late()) break;
         const passages = makePassages(100, kind);
         const first = await rerank(opened.page, BENCH_QUERY, passages);
+        // Repeated and unseen calls are measured once the shapes the first call met are captured (idle builds).
+        const idleBuildsMs = await captureSettled(opened.page);
         const repeats = first.ms > 3000 ? 2 : first.ms > 800 ? 4 : 10;
         for (let warm = 0; warm < (repeats > 4 ? 2 : 1); warm++) await rerank(opened.page, BENCH_QUERY, passages);
         const repeated: BrowserRerankResult[] = [];
         for (let i = 0; i < repeats; i++) repeated.push(await rerank(opened.page, BENCH_QUERY, passages));
         const cold: BrowserRerankResult[] = [];
-        for (let i = 0; i < Math.min(repeats, 5); i++) cold.push(await rerank(opened.page, BENCH_QUERY, makePassages(100, kind, 7_000 + 100 * budget + i)));
+        for (let i = 0; i < Math.min(repeats, 5); i++) {
+          cold.push(await rerank(opened.page, BENCH_QUERY, makePassages(100, kind, 7_000 + 100 * budget + i)));
+          // Unseen passages may meet a shape the repeated ones did not: captured before the next one.
+          await captureSettled(opened.page);
+        }
         const row = {
           set: kind,
           maxLength: loaded.maxLength,
@@ -320,6 +336,12 @@ async function measureVariant(model: string, spec: VariantSpec, variant: string,
           coldTokenizeMsMedian: median(cold.map((r) => r.tokenizeMs)),
           firstCallMs: first.ms,
           firstCallTokenizeMs: first.tokenizeMs,
+          // Batches on the dynamic session since the load (cumulative) after the first call and after the repeated
+          // ones: equal when every repeated call ran captured. idleBuildsMs: the wait for the idle builds between.
+          dynamicBatchesAfterFirst: first.graphCapture?.dynamicBatches,
+          dynamicBatchesAfterRepeated: repeated.at(-1)?.graphCapture?.dynamicBatches,
+          idleBuildsMs,
+          capturedShapes: repeated.at(-1)?.graphCapture?.capturedShapes ?? [],
         };
         reranks.push(row);
         log(`  rerank100 ${kind} ${variant} budget ${budget}: repeated ${row.medianMs.toFixed(1)} ms, unseen ${row.coldMsMedian.toFixed(1)} ms, first ${row.firstCallMs.toFixed(0)} ms, ${row.batches} batches`);

@@ -6,6 +6,7 @@
 import type * as Library from '../../../src/index.js';
 import type { BrowserBench, BrowserLoadOptions } from './contract.js';
 import { searchBench } from './search-bench.js';
+import { captureSettled } from '../capture-settled.js';
 
 type Lib = typeof Library;
 let lib: Lib | undefined;
@@ -51,7 +52,19 @@ const bench: BrowserBench = {
     const timings = await reranker.lastTimings();
     const scores = new Array<number>(passages.length).fill(Number.NaN);
     for (const row of ranked) scores[row.index] = row.score;
-    return { ms, scores, tokenizeMs: timings?.tokenizeMs ?? Number.NaN, inferenceMs: timings?.inferenceMs ?? Number.NaN, batches: timings?.batches ?? 0 };
+    return {
+      ms,
+      scores,
+      tokenizeMs: timings?.tokenizeMs ?? Number.NaN,
+      inferenceMs: timings?.inferenceMs ?? Number.NaN,
+      batches: timings?.batches ?? 0,
+      ...(timings?.graphCapture === undefined ? {} : { graphCapture: timings.graphCapture }),
+    };
+  },
+  async captureSettled() {
+    const loaded = reranker;
+    if (loaded === undefined) throw new Error('load first');
+    return captureSettled(() => loaded.lastTimings());
   },
   async dispose() {
     await reranker?.dispose();

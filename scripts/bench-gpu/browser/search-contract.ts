@@ -46,6 +46,8 @@ export interface SearchBenchQuery {
   readonly timings: SearchTimings;
   readonly results: number;
   readonly topIds: string[];
+  /** After the call, unmeasured: the wait for the reranker's captured sessions built in idle time. */
+  readonly idleBuildsMs: number;
 }
 
 export interface SearchBench {
