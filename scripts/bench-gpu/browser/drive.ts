@@ -272,12 +272,14 @@ async function measureVariant(model: string, spec: VariantSpec, variant: string,
       let inferenceMs = 0;
       let batchesRun = 0;
       const perBatch: number[] = [];
+      let lastCapture = probeCall.graphCapture;
       const start = performance.now();
       for (let done = 0; done < batches; done += perCall) {
         const call = await rerank(opened.page, query, passages(rows * Math.min(perCall, batches - done)));
         inferenceMs += call.inferenceMs;
         batchesRun += call.batches;
         perBatch.push(call.inferenceMs / Math.max(1, call.batches));
+        lastCapture = call.graphCapture ?? lastCapture;
       }
       const wallMs = performance.now() - start;
       const pairs = rows * batches;
@@ -292,9 +294,18 @@ async function measureVariant(model: string, spec: VariantSpec, variant: string,
         msPerBatchMin: Math.min(...perBatch),
         budget,
         graphCapture: loaded.graphCapture.enabled,
+        // Which path the timed batches took: a captured-shape figure is only one if none ran dynamically.
+        ...(lastCapture === undefined || probeCall.graphCapture === undefined
+          ? {}
+          : {
+              capturedBatchesTimed: lastCapture.capturedBatches - probeCall.graphCapture.capturedBatches,
+              dynamicBatchesTimed: lastCapture.dynamicBatches - probeCall.graphCapture.dynamicBatches,
+              capturedShapes: lastCapture.capturedShapes,
+              failedShapes: lastCapture.failedShapes,
+            }),
       };
       grid.push(row);
-      log(`  ${variant} ${rows}x${length}: ${row.inferencePairsPerSecond.toFixed(1)} pairs/s (calls: ${row.pairsPerSecond.toFixed(1)}), ${row.msPerBatchMedian.toFixed(2)} ms/batch`);
+      log(`  ${variant} ${rows}x${length}: ${row.inferencePairsPerSecond.toFixed(1)} pairs/s (calls: ${row.pairsPerSecond.toFixed(1)}), ${row.msPerBatchMedian.toFixed(2)} ms/batch; timed batches captured / dynamic: ${row.capturedBatchesTimed ?? '-'} / ${row.dynamicBatchesTimed ?? '-'}${row.failedShapes?.length ? `; failed: ${row.failedShapes.join('; ')}` : ''}`);
       write();
     }
 
@@ -340,6 +351,7 @@ async function measureVariant(model: string, spec: VariantSpec, variant: string,
           // ones: equal when every repeated call ran captured. idleBuildsMs: the wait for the idle builds between.
           dynamicBatchesAfterFirst: first.graphCapture?.dynamicBatches,
           dynamicBatchesAfterRepeated: repeated.at(-1)?.graphCapture?.dynamicBatches,
+          failedShapes: repeated.at(-1)?.graphCapture?.failedShapes,
           idleBuildsMs,
           capturedShapes: repeated.at(-1)?.graphCapture?.capturedShapes ?? [],
         };
