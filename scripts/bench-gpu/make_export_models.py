@@ -6,6 +6,8 @@ dtype and LLM runs (scripts/bench-gpu/run-browser.sh with MODELS_DIR; docs/bench
                           fp32, fp16, q4f16
   minilm-l6-xenc-unfused  the same weights, `--preset cross-encoder --no-fuse`: fp32, fp16
   xlmr-base-xenc          XLM-R, bge-reranker-base's shape, `--preset cross-encoder` (fused): fp32, fp16, q4f16
+  modernbert-base-xenc    ModernBERT, gte-reranker-modernbert-base's shape, `--preset cross-encoder` (unfused: the
+                          optimizer does not know its graph): fp32, fp16, q4f16; max_length 512 (the bench's lengths)
   qwen2-lb                Qwen2.5-0.5B's shape (lightblue/lb-reranker-0.5B-v1.0), `--preset lb-reranker`
   qwen3-reranker          Qwen3-Reranker-0.6B's shape, `--preset qwen3-reranker`
                           (LLMs: fp32, fp16, q4, q4f16; max_length 1024)
@@ -42,6 +44,8 @@ BERT = dict(vocab_size=30522, hidden_size=384, num_hidden_layers=6, num_attentio
             max_position_embeddings=512, type_vocab_size=2, pad_token_id=0)
 XLMR = dict(vocab_size=250002, hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
             max_position_embeddings=514, type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2)
+MODERNBERT = dict(vocab_size=50368, hidden_size=768, num_hidden_layers=22, num_attention_heads=12, intermediate_size=1152,
+                  max_position_embeddings=8192, local_attention=128, global_attn_every_n_layers=3, classifier_pooling="mean")
 QWEN2 = dict(vocab_size=151936, hidden_size=896, intermediate_size=4864, num_hidden_layers=24, num_attention_heads=14,
              num_key_value_heads=2, max_position_embeddings=32768, tie_word_embeddings=True)
 QWEN3 = dict(vocab_size=151936, hidden_size=1024, intermediate_size=3072, num_hidden_layers=28, num_attention_heads=16,
@@ -52,6 +56,7 @@ MODELS = {
     "minilm-l6-xenc": ("bert", ("bench/ms-marco-minilm-l6-shape", "models/tiny-bert-reranker"), 512, ("xenc", True, ("fp32", "fp16", "q4f16"))),
     "minilm-l6-xenc-unfused": ("bert", ("bench/ms-marco-minilm-l6-shape", "models/tiny-bert-reranker"), 512, ("xenc", False, ("fp32", "fp16"))),
     "xlmr-base-xenc": ("xlmr", ("models/tiny-xlmr-reranker",), 512, ("xenc", True, ("fp32", "fp16", "q4f16"))),
+    "modernbert-base-xenc": ("modernbert", ("models/tiny-modernbert-reranker",), 512, ("xenc", False, ("fp32", "fp16", "q4f16"))),
     "qwen2-lb": ("qwen2", ("models/tiny-qwen2-lb-reranker",), 32768, ("llm", "lb-reranker", LLM_DTYPES)),
     "qwen3-reranker": ("qwen3", ("models/tiny-qwen3-reranker",), 40960, ("llm", "qwen3-reranker", LLM_DTYPES)),
 }
@@ -69,6 +74,12 @@ def build_model(family):
         config = tf.XLMRobertaConfig(num_labels=1, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, **XLMR)
         config._attn_implementation = "eager"
         return tf.XLMRobertaForSequenceClassification(config).eval()
+    if family == "modernbert":
+        with open(os.path.join(FIXTURES, "models", "tiny-modernbert-reranker", "config.json"), encoding="utf-8") as f:
+            fixture = json.load(f)
+        specials = {k: fixture[k] for k in ("pad_token_id", "cls_token_id", "sep_token_id", "bos_token_id", "eos_token_id")}
+        config = tf.ModernBertConfig(num_labels=1, attn_implementation="eager", **specials, **MODERNBERT)
+        return tf.ModernBertForSequenceClassification(config).eval()
     shape = QWEN2 if family == "qwen2" else QWEN3
     config_cls, model_cls = (tf.Qwen2Config, tf.Qwen2ForCausalLM) if family == "qwen2" else (tf.Qwen3Config, tf.Qwen3ForCausalLM)
     config = config_cls(**shape, attn_implementation="eager", initializer_range=0.02)

@@ -14,6 +14,10 @@ Writes Hub-layout folders that the library loads (config.json, tokenizer files, 
               last_hidden_state, which createEmbedder pools; for the browser bench's search scenario
   xlmr-base   XLMRobertaForSequenceClassification with bge-reranker-base's shape:
               12 layers, hidden 768, 12 heads, intermediate 3072, vocab 250002, 514 positions
+  modernbert-base  ModernBertForSequenceClassification with gte-reranker-modernbert-base's shape: 22 layers,
+              hidden 768, 12 heads, intermediate 1152, vocab 50368, 8,192 positions, local attention 128 (global
+              every 3rd layer); exported as the Hub-style fixture tiny-modernbert-reranker is (input_ids,
+              attention_mask -> logits); tokenizer: that fixture's byte-level BPE (model_max_length 512 here)
 
 The XLM-R export computes its position ids in int32 (see XlmrWrapper). The weights are random (transformers' default initialisation, fixed seed); only the shapes matter for
 speed. The tokenizers: for minilm-l6, bert-base-uncased's (from `npm run bench`'s fixtures/bench model) when
@@ -36,7 +40,8 @@ import time
 
 import onnx
 import torch
-from transformers import BertConfig, BertForSequenceClassification, BertModel, XLMRobertaConfig, XLMRobertaForSequenceClassification
+from transformers import (BertConfig, BertForSequenceClassification, BertModel, ModernBertConfig, ModernBertForSequenceClassification,
+                          XLMRobertaConfig, XLMRobertaForSequenceClassification)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "..", "fixtures", "models")
@@ -76,6 +81,13 @@ SHAPES = {
         config=dict(vocab_size=250002, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
                     intermediate_size=3072, max_position_embeddings=514, type_vocab_size=1, pad_token_id=1,
                     bos_token_id=0, eos_token_id=2),
+    ),
+    "modernbert-base": dict(
+        kind="modernbert",
+        tokenizer=("tiny-modernbert-reranker",),
+        config=dict(vocab_size=50368, hidden_size=768, num_hidden_layers=22, num_attention_heads=12,
+                    intermediate_size=1152, max_position_embeddings=8192, local_attention=128,
+                    global_attn_every_n_layers=3, classifier_pooling="mean"),
     ),
 }
 
@@ -137,6 +149,26 @@ class XlmrWrapper(torch.nn.Module):
                       token_type_ids=token_type_ids).logits
 
 
+class LogitsWrapper(torch.nn.Module):
+    """input_ids, attention_mask -> logits, as the Hub's ModernBERT exports take them."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.m = model
+
+    def forward(self, input_ids, attention_mask):
+        return self.m(input_ids=input_ids, attention_mask=attention_mask).logits
+
+
+def special_ids(sources):
+    """pad / cls / sep (and bos / eos = cls / sep) ids of the fixture tokenizer the model is paired with."""
+    source = next(s for s in sources if os.path.exists(os.path.join(FIXTURES, s, "tokenizer.json")))
+    with open(os.path.join(FIXTURES, source, "tokenizer.json")) as f:
+        added = {t["content"]: t["id"] for t in json.load(f)["added_tokens"]}
+    return dict(pad_token_id=added["[PAD]"], cls_token_id=added["[CLS]"], sep_token_id=added["[SEP]"],
+                bos_token_id=added["[CLS]"], eos_token_id=added["[SEP]"])
+
+
 def copy_tokenizer(sources, folder, max_length=512):
     source = next(s for s in sources if os.path.exists(os.path.join(FIXTURES, s, "tokenizer.json")))
     print(f"tokenizer from {os.path.normpath(os.path.join(FIXTURES, source))}", flush=True)
@@ -171,6 +203,12 @@ def build(name, out, fused):
         model = BertForSequenceClassification(config).eval()
         wrapper = BertWrapper(model).eval()
         names = ["input_ids", "attention_mask", "token_type_ids"]
+    elif spec["kind"] == "modernbert":
+        specials = special_ids(spec["tokenizer"])
+        config = ModernBertConfig(num_labels=1, attn_implementation="eager", **specials, **spec["config"])
+        model = ModernBertForSequenceClassification(config).eval()
+        wrapper = LogitsWrapper(model).eval()
+        names = ["input_ids", "attention_mask"]
     else:
         config = XLMRobertaConfig(num_labels=1, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, **spec["config"])
         config._attn_implementation = "eager"
