@@ -1,7 +1,8 @@
 /**
  * The load decisions that tell an exported reranker, a published causal-LM graph under `preset`
  * (docs/published-llm.md) and a plain cross-encoder apart, and what a published graph changes in the plan:
- * its runner, rows per batch bounded by the logits' size, no graph capture, one WASM session. Called by
+ * its runner, rows per batch bounded by the logits' size, no graph capture, one WASM session, WASM under
+ * `device: 'auto'` when its attention is GroupQueryAttention. Called by
  * transformers-runtime.ts, which passes what it built; no model library here.
  */
 import type { BatchTensors } from '../engine/batching.js';
@@ -11,7 +12,9 @@ import { RerankerError } from '../shared/errors.js';
 import { readManifest, type RerankerManifest } from '../engine/reranker-manifest.js';
 import type { LoadRequest } from '../shared/protocol.js';
 import type { Dtype } from '../shared/types.js';
+import { onnxFile } from '../shared/model-cache.js';
 import type { CapturePlan } from './capture-policy.js';
+import type { DeviceChoice } from './device-choice.js';
 import { checkHead, type ModelConfig } from './load-plan.js';
 import type { MemoryPlan } from './memory-plan.js';
 import { checkPublishedGraph, logitsRowsAt, pastShape, pastType, publishedRunner, type PastConfig, type PublishedSession } from './published-graph.js';
@@ -114,4 +117,29 @@ export function boundByLogits(memory: MemoryPlan, vocabSize: number): MemoryPlan
       reason: `${memory.info.reason} The graph returns logits for every position and the whole vocabulary (${vocabSize} entries), so a batch holds at most ${rows} row${rows === 1 ? '' : 's'} at ${memory.maxLength} tokens.`,
     },
   };
+}
+
+/**
+ * Why a published graph with GroupQueryAttention is kept off WebGPU under `device: 'auto'`: onnxruntime-web's
+ * WebGPU GroupQueryAttention returned wrong attention for prompts of 32 tokens or more in this library's tests
+ * (a single node against native onnxruntime; every reranker prompt is longer), where WASM's matches PyTorch.
+ */
+export const GQA_WEBGPU_REASON =
+  "the graph's attention is com.microsoft.GroupQueryAttention, which onnxruntime-web's WebGPU backend computes wrong for prompts of 32 tokens or more " +
+  "(docs/published-llm.md), so WASM was chosen; pass device: 'webgpu' to use WebGPU anyway.";
+
+/**
+ * The device choice for a published graph: under `device: 'auto'`, a graph whose attention is
+ * GroupQueryAttention (`usesGqa` reads the file's head) runs on WASM with the reason; an explicit
+ * `device: 'webgpu'` and every other graph keep the choice as it is.
+ */
+export async function publishedDeviceChoice(
+  choice: DeviceChoice,
+  request: Pick<LoadRequest, 'device'>,
+  published: boolean,
+  usesGqa: (file: string) => Promise<boolean>,
+): Promise<DeviceChoice> {
+  if (!published || choice.device !== 'webgpu' || request.device === 'webgpu') return choice;
+  if (!(await usesGqa(onnxFile('model', choice.dtype)))) return choice;
+  return { device: 'wasm', dtype: choice.dtype, fallbackReason: `WebGPU not used: ${GQA_WEBGPU_REASON}` };
 }

@@ -39,7 +39,8 @@ import { startWarmWasmSession } from './wasm-session-workers.js';
 import { createWebGpuRunner, type CaptureBackend, type WebGpuRunner } from './webgpu-runner.js';
 import { progressAdapter, sessionProgress } from './load-progress.js';
 import { singleTemplate, tokenizerTools, vocabularyLookup } from './tokenizer-tools.js';
-import { completeManifest, publishedPlan, resolveManifest } from './published-load.js';
+import { completeManifest, publishedDeviceChoice, publishedPlan, resolveManifest } from './published-load.js';
+import { graphUsesGroupQueryAttention } from './graph-head.js';
 import { evictingLoad, loadStep, refreshOnError, type FailureContext } from './load-errors.js';
 import { MAX_BATCH_ROWS, availableDtype, loadsAsPlainSession, memoryPlanFor, resolveMaxLength, runPlanFor, wasmPlanFor, webgpuRefusal, type ModelConfig } from './load-plan.js';
 import { assembleModel } from './assemble-model.js';
@@ -99,7 +100,18 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
 
   const refusal = request.device === 'webgpu' ? undefined : webgpuRefusal(config);
   const webgpu = refusal === undefined ? await probeWebGpu() : { available: false as const, reason: refusal };
-  const choice = chooseDevice(request.device ?? 'auto', request.dtype ?? 'auto', webgpu);
+  const choice = await publishedDeviceChoice(chooseDevice(request.device ?? 'auto', request.dtype ?? 'auto', webgpu), request, resolved.published, (file) =>
+    graphUsesGroupQueryAttention(
+      {
+        modelFiles: request.modelFiles,
+        cacheName: env.useBrowserCache ? env.cacheKey : undefined,
+        url: (name) => modelFileUrl(request, name),
+        cacheKey: (name) => cacheKeyOf(request, name),
+        fetch: (url) => plainFetch(url),
+      },
+      file,
+    ),
+  );
 
   const wasmPlan = wasmPlanFor(request, config, refreshOnError(() => availableDtype(manifest, request, choice.dtype)));
   const outputName = manifest?.output ?? 'logits';
