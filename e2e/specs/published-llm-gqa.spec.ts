@@ -1,0 +1,58 @@
+/**
+ * A published causal-LM graph whose attention is com.microsoft.GroupQueryAttention (as the Hub's Qwen3 ONNX
+ * repos have it: rotary inside GQA from cos/sin caches, seqlens_k and the total length computed from
+ * attention_mask), loaded with `preset: 'qwen3-reranker'`, against the PyTorch reference of
+ * scripts/fixtures/make_qwen3_gqa_fixture.py. Rows of unequal lengths right-padded into one batch (the doubtful
+ * case for GQA, which reads each row's length from the mask) and the two truncated pairs:
+ * - `device: 'auto'` finds GQA in the graph and runs it on WASM (onnxruntime-web's WebGPU GQA is wrong from 32
+ *   tokens on), saying why in `fallbackReason`; each row within 1e-3 of PyTorch alone;
+ * - `device: 'webgpu'` runs it there anyway, and its scores are still far off: when this fails, onnxruntime-web
+ *   has fixed its kernel, and the WASM choice in published-load.ts (publishedDeviceChoice) can go.
+ */
+import { FIXTURE_BASE, expect, loadLlmReference, openHarness, test, worstDiff, type LlmCase } from '../support.js';
+
+const MODEL = 'tiny-qwen3-reranker-gqa';
+const reference = loadLlmReference(MODEL);
+const [defaultCase] = reference.cases as [LlmCase];
+/** A few pairs of unequal lengths (101-256 tokens), the two truncated ones among them: kept lean for CI's CPUs. */
+const IDS = ['en-relevant', 'en-irrelevant', 'zh-relevant', 'zh-irrelevant', 'long-passage', 'empty-passage', 'long-query'];
+const pairs = IDS.map((id) => defaultCase.pairs.find((p) => p.id === id)!);
+
+test('GroupQueryAttention graph: WASM under auto matches PyTorch row by row in right-padded batches; WebGPU still off', async ({ page }) => {
+  test.setTimeout(300_000);
+  expect(pairs.every(Boolean)).toBe(true);
+  expect(new Set(pairs.map((p) => p.inputIds.length)).size).toBeGreaterThan(3);
+  expect(pairs.filter((p) => p.truncated)).toHaveLength(2);
+  await openHarness(page);
+  const results = await page.evaluate(
+    async ({ base, model, texts }) => {
+      const out = [];
+      for (const device of ['auto', 'webgpu'] as const) {
+        const reranker = await window.lib.createReranker({ model, modelBaseUrl: base, device, dtype: 'fp32', preset: 'qwen3-reranker' });
+        const scores = await reranker.score(texts);
+        const timings = await reranker.lastTimings();
+        const rows = await reranker.encode(texts);
+        out.push({ asked: device, scores, batches: timings?.batches ?? 0, ids: rows.map((r) => r.inputIds), info: reranker.info });
+        await reranker.dispose();
+      }
+      return out;
+    },
+    { base: FIXTURE_BASE, model: MODEL, texts: pairs.map((p) => [p.query, p.passage] as [string, string]) },
+  );
+  const [auto, webgpu] = results as [(typeof results)[number], (typeof results)[number]];
+  for (const result of results) {
+    const worst = worstDiff(result.scores, pairs.map((p) => p.scoreTorch));
+    const perRow = pairs.map((p, i) => `${p.id}(${p.inputIds.length})=${Math.abs((result.scores[i] as number) - p.scoreTorch).toExponential(1)}`);
+    console.log(`[published-llm-gqa] device '${result.asked}' ran on ${result.info.device}: ${pairs.length} pairs in ${result.batches} batch(es), max |score - torch| = ${worst.toExponential(2)}; ${perRow.join(' ')}`);
+    // Rows of different lengths shared a batch (fewer batches than pairs), so right padding was exercised.
+    expect(result.batches, `${result.asked}: batches`).toBeLessThan(pairs.length);
+    expect(result.ids).toEqual(pairs.map((p) => p.inputIds));
+  }
+  expect(auto.info).toMatchObject({ device: 'wasm', dtype: 'fp32' });
+  expect(auto.info.fallbackReason).toMatch(/GroupQueryAttention.*WASM was chosen.*device: 'webgpu'/);
+  const off = pairs.filter((p, i) => !(Math.abs((auto.scores[i] as number) - p.scoreTorch) < 1e-3)).map((p) => p.id);
+  expect(off, 'rows more than 1e-3 from PyTorch on WASM').toEqual([]);
+  expect(webgpu.info).toMatchObject({ device: 'webgpu', dtype: 'fp32' });
+  expect(webgpu.info.fallbackReason).toBeUndefined();
+  expect(worstDiff(webgpu.scores, pairs.map((p) => p.scoreTorch)), "WebGPU's GQA now matches PyTorch: drop the WASM choice for GQA graphs").toBeGreaterThan(0.1);
+});
