@@ -17,6 +17,8 @@ const [defaultCase] = reference.cases as [LlmCase];
 /** A few pairs of unequal lengths (101-256 tokens), the two truncated ones among them: kept lean for CI's CPUs. */
 const IDS = ['en-relevant', 'en-irrelevant', 'zh-relevant', 'zh-irrelevant', 'long-passage', 'empty-passage', 'long-query'];
 const pairs = IDS.map((id) => defaultCase.pairs.find((p) => p.id === id)!);
+/** The rows WebGPU scores: 138 and 256 tokens (the latter truncated), in one batch. */
+const GPU_INDEXES = [0, 6];
 
 test('GroupQueryAttention graph: WASM under auto matches PyTorch row by row in right-padded batches; WebGPU still off', async ({ page }) => {
   test.setTimeout(300_000);
@@ -25,28 +27,31 @@ test('GroupQueryAttention graph: WASM under auto matches PyTorch row by row in r
   expect(pairs.filter((p) => p.truncated)).toHaveLength(2);
   await openHarness(page);
   const results = await page.evaluate(
-    async ({ base, model, texts }) => {
+    async ({ base, model, texts, gpuIndexes }) => {
       const out = [];
       for (const device of ['auto', 'webgpu'] as const) {
+        // WebGPU (SwiftShader on CI) scores two of the rows, to keep its time down.
+        const asked = device === 'auto' ? texts : gpuIndexes.map((i) => texts[i]!);
         const reranker = await window.lib.createReranker({ model, modelBaseUrl: base, device, dtype: 'fp32', preset: 'qwen3-reranker' });
-        const scores = await reranker.score(texts);
+        const scores = await reranker.score(asked);
         const timings = await reranker.lastTimings();
-        const rows = await reranker.encode(texts);
+        const rows = await reranker.encode(asked);
         out.push({ asked: device, scores, batches: timings?.batches ?? 0, ids: rows.map((r) => r.inputIds), info: reranker.info });
         await reranker.dispose();
       }
       return out;
     },
-    { base: FIXTURE_BASE, model: MODEL, texts: pairs.map((p) => [p.query, p.passage] as [string, string]) },
+    { base: FIXTURE_BASE, model: MODEL, texts: pairs.map((p) => [p.query, p.passage] as [string, string]), gpuIndexes: GPU_INDEXES },
   );
   const [auto, webgpu] = results as [(typeof results)[number], (typeof results)[number]];
-  for (const result of results) {
-    const worst = worstDiff(result.scores, pairs.map((p) => p.scoreTorch));
-    const perRow = pairs.map((p, i) => `${p.id}(${p.inputIds.length})=${Math.abs((result.scores[i] as number) - p.scoreTorch).toExponential(1)}`);
-    console.log(`[published-llm-gqa] device '${result.asked}' ran on ${result.info.device}: ${pairs.length} pairs in ${result.batches} batch(es), max |score - torch| = ${worst.toExponential(2)}; ${perRow.join(' ')}`);
+  const gpuPairs = GPU_INDEXES.map((i) => pairs[i]!);
+  for (const [result, asked] of [[auto, pairs], [webgpu, gpuPairs]] as const) {
+    const worst = worstDiff(result.scores, asked.map((p) => p.scoreTorch));
+    const perRow = asked.map((p, i) => `${p.id}(${p.inputIds.length})=${Math.abs((result.scores[i] as number) - p.scoreTorch).toExponential(1)}`);
+    console.log(`[published-llm-gqa] device '${result.asked}' ran on ${result.info.device}: ${asked.length} pairs in ${result.batches} batch(es), max |score - torch| = ${worst.toExponential(2)}; ${perRow.join(' ')}`);
     // Rows of different lengths shared a batch (fewer batches than pairs), so right padding was exercised.
-    expect(result.batches, `${result.asked}: batches`).toBeLessThan(pairs.length);
-    expect(result.ids).toEqual(pairs.map((p) => p.inputIds));
+    expect(result.batches, `${result.asked}: batches`).toBeLessThan(asked.length);
+    expect(result.ids).toEqual(asked.map((p) => p.inputIds));
   }
   expect(auto.info).toMatchObject({ device: 'wasm', dtype: 'fp32' });
   expect(auto.info.fallbackReason).toMatch(/GroupQueryAttention.*WASM was chosen.*device: 'webgpu'/);
@@ -54,5 +59,5 @@ test('GroupQueryAttention graph: WASM under auto matches PyTorch row by row in r
   expect(off, 'rows more than 1e-3 from PyTorch on WASM').toEqual([]);
   expect(webgpu.info).toMatchObject({ device: 'webgpu', dtype: 'fp32' });
   expect(webgpu.info.fallbackReason).toBeUndefined();
-  expect(worstDiff(webgpu.scores, pairs.map((p) => p.scoreTorch)), "WebGPU's GQA now matches PyTorch: drop the WASM choice for GQA graphs").toBeGreaterThan(0.1);
+  expect(worstDiff(webgpu.scores, gpuPairs.map((p) => p.scoreTorch)), "WebGPU's GQA now matches PyTorch: drop the WASM choice for GQA graphs").toBeGreaterThan(0.1);
 });
