@@ -1,14 +1,15 @@
 /**
- * GroupQueryAttention found in a graph's head (graph-head.ts) and what it changes in a published graph's device
- * choice (published-load.ts): the committed fixtures' own files (the GQA one found, the plain published one
- * and a cross-encoder not), matches split over chunk borders, the read limit, a file that cannot be read, and
- * WASM under `device: 'auto'` only.
+ * GroupQueryAttention found in a graph's head (graph-head.ts) and what it changes for a published graph
+ * (published-load.ts): the committed fixtures' own files (the GQA one found, the plain published one and a
+ * cross-encoder not), matches split over chunk borders, the read limit, a file that cannot be read, and short
+ * runs on WebGPU only.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { GROUP_QUERY_ATTENTION, graphUsesGroupQueryAttention, streamHasAscii, type GraphFileSource } from '../../src/runtime/graph-head.js';
-import { GQA_WEBGPU_REASON, publishedDeviceChoice } from '../../src/runtime/published-load.js';
+import { GQA_WEBGPU_CHUNK_TOKENS } from '../../src/runtime/published-graph.js';
+import { publishedChunkTokens } from '../../src/runtime/published-load.js';
 
 const fixture = (model: string, file = 'onnx/model.onnx'): Uint8Array => readFileSync(fileURLToPath(new URL(`../../fixtures/models/${model}/${file}`, import.meta.url)));
 
@@ -105,31 +106,27 @@ describe('graphUsesGroupQueryAttention on the fixtures', () => {
   });
 });
 
-describe('publishedDeviceChoice', () => {
-  const webgpu = { device: 'webgpu' as const, dtype: 'q4' as const };
+describe('publishedChunkTokens', () => {
   const seen: string[] = [];
-  const gqa = (file: string): Promise<boolean> => {
+  const gqa = (answer: boolean) => (file: string): Promise<boolean> => {
     seen.push(file);
-    return Promise.resolve(true);
+    return Promise.resolve(answer);
   };
 
-  it("moves a GQA graph to WASM under device 'auto', keeping the dtype and saying why", async () => {
+  it('runs a GQA graph on WebGPU in runs of GQA_WEBGPU_CHUNK_TOKENS, reading the file of the loaded dtype', async () => {
     seen.length = 0;
-    const choice = await publishedDeviceChoice(webgpu, { device: 'auto' }, true, gqa);
-    expect(choice).toEqual({ device: 'wasm', dtype: 'q4', fallbackReason: `WebGPU not used: ${GQA_WEBGPU_REASON}` });
+    expect(await publishedChunkTokens('webgpu', true, 'onnx/model_q4.onnx', gqa(true))).toBe(GQA_WEBGPU_CHUNK_TOKENS);
     expect(seen).toEqual(['onnx/model_q4.onnx']);
-    expect(choice.fallbackReason).toContain("device: 'webgpu'");
-    expect(await publishedDeviceChoice(webgpu, {}, true, gqa)).toMatchObject({ device: 'wasm' });
+    expect(GQA_WEBGPU_CHUNK_TOKENS).toBeLessThan(32);
   });
 
-  it("keeps WebGPU when asked for explicitly, for graphs without GQA, and for exports (no file read)", async () => {
+  it('leaves graphs without GQA, WASM and exports in one run a batch (and reads nothing for the last two)', async () => {
     seen.length = 0;
-    expect(await publishedDeviceChoice(webgpu, { device: 'webgpu' }, true, gqa)).toBe(webgpu);
-    expect(await publishedDeviceChoice(webgpu, { device: 'auto' }, false, gqa)).toBe(webgpu);
-    expect(seen).toEqual([]);
-    expect(await publishedDeviceChoice(webgpu, { device: 'auto' }, true, () => Promise.resolve(false))).toBe(webgpu);
-    const wasm = { device: 'wasm' as const, dtype: 'fp32' as const };
-    expect(await publishedDeviceChoice(wasm, { device: 'auto' }, true, gqa)).toBe(wasm);
+    expect(await publishedChunkTokens('webgpu', true, 'onnx/model.onnx', gqa(false))).toBeUndefined();
+    expect(seen).toHaveLength(1);
+    seen.length = 0;
+    expect(await publishedChunkTokens('wasm', true, 'onnx/model.onnx', gqa(true))).toBeUndefined();
+    expect(await publishedChunkTokens('webgpu', false, 'onnx/model.onnx', gqa(true))).toBeUndefined();
     expect(seen).toEqual([]);
   });
 });
