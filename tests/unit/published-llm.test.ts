@@ -18,7 +18,7 @@ import type { LoadRequest } from '../../src/shared/protocol.js';
 import { validateCreateOptions } from '../../src/shared/validate.js';
 import type { MemoryPlan } from '../../src/runtime/memory-plan.js';
 import { checkPublishedGraph, chunkRanges, gatherLastLogits, halfToFloat, logitsRowsAt, pastInputNames, pastShape, presentOutputNames, publishedFeeds, publishedRunner } from '../../src/runtime/published-graph.js';
-import { boundByLogits, completeManifest, resolveManifest } from '../../src/runtime/published-load.js';
+import { boundByLogits, completeManifest, publishedPlan, resolveManifest } from '../../src/runtime/published-load.js';
 import { tokenizerTools, vocabularyLookup } from '../../src/runtime/tokenizer-tools.js';
 
 const MODEL = 'tiny-qwen3-reranker-published';
@@ -232,6 +232,33 @@ describe('the graph and its feeds', () => {
       publishedRunner({ session: { inputNames: io.inputNames, run: () => Promise.resolve(result) }, shape, pastType: 'float32', tokenIds: [0], tensor: () => ({}), chunkTokens: 2 })(batchOf([[1, 2, 3]], 3));
     await expect(runWith({})).rejects.toMatchObject({ code: 'inference-failed' });
     await expect(runWith({ logits: { type: 'float32', dims: [1, 2, 4], data: new Float32Array(8) } })).rejects.toThrow(/present\.0\.key/);
+  });
+
+  it('a GQA graph on WebGPU (chunkTokens): refused without present outputs (the model freed), else the reason says so', async () => {
+    const manifest = publishedManifest('qwen3-reranker', config, MODEL);
+    let disposed = 0;
+    const plan = (outputNames: string[], chunkTokens: number | undefined) =>
+      publishedPlan({
+        request: request(),
+        config,
+        dtype: 'fp32',
+        file: 'onnx/model.onnx',
+        session: { inputNames: io.inputNames, outputNames, run: () => Promise.reject(new Error('not run')) },
+        manifest,
+        tensor: () => ({}),
+        built: { dispose: () => Promise.resolve(disposed += 1) },
+        chunkTokens,
+      });
+    const error = await plan(['logits', 'present.0.key', 'present.0.value'], 16).catch((e: unknown) => e as RerankerError);
+    expect(error).toMatchObject({ code: 'unsupported-model', details: { file: 'onnx/model.onnx', missing: 'present.1.key,present.1.value' } });
+    expect((error as RerankerError).message).toMatch(/GroupQueryAttention.*lacks the outputs present\.1\.key, present\.1\.value; load it with device: 'wasm'/);
+    expect(disposed).toBe(1);
+    // Without chunkTokens the presents are not needed.
+    await expect(plan(['logits'], undefined)).resolves.toBeDefined();
+    const memory: MemoryPlan = { maxLength: 256, rowsAt: () => 8, info: { rowsAtMaxLength: 8, reason: 'Attention fits.' } };
+    const chunked = await plan(['logits', ...presentOutputNames(2)], 16);
+    expect(chunked.bound(memory).info.reason).toMatch(/GroupQueryAttention.*each row runs alone, 16 tokens a run/);
+    expect((await plan(['logits'], undefined)).bound(memory).info.reason).not.toMatch(/GroupQueryAttention/);
   });
 
   it('refuses logits of the wrong shape, and decodes float16 logits', async () => {
