@@ -160,6 +160,32 @@ export interface PublishedRunnerInput<T> {
   readonly tokenIds: readonly number[];
   /** onnxruntime's Tensor constructor. */
   readonly tensor: (type: 'int64' | 'float32' | 'float16', data: BigInt64Array | Float32Array | Uint16Array, dims: readonly number[]) => T;
+  /**
+   * Tokens a run at most, each row alone (its padding dropped), the presents of a run fed as the next run's
+   * past: for GroupQueryAttention graphs on WebGPU (GQA_WEBGPU_CHUNK_TOKENS). Unset: the whole batch in one run.
+   */
+  readonly chunkTokens?: number | undefined;
+}
+
+/**
+ * Tokens a run for a GroupQueryAttention graph on WebGPU: onnxruntime-web's WebGPU GQA computed a prompt with an
+ * empty past wrong from 32 tokens on, but right at 5 to 31 tokens, and right for 1 to 16 new tokens after a past
+ * of up to 200 (docs/published-llm.md, GroupQueryAttention graphs).
+ */
+export const GQA_WEBGPU_CHUNK_TOKENS = 16;
+
+/** The names of the present outputs, layer by layer (key, then value), as the past inputs'. */
+export function presentOutputNames(layers: number): string[] {
+  const names: string[] = [];
+  for (let layer = 0; layer < layers; layer += 1) names.push(`present.${layer}.key`, `present.${layer}.value`);
+  return names;
+}
+
+/** [start, end) token ranges of a row of `length` tokens, `chunk` tokens each (the last one shorter). */
+export function chunkRanges(length: number, chunk: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (let start = 0; start < length; start += chunk) ranges.push([start, Math.min(length, start + chunk)]);
+  return ranges;
 }
 
 /** Runs a batch through the published graph; returns [rows, k] scoring-token logits for the head. */
@@ -167,6 +193,7 @@ export function publishedRunner<T>(input: PublishedRunnerInput<T>): (batch: Batc
   const { session, shape, tensor, tokenIds } = input;
   const pastNames = pastInputNames(shape.layers);
   const hasPositions = session.inputNames.includes('position_ids');
+  if (input.chunkTokens !== undefined) return chunkedRunner(input, pastNames, hasPositions);
   return async (batch) => {
     const arrays = publishedFeeds(batch, shape);
     const feeds: Record<string, T> = {
@@ -184,6 +211,63 @@ export function publishedRunner<T>(input: PublishedRunnerInput<T>): (batch: Batc
       throw new RerankerError('inference-failed', `The model returned logits of shape [${logits.dims.join(', ')}]; expected [${batch.batchSize}, ${batch.length}, vocabulary].`);
     }
     return gatherLastLogits(floatValues(logits.type, logits.data), batch, vocab, tokenIds);
+  };
+}
+
+/**
+ * Each row alone, in runs of `chunkTokens` tokens: run k feeds the row's tokens [start, end), a mask of ones over
+ * [0, end), positions start..end-1 and the previous run's presents as the past (empty at first); the scoring
+ * tokens are read at the last run's last position, the row's last real token.
+ */
+function chunkedRunner<T>(input: PublishedRunnerInput<T>, pastNames: readonly string[], hasPositions: boolean): (batch: BatchTensors) => Promise<Float32Array> {
+  const { session, shape, tensor, tokenIds } = input;
+  const chunk = Math.max(1, Math.floor(input.chunkTokens ?? 1));
+  const presentNames = presentOutputNames(shape.layers);
+  const emptyPast = (): T => (input.pastType === 'float16' ? tensor('float16', new Uint16Array(0), [1, shape.kvHeads, 0, shape.headDim]) : tensor('float32', new Float32Array(0), [1, shape.kvHeads, 0, shape.headDim]));
+  return async (batch) => {
+    const out = new Float32Array(batch.batchSize * tokenIds.length);
+    for (let row = 0; row < batch.batchSize; row += 1) {
+      const offset = row * batch.length;
+      let real = 0;
+      for (let index = 0; index < batch.length; index += 1) real += Number(batch.attentionMask[offset + index]);
+      const length = Math.max(1, real);
+      let past: T[] = pastNames.map(() => emptyPast());
+      let last: ArrayLike<number> | undefined;
+      let vocab = 0;
+      let lastWidth = 1;
+      for (const [start, end] of chunkRanges(length, chunk)) {
+        const width = end - start;
+        lastWidth = width;
+        const positions = new BigInt64Array(width);
+        for (let index = 0; index < width; index += 1) positions[index] = BigInt(start + index);
+        const feeds: Record<string, T> = {
+          input_ids: tensor('int64', batch.inputIds.slice(offset + start, offset + end), [1, width]),
+          attention_mask: tensor('int64', new BigInt64Array(end).fill(1n), [1, end]),
+        };
+        if (hasPositions) feeds['position_ids'] = tensor('int64', positions, [1, width]);
+        pastNames.forEach((name, k) => {
+          feeds[name] = past[k] as T;
+        });
+        const result = await session.run(feeds, ['logits', ...presentNames]);
+        const logits = result['logits'];
+        const dims = logits?.dims ?? [];
+        if (logits === undefined || dims.length !== 3 || dims[0] !== 1 || dims[1] !== width || dims[2] === undefined) {
+          throw new RerankerError('inference-failed', `The model returned logits of shape [${dims.join(', ')}]; expected [1, ${width}, vocabulary].`);
+        }
+        vocab = dims[2];
+        last = floatValues(logits.type, logits.data);
+        past = presentNames.map((name) => {
+          const present = result[name];
+          if (present === undefined) throw new RerankerError('inference-failed', `The model returned no "${name}" output, which the next run's past needs.`);
+          return tensor(present.type === 'float16' ? 'float16' : 'float32', present.data as Float32Array | Uint16Array, present.dims);
+        });
+      }
+      const base = (lastWidth - 1) * vocab;
+      tokenIds.forEach((id, k) => {
+        out[row * tokenIds.length + k] = (last as ArrayLike<number>)[base + id] as number;
+      });
+    }
+    return out;
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The load decisions that tell an exported reranker, a published causal-LM graph under `preset`
  * (docs/published-llm.md) and a plain cross-encoder apart, and what a published graph changes in the plan:
- * its runner, rows per batch bounded by the logits' size, no graph capture, one WASM session. Called by
+ * its runner, rows per batch bounded by the logits' size, no graph capture, one WASM session, and on WebGPU
+ * rows run alone in short runs when its attention is GroupQueryAttention. Called by
  * transformers-runtime.ts, which passes what it built; no model library here.
  */
 import type { BatchTensors } from '../engine/batching.js';
@@ -10,11 +11,11 @@ import { checkPresetAgainstManifest, isQwen3CausalLm, publishedManifest, withSco
 import { RerankerError } from '../shared/errors.js';
 import { readManifest, type RerankerManifest } from '../engine/reranker-manifest.js';
 import type { LoadRequest } from '../shared/protocol.js';
-import type { Dtype } from '../shared/types.js';
+import type { Device, Dtype } from '../shared/types.js';
 import type { CapturePlan } from './capture-policy.js';
 import { checkHead, type ModelConfig } from './load-plan.js';
 import type { MemoryPlan } from './memory-plan.js';
-import { checkPublishedGraph, logitsRowsAt, pastShape, pastType, publishedRunner, type PastConfig, type PublishedSession } from './published-graph.js';
+import { GQA_WEBGPU_CHUNK_TOKENS, checkPublishedGraph, logitsRowsAt, pastShape, pastType, presentOutputNames, publishedRunner, type PastConfig, type PublishedSession } from './published-graph.js';
 
 export interface ResolvedManifest {
   /** The export's manifest, or the one built for a published graph (its scoring token ids still to fill in). */
@@ -68,6 +69,8 @@ export interface PublishedBuild<T> {
   readonly tensor: Parameters<typeof publishedRunner<T>>[0]['tensor'];
   /** The built model, disposed when the graph is refused. */
   readonly built: { dispose(): Promise<unknown> };
+  /** publishedChunkTokens: set for a GroupQueryAttention graph on WebGPU. */
+  readonly chunkTokens?: number | undefined;
 }
 
 export interface PublishedPlan {
@@ -85,11 +88,27 @@ export async function publishedPlan<T>(input: PublishedBuild<T>): Promise<Publis
     if (session === undefined) throw new TypeError('transformers.js built no "model" session');
     checkPublishedGraph(session, shape, input.file, request.model);
     const declared = session.inputMetadata?.find((meta) => meta.name === 'past_key_values.0.key')?.type;
-    const run = publishedRunner({ session, shape, pastType: pastType(input.dtype, declared), tokenIds: input.manifest.scoring_token_ids ?? [], tensor: input.tensor });
+    const chunkTokens = input.chunkTokens;
+    if (chunkTokens !== undefined) {
+      const missing = presentOutputNames(shape.layers).filter((name) => !session.outputNames.includes(name));
+      if (missing.length > 0) {
+        throw new RerankerError(
+          'unsupported-model',
+          `${request.model}'s ${input.file} uses GroupQueryAttention, which runs on WebGPU only in short runs that feed each run's present.N.key/value back as the past, but it lacks the outputs ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}; load it with device: 'wasm'.`,
+          { details: { file: input.file, missing: missing.join(',') } },
+        );
+      }
+    }
+    const run = publishedRunner({ session, shape, pastType: pastType(input.dtype, declared), tokenIds: input.manifest.scoring_token_ids ?? [], tensor: input.tensor, chunkTokens });
     const vocab = config.vocab_size ?? 0;
     return {
       run,
-      bound: (memory) => boundByLogits(memory, vocab),
+      bound: (memory) => {
+        const bounded = boundByLogits(memory, vocab);
+        if (chunkTokens === undefined) return bounded;
+        const reason = `${bounded.info.reason} Its attention is GroupQueryAttention, which onnxruntime-web's WebGPU backend computes wrong for a prompt of 32 tokens or more, so each row runs alone, ${chunkTokens} tokens a run with the previous run's keys and values as the past.`;
+        return { ...bounded, info: { ...bounded.info, reason } };
+      },
       capture: {
         enabled: false,
         reason: 'published causal-LM graphs run on the dynamic session: their past inputs and [rows, length, vocabulary] logits give no fixed-width output to capture.',
@@ -114,4 +133,15 @@ export function boundByLogits(memory: MemoryPlan, vocabSize: number): MemoryPlan
       reason: `${memory.info.reason} The graph returns logits for every position and the whole vocabulary (${vocabSize} entries), so a batch holds at most ${rows} row${rows === 1 ? '' : 's'} at ${memory.maxLength} tokens.`,
     },
   };
+}
+
+/**
+ * Tokens a run for a published graph on WebGPU whose attention is GroupQueryAttention (`usesGqa` reads the
+ * file's head): onnxruntime-web's WebGPU GQA is wrong for a prompt of 32 tokens or more with an empty past, so
+ * such a graph runs each row alone, GQA_WEBGPU_CHUNK_TOKENS tokens a run (docs/published-llm.md). Undefined
+ * (one run a batch) on WASM, for graphs without GQA and for exports; nothing is read then.
+ */
+export async function publishedChunkTokens(device: Device, published: boolean, file: string, usesGqa: (file: string) => Promise<boolean>): Promise<number | undefined> {
+  if (!published || device !== 'webgpu') return undefined;
+  return (await usesGqa(file)) ? GQA_WEBGPU_CHUNK_TOKENS : undefined;
 }

@@ -39,7 +39,8 @@ import { startWarmWasmSession } from './wasm-session-workers.js';
 import { createWebGpuRunner, type CaptureBackend, type WebGpuRunner } from './webgpu-runner.js';
 import { progressAdapter, sessionProgress } from './load-progress.js';
 import { singleTemplate, tokenizerTools, vocabularyLookup } from './tokenizer-tools.js';
-import { completeManifest, publishedPlan, resolveManifest } from './published-load.js';
+import { completeManifest, publishedChunkTokens, publishedPlan, resolveManifest } from './published-load.js';
+import { graphUsesGroupQueryAttention } from './graph-head.js';
 import { evictingLoad, loadStep, refreshOnError, type FailureContext } from './load-errors.js';
 import { MAX_BATCH_ROWS, availableDtype, loadsAsPlainSession, memoryPlanFor, resolveMaxLength, runPlanFor, wasmPlanFor, webgpuRefusal, type ModelConfig } from './load-plan.js';
 import { assembleModel } from './assemble-model.js';
@@ -112,8 +113,22 @@ async function loadModel(request: LoadRequest, onProgress: (progress: LoadProgre
   const cpuNodes = device === 'webgpu' ? await placementCheck(request, dtype, failures, plainSession, setup.graph) : undefined;
 
   const session = modelSession<InferenceSession>(model);
+  // A GroupQueryAttention graph on WebGPU runs in short runs; its file is read (from the browser cache, now
+  // that the session is built) for the op type.
+  const chunkTokens = await publishedChunkTokens(device, resolved.published, onnxFile('model', dtype), (file) =>
+    graphUsesGroupQueryAttention(
+      {
+        modelFiles: request.modelFiles,
+        cacheName: env.useBrowserCache ? env.cacheKey : undefined,
+        url: (name) => modelFileUrl(request, name),
+        cacheKey: (name) => cacheKeyOf(request, name),
+        fetch: (url) => plainFetch(url),
+      },
+      file,
+    ),
+  );
   const published = resolved.published && manifest !== undefined
-    ? await publishedPlan({ request, config, dtype, file: onnxFile('model', dtype), session, manifest, built: model, tensor: (type, data, dims) => new OrtTensor(type, data, dims) })
+    ? await publishedPlan({ request, config, dtype, file: onnxFile('model', dtype), session, manifest, built: model, chunkTokens, tensor: (type, data, dims) => new OrtTensor(type, data, dims) })
     : undefined;
   const inputNames = modelInputNames(model);
   const needsTokenTypeIds = inputNames.includes('token_type_ids');

@@ -17,8 +17,8 @@ import { RerankerError } from '../../src/shared/errors.js';
 import type { LoadRequest } from '../../src/shared/protocol.js';
 import { validateCreateOptions } from '../../src/shared/validate.js';
 import type { MemoryPlan } from '../../src/runtime/memory-plan.js';
-import { checkPublishedGraph, gatherLastLogits, halfToFloat, logitsRowsAt, pastInputNames, pastShape, publishedFeeds, publishedRunner } from '../../src/runtime/published-graph.js';
-import { boundByLogits, completeManifest, resolveManifest } from '../../src/runtime/published-load.js';
+import { checkPublishedGraph, chunkRanges, gatherLastLogits, halfToFloat, logitsRowsAt, pastInputNames, pastShape, presentOutputNames, publishedFeeds, publishedRunner } from '../../src/runtime/published-graph.js';
+import { boundByLogits, completeManifest, publishedPlan, resolveManifest } from '../../src/runtime/published-load.js';
 import { tokenizerTools, vocabularyLookup } from '../../src/runtime/tokenizer-tools.js';
 
 const MODEL = 'tiny-qwen3-reranker-published';
@@ -179,6 +179,86 @@ describe('the graph and its feeds', () => {
     expect(Object.keys(seen[0]?.feeds ?? {}).sort()).toEqual([...io.inputNames].sort());
     expect(seen[0]?.feeds['past_key_values.1.value']).toEqual({ type: 'float16', dims: [1, 2, 0, 8], size: 0 });
     expect(seen[0]?.feeds['position_ids']).toEqual({ type: 'int64', dims: [1, 2], size: 2 });
+  });
+
+  it('splits a row into runs of at most chunk tokens', () => {
+    expect(chunkRanges(5, 2)).toEqual([[0, 2], [2, 4], [4, 5]]);
+    expect(chunkRanges(4, 16)).toEqual([[0, 4]]);
+    expect(chunkRanges(32, 16)).toEqual([[0, 16], [16, 32]]);
+  });
+
+  it('in short runs (GQA on WebGPU): each row alone, unpadded, the presents fed back as the past, read at its last token', async () => {
+    const vocab = 4;
+    const seen: Record<string, { type: string; dims: readonly number[]; data: ArrayLike<number | bigint> }>[] = [];
+    let call = 0;
+    const run = publishedRunner({
+      session: {
+        inputNames: io.inputNames,
+        run: (feeds, fetches) => {
+          seen.push(feeds as (typeof seen)[number]);
+          expect(fetches).toEqual(['logits', ...presentOutputNames(2)]);
+          const width = (feeds['input_ids'] as { dims: number[] }).dims[1] as number;
+          const total = (feeds['attention_mask'] as { dims: number[] }).dims[1] as number;
+          call += 1;
+          // Logit v at position p of call c is c * 100 + p * 10 + v; presents [1, 2, total, 8] tagged with the call.
+          const logits = { type: 'float32', dims: [1, width, vocab], data: Float32Array.from({ length: width * vocab }, (_, i) => call * 100 + Math.floor(i / vocab) * 10 + (i % vocab)) };
+          const present = { type: 'float32', dims: [1, 2, total, 8], data: new Float32Array(2 * total * 8).fill(call) };
+          return Promise.resolve({ logits, ...Object.fromEntries(presentOutputNames(2).map((name) => [name, present])) });
+        },
+      },
+      shape,
+      pastType: 'float32',
+      tokenIds: [3, 1],
+      tensor: (type, data, dims) => ({ type, dims, data }),
+      chunkTokens: 2,
+    });
+    // Row 0: 5 real tokens (runs of 2, 2, 1); row 1: 2 real tokens and 3 of padding (one run).
+    const out = await run(batchOf([[11, 12, 13, 14, 15], [21, 22]], 5));
+    expect(seen).toHaveLength(4);
+    const ids = seen.map((feeds) => [...(feeds['input_ids']?.data as BigInt64Array)].map(Number));
+    expect(ids).toEqual([[11, 12], [13, 14], [15], [21, 22]]);
+    expect(seen.map((feeds) => [...(feeds['position_ids']?.data as BigInt64Array)].map(Number))).toEqual([[0, 1], [2, 3], [4], [0, 1]]);
+    expect(seen.map((feeds) => feeds['attention_mask']?.dims)).toEqual([[1, 2], [1, 4], [1, 5], [1, 2]]);
+    expect(seen.every((feeds) => [...(feeds['attention_mask']?.data as BigInt64Array)].every((v) => v === 1n))).toBe(true);
+    // The past: empty at each row's first run, then the previous run's present (tagged with its call).
+    expect(seen.map((feeds) => feeds['past_key_values.1.value']?.dims)).toEqual([[1, 2, 0, 8], [1, 2, 2, 8], [1, 2, 4, 8], [1, 2, 0, 8]]);
+    expect(seen.map((feeds) => feeds['past_key_values.0.key']?.data[0])).toEqual([undefined, 1, 2, undefined]);
+    // Row 0 reads call 3's only position (300 + v); row 1 call 4's second position (410 + v).
+    expect([...out]).toEqual([303, 301, 413, 411]);
+  });
+
+  it('in short runs, refuses a run without logits or presents', async () => {
+    const runWith = (result: Record<string, { type: string; dims: readonly number[]; data: unknown }>) =>
+      publishedRunner({ session: { inputNames: io.inputNames, run: () => Promise.resolve(result) }, shape, pastType: 'float32', tokenIds: [0], tensor: () => ({}), chunkTokens: 2 })(batchOf([[1, 2, 3]], 3));
+    await expect(runWith({})).rejects.toMatchObject({ code: 'inference-failed' });
+    await expect(runWith({ logits: { type: 'float32', dims: [1, 2, 4], data: new Float32Array(8) } })).rejects.toThrow(/present\.0\.key/);
+  });
+
+  it('a GQA graph on WebGPU (chunkTokens): refused without present outputs (the model freed), else the reason says so', async () => {
+    const manifest = publishedManifest('qwen3-reranker', config, MODEL);
+    let disposed = 0;
+    const plan = (outputNames: string[], chunkTokens: number | undefined) =>
+      publishedPlan({
+        request: request(),
+        config,
+        dtype: 'fp32',
+        file: 'onnx/model.onnx',
+        session: { inputNames: io.inputNames, outputNames, run: () => Promise.reject(new Error('not run')) },
+        manifest,
+        tensor: () => ({}),
+        built: { dispose: () => Promise.resolve(disposed += 1) },
+        chunkTokens,
+      });
+    const error = await plan(['logits', 'present.0.key', 'present.0.value'], 16).catch((e: unknown) => e as RerankerError);
+    expect(error).toMatchObject({ code: 'unsupported-model', details: { file: 'onnx/model.onnx', missing: 'present.1.key,present.1.value' } });
+    expect((error as RerankerError).message).toMatch(/GroupQueryAttention.*lacks the outputs present\.1\.key, present\.1\.value; load it with device: 'wasm'/);
+    expect(disposed).toBe(1);
+    // Without chunkTokens the presents are not needed.
+    await expect(plan(['logits'], undefined)).resolves.toBeDefined();
+    const memory: MemoryPlan = { maxLength: 256, rowsAt: () => 8, info: { rowsAtMaxLength: 8, reason: 'Attention fits.' } };
+    const chunked = await plan(['logits', ...presentOutputNames(2)], 16);
+    expect(chunked.bound(memory).info.reason).toMatch(/GroupQueryAttention.*each row runs alone, 16 tokens a run/);
+    expect((await plan(['logits'], undefined)).bound(memory).info.reason).not.toMatch(/GroupQueryAttention/);
   });
 
   it('refuses logits of the wrong shape, and decodes float16 logits', async () => {
