@@ -42,7 +42,7 @@ test('the Hub-style ModernBERT export on WASM takes maxLength 8,192 from its fil
   const cut = { ...short, pairs: short.pairs.filter((pair) => pair.truncated) };
   expect(atDefault.pairs.some((pair) => pair.inputIds.length > 1024)).toBe(true);
   // One pair whose query was cut at 3/4 of maxLength, one whose passage was.
-  expect(cut.pairs.some((pair) => pair.queryIds.length > (short.maxLength * 3) / 4)).toBe(true);
+  expect(cut.pairs.some((pair) => (pair as typeof pair & { queryIds: number[] }).queryIds.length > (short.maxLength * 3) / 4)).toBe(true);
   expect(cut.pairs.some((pair) => pair.inputIds.length === short.maxLength)).toBe(true);
   await openHarness(page);
   const { scores, cutScores, info, cutInfo } = await page.evaluate(
