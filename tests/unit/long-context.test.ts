@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { planBatches } from '../../src/engine/batching.js';
 import { RerankEngine } from '../../src/engine/rerank-engine.js';
-import { captureShapes } from '../../src/runtime/capture-policy.js';
+import { captureShapes, estimateWeightBytes } from '../../src/runtime/capture-policy.js';
 import { isRobertaFamily, loadsAsPlainSession, resolveMaxLength, runPlanFor, type ModelConfig } from '../../src/runtime/load-plan.js';
 import {
   WASM_MEMORY_BYTES,
@@ -45,6 +45,18 @@ const JINA_V2: ModelConfig = {
   num_hidden_layers: 12,
   num_attention_heads: 12,
   intermediate_size: 3072,
+};
+/** Alibaba-NLP/gte-reranker-modernbert-base's config.json (ModernBERT base: GLU feed-forward, 8,192 positions). */
+const GTE_MODERNBERT: ModelConfig = {
+  model_type: 'modernbert',
+  architectures: ['ModernBertForSequenceClassification'],
+  num_labels: 1,
+  max_position_embeddings: 8192,
+  vocab_size: 50368,
+  hidden_size: 768,
+  num_hidden_layers: 22,
+  num_attention_heads: 12,
+  intermediate_size: 1152,
 };
 const MODERNBERT: ModelConfig = { model_type: 'modernbert', architectures: ['ModernBertForSequenceClassification'], max_position_embeddings: 8192 };
 const MINILM: ModelConfig = { model_type: 'bert', max_position_embeddings: 512, vocab_size: 30522, hidden_size: 384, num_hidden_layers: 6, num_attention_heads: 12, intermediate_size: 1536 };
@@ -146,6 +158,28 @@ describe('memory plan', () => {
     expect(error.message).toMatch(new RegExp(`Pass maxLength ${fits} or less, or device: 'wasm'`));
     // The same length as a default is lowered instead.
     expect(plan({ config: BGE_M3, device: 'webgpu', maxLength: 8192, gpuLimits }).maxLength).toBe(fits);
+  });
+
+  it("lowers gte-reranker-modernbert-base's 8,192 to the longest length one row fits, on WASM next to its weights and on WebGPU", () => {
+    const shape = shapeOf(GTE_MODERNBERT);
+    const weightBytes = estimateWeightBytes(GTE_MODERNBERT, 'fp32');
+    expect(weightBytes).toBeGreaterThan(0);
+    const room = WASM_MEMORY_BYTES - WASM_RESERVE_BYTES - (weightBytes as number);
+    const wasm = plan({ config: GTE_MODERNBERT, maxLength: 8192, weightBytes });
+    expect(wasm.maxLength).toBeLessThan(8192);
+    expect(wasm.maxLength % 64).toBe(0);
+    expect(rowPeakBytes(shape, wasm.maxLength)).toBeLessThanOrEqual(room);
+    expect(rowPeakBytes(shape, wasm.maxLength + 64)).toBeGreaterThan(room);
+    const gpuLimits = { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31 };
+    const fp32 = plan({ config: GTE_MODERNBERT, device: 'webgpu', maxLength: 8192, gpuLimits });
+    expect(rowPeakBytes(shape, fp32.maxLength)).toBeLessThanOrEqual(WEBGPU_ACTIVATION_BYTES);
+    expect(rowPeakBytes(shape, fp32.maxLength + 64)).toBeGreaterThan(WEBGPU_ACTIVATION_BYTES);
+    // fp16 activations on WebGPU halve the bytes: a longer row fits.
+    expect(plan({ config: GTE_MODERNBERT, device: 'webgpu', dtype: 'fp16', maxLength: 8192, gpuLimits }).maxLength).toBeGreaterThan(fp32.maxLength);
+    for (const p of [wasm, fp32]) {
+      expect(p.info.rowsAtMaxLength).toBe(1);
+      expect(p.rowsAt(512)).toBeGreaterThan(p.rowsAt(1024));
+    }
   });
 
   it('leaves rows unlimited when the config does not give the shape', () => {

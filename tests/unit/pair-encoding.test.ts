@@ -60,6 +60,8 @@ for (const [model, pairIds, pairTypeIds] of [
   ['tiny-bert-reranker', 'bert', true],
   ['tiny-xlmr-reranker', 'xlmr', false],
   ['tiny-modernbert-reranker', 'modernbert', false],
+  // 8,192 tokens: a query cut at 6,144 and a passage cut at maxLength (make_modernbert_long_fixture.py).
+  ['tiny-modernbert-long-reranker-8192', 'modernbert', false],
 ] as const) {
   const file = new URL(`../../fixtures/reference/${model}.json`, import.meta.url);
   describe(`encodePair against the Python reference ids of ${model}`, () => {
