@@ -225,8 +225,9 @@ async function measureVariant(model: string, spec: VariantSpec, variant: string,
       const loadedAt = performance.now() - start;
       // Logged before the first rerank, so a log cut short still tells a slow load from a slow first rerank.
       log(`${model}: ${variant} loaded on ${loaded.device} (${loaded.dtype}): createReranker ${loaded.ms.toFixed(0)} ms`);
-      await rerank(fresh.page, BENCH_QUERY, makePassages(100, firstRerankSet));
+      const first = await rerank(fresh.page, BENCH_QUERY, makePassages(100, firstRerankSet));
       const firstAt = performance.now() - start;
+      log(`${model}: ${variant}: first 100 ${firstRerankSet} reranked ${(firstAt - loadedAt).toFixed(0)} ms after the load (inference ${first.inferenceMs.toFixed(0)} ms, ${first.batches} batches)`);
       result['timeToFirstResult'] = {
         sessionReadyMs: loadedAt,
         warmedUpMs: loadedAt,
@@ -242,13 +243,16 @@ async function measureVariant(model: string, spec: VariantSpec, variant: string,
       };
       // Fidelity: the fixed pairs on the loaded model, against the reference dtype's scores, once the shapes the
       // first rerank met are captured (the pairs' own shapes may still run dynamically: both paths must be right).
-      await captureSettled(fresh.page);
-      const scored = await rerank(fresh.page, BENCH_QUERY, fidelityPassages());
-      result['fidelity'] = {
-        pairs: scored.scores.length,
-        scores: scored.scores,
-        ...(reference === undefined ? {} : { reference: values.reference, maxAbsDiff: maxAbsDiff(scored.scores, reference) }),
-      };
+      // --fidelity-pairs 0: none (a slow device's minutes go to the figures asked for).
+      if (fidelityPassages().length > 0) {
+        await captureSettled(fresh.page);
+        const scored = await rerank(fresh.page, BENCH_QUERY, fidelityPassages());
+        result['fidelity'] = {
+          pairs: scored.scores.length,
+          scores: scored.scores,
+          ...(reference === undefined ? {} : { reference: values.reference, maxAbsDiff: maxAbsDiff(scored.scores, reference) }),
+        };
+      }
       log(`${model}: ${variant} on ${loaded.device}: first result after ${firstAt.toFixed(0)} ms (createReranker ${loaded.ms.toFixed(0)} ms); ${loaded.graphCapture.reason}`);
     } finally {
       await fresh.close();
