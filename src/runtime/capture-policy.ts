@@ -169,6 +169,14 @@ export interface SizeConfig {
 const BYTES_PER_WEIGHT: Record<Dtype, number> = { fp32: 4, fp16: 2, q8: 1, q4: 0.6, q4f16: 0.6 };
 
 /**
+ * Bytes per value of the embedding table (a Gather, not a MatMul): q4 files keep it in fp32, as onnxruntime's
+ * 4-bit quantizer (MatMulNBits) and scripts/export write them: Qwen3-Reranker-0.6B's shape in q4 is a 901 MB
+ * file, 622 MB of it the fp32 table, where 0.6 bytes a weight counted 347 MB. q4f16 is left at the MatMul
+ * rate: its figures (graph capture of XLM-R q4f16) were planned with it.
+ */
+const EMBEDDING_BYTES_PER_WEIGHT: Record<Dtype, number> = { ...BYTES_PER_WEIGHT, q4: 4 };
+
+/**
  * Transformer weights from the config: embeddings plus, per layer, attention (4 h^2) and the feed-forward
  * block (2 h i; gated LLM blocks have a third matrix, counted too when the config has no BERT-style type).
  */
@@ -178,7 +186,7 @@ export function estimateWeightBytes(config: SizeConfig & { readonly model_type?:
   const gated = !['bert', 'roberta', 'xlm-roberta', 'camembert', 'electra', 'distilbert'].includes(config.model_type ?? '');
   const perLayer = 4 * hidden * hidden + (gated ? 3 : 2) * hidden * inner;
   const embeddings = (vocab + (config.max_position_embeddings ?? 0)) * hidden;
-  return (embeddings + layers * perLayer) * BYTES_PER_WEIGHT[dtype];
+  return embeddings * EMBEDDING_BYTES_PER_WEIGHT[dtype] + layers * perLayer * BYTES_PER_WEIGHT[dtype];
 }
 
 function megabytes(bytes: number): string {

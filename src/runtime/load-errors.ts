@@ -88,6 +88,18 @@ function classifyLoadError(error: unknown, file: string, context: FailureContext
       { details: { url: fileUrl }, cause: error },
     );
   }
+  // onnxruntime-web's build has no kernel for an operator of the graph (a WASM build without
+  // GatherBlockQuantized, for one): the file is whole, so re-downloading it would not help.
+  const missingKernel = /Could not find an implementation for (\w+)/.exec(text)?.[1];
+  if (missingKernel !== undefined) {
+    return new RerankerError(
+      'model-load-failed',
+      `Could not load ${fileUrl}: ${text}. This onnxruntime-web build cannot run the graph's ${missingKernel} ` +
+        `operator on this device: export the model without it (a q4 file with its embedding table left in float, ` +
+        `as scripts/export writes them), or pick another dtype or device.`,
+      { details: { url: fileUrl }, cause: error },
+    );
+  }
   return new RerankerError(
     'model-load-failed',
     `Could not load ${fileUrl}: ${text}. The file may be truncated or not what its name says; ` +

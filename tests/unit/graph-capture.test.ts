@@ -132,6 +132,17 @@ describe('estimateWeightBytes', () => {
     expect(estimateWeightBytes(MINILM_L6, 'fp32')! * 6).toBeLessThan(AUTO_CAPTURE_BYTES);
     expect(estimateWeightBytes({ hidden_size: 8 }, 'fp32')).toBeUndefined();
   });
+
+  it("counts a q4 file's embedding table in fp32, as the exports keep it (Qwen3-Reranker-0.6B's shape: a 901 MB file)", () => {
+    // Qwen3-Reranker-0.6B's config; model_q4.onnx of make_export_models.py is 900,979,941 bytes, 622 MB of
+    // them the fp32 table (151,936 x 1,024). Counted at the MatMul rate (0.6 bytes) it was 347 MB.
+    const qwen3 = { model_type: 'qwen3', vocab_size: 151_936, hidden_size: 1024, num_hidden_layers: 28, intermediate_size: 3072, max_position_embeddings: 40_960 };
+    const q4 = estimateWeightBytes(qwen3, 'q4') ?? 0;
+    expect(q4 / 900_979_941).toBeGreaterThan(0.9);
+    expect(q4 / 900_979_941).toBeLessThan(1.2);
+    // The fp32 estimate (2.4 GB of export) is untouched: only the table's rate differs in q4.
+    expect((estimateWeightBytes(qwen3, 'fp32') ?? 0) / 2.38e9).toBeGreaterThan(0.9);
+  });
 });
 
 describe('the engine with bucketed batch lengths', () => {

@@ -4,7 +4,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { BERT_LIKE_TEMPLATE, charIds } from './fake-model.js';
-import { MAX_LENGTH, closeHarnesses, expectedScore, harness, until } from './proxy-harness.js';
+import { MAX_LENGTH, closeHarnesses, expectedScore, harness, inProcessWorker, until } from './proxy-harness.js';
+import { WorkerReranker } from '../../src/client/worker-reranker.js';
+import type { ModelLoader } from '../../src/engine/loaded-model.js';
+import type { LoadProgress } from '../../src/shared/types.js';
 import { encodePair } from '../../src/engine/pair-encoding.js';
 import { RerankerError } from '../../src/shared/errors.js';
 
@@ -164,5 +167,33 @@ describe('WorkerReranker over a MessageChannel', () => {
     await h.reranker.dispose();
     expect(h.controls.disposed).toBe(true);
     await expect(h.reranker.score([['a', 'b']])).rejects.toMatchObject({ code: 'disposed' });
+  });
+});
+
+describe('a worker that dies while it loads the model', () => {
+  // What a 0.6B LLM on WASM can do: the session build runs out of WebAssembly memory and the worker ends
+  // without answering. createReranker must reject, saying what happened and what to do, never wait on.
+  it('rejects createReranker with worker-crashed instead of waiting for a load that never answers', async () => {
+    let crash: ((reason: string) => void) | undefined;
+    const progress: LoadProgress[] = [];
+    const neverLoads: ModelLoader = (_request, onProgress) => {
+      onProgress({ stage: 'session', device: 'wasm', dtype: 'q4' });
+      return new Promise(() => undefined);
+    };
+    const created = WorkerReranker.create(
+      () => inProcessWorker(neverLoads, { onFailure: (listener) => (crash = listener) }),
+      { model: 'fake', onProgress: (p) => progress.push(p) },
+    );
+    // The session build has begun, and the worker's answer to its first message (the life lock, sent before
+    // the load) has had time to arrive: the client knows the worker started (one that never started fails
+    // with another code).
+    await until(() => progress.length > 0 && crash !== undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    crash?.('it ended without an error event: terminated, closed, or out of memory');
+    const error: unknown = await created.then(() => undefined, (rejected: unknown) => rejected);
+    expect(error).toBeInstanceOf(RerankerError);
+    expect(error).toMatchObject({ code: 'worker-crashed' });
+    expect((error as Error).message).toMatch(/out of memory/);
+    expect((error as Error).message).toMatch(/next call starts a new worker/);
   });
 });

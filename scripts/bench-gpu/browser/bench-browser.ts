@@ -5,6 +5,7 @@
  */
 import { cpus, hostname } from 'node:os';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { PROGRESS_PREFIX } from './contract.js';
 
 /** One log line with the time of day, as the drivers print them. */
 export const log = (message: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -26,6 +27,7 @@ export function hostFacts(browser: Browser): { hostname: string; cpus: number; c
 export function forwardPageMessages(page: Page): void {
   page.on('console', (message) => {
     if (message.type() === 'error' || message.type() === 'warning') log(`  page ${message.type()}: ${message.text().slice(0, 300)}`);
+    else if (message.type() === 'info' && message.text().startsWith(PROGRESS_PREFIX)) log(`  ${message.text()}`);
   });
   page.on('pageerror', (error) => log(`  page error: ${error.message}`));
 }

@@ -1,6 +1,9 @@
 /** What the browser GPU bench's page (page.ts) puts on `window.gpuBench`, as drive.ts calls it. */
 import type { GraphCaptureInfo, GraphCaptureState } from '../../../src/index.js';
 
+/** Page console lines that the drive log shows (load progress); other info lines are not forwarded. */
+export const PROGRESS_PREFIX = '[load] ';
+
 export interface BrowserLoadOptions {
   readonly model: string;
   /** URL of the folder that holds `<model>/` in the Hub layout. */

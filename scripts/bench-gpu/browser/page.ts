@@ -4,7 +4,7 @@
  * Worker, onnxruntime-web's WebGPU EP there), served beside this page as `./standalone/`.
  */
 import type * as Library from '../../../src/index.js';
-import type { BrowserBench, BrowserLoadOptions } from './contract.js';
+import { PROGRESS_PREFIX, type BrowserBench, type BrowserLoadOptions } from './contract.js';
 import { searchBench } from './search-bench.js';
 import { captureSettled } from '../capture-settled.js';
 
@@ -17,6 +17,22 @@ async function library(): Promise<Lib> {
   const url = new URL('./standalone/webgpu-reranker.js', location.href).href;
   lib ??= (await import(/* @vite-ignore */ url)) as Lib;
   return lib;
+}
+
+/**
+ * Load progress for the drive log (forwardPageMessages passes on lines that start with PROGRESS_PREFIX): each
+ * stage once, downloads every 10%, each with the seconds since createReranker, so a slow or stuck load shows
+ * where it is.
+ */
+function progressLogger(started: number): (progress: Library.LoadProgress) => void {
+  const logged = new Set<string>();
+  return (progress) => {
+    const step = progress.stage === 'download' || progress.stage === 'download-total' ? `${progress.stage} ${Math.floor(progress.progress / 10) * 10}%` : progress.stage;
+    const where = progress.stage === 'download' ? ` ${progress.file}` : progress.stage === 'session' ? ` on ${progress.device} (${progress.dtype})` : '';
+    if (logged.has(step + where)) return;
+    logged.add(step + where);
+    console.info(`${PROGRESS_PREFIX}${((performance.now() - started) / 1000).toFixed(1)} s: ${step}${where}`);
+  };
 }
 
 const bench: BrowserBench = {
@@ -39,6 +55,7 @@ const bench: BrowserBench = {
       webgpuGraphCapture: options.capture,
       ...(options.batchTokenBudget === undefined ? {} : { batchTokenBudget: options.batchTokenBudget }),
       ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
+      onProgress: progressLogger(started),
     });
     const ms = performance.now() - started;
     const { info } = reranker;
